@@ -1,0 +1,268 @@
+package backend
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"time"
+)
+
+// Entry is one cached response.
+//
+// The cache builds it once, at store time, in the form it is replayed in:
+// header names canonical, values ready to be assigned to a response header
+// map as they are (each Values slice has len == cap, so a later Add on the
+// response copies instead of writing into the entry), Content-Length and
+// ETag already among the fields. A hit copies nothing.
+type Entry struct {
+	// Status is the HTTP status code.
+	Status int
+	// Header lists the response header fields to replay, in order.
+	Header []HeaderField
+	// Body is the response body.
+	Body []byte
+	// ETag is the strong entity tag of Body, quoted ("..."), also present
+	// in Header.
+	ETag string
+	// StoredAt is when the response was produced; Age counts from it.
+	StoredAt time.Time
+	// Expires is the end of freshness.
+	Expires time.Time
+	// Stale is how long after Expires the entry may still be served stale
+	// (stale-while-revalidate, stale-if-error); 0 for none.
+	Stale time.Duration
+	// Tokens are the generation token values the entry was stored under,
+	// set by Store, in the order of the names Store was given.
+	Tokens []Token
+
+	// cells are the memory backend's token cells, parallel to Tokens, and
+	// removeAt (Unix ns) when it drops the entry.
+	cells    []*tokenCell
+	removeAt int64
+}
+
+// HeaderField is one response header field: a canonical name and its
+// values.
+type HeaderField struct {
+	Name   string
+	Values []string
+}
+
+// Size is roughly how many bytes the entry occupies, for memory accounting.
+func (e *Entry) Size() int {
+	n := 160 + len(e.Body) + len(e.ETag) + 16*len(e.Tokens)
+	for _, f := range e.Header {
+		n += 40 + len(f.Name)
+		for _, v := range f.Values {
+			n += 16 + len(v)
+		}
+	}
+	return n
+}
+
+// Encoding of an entry, for backends that store bytes:
+//
+//	"GCE" version(1)
+//	uvarint status, varint storedAt, varint expires (Unix ns), varint stale (ns)
+//	uvarint n, n x 8-byte little-endian tokens
+//	uvarint n, n x (string name, uvarint m, m x string value)
+//	string etag, string body
+//	4-byte little-endian CRC-32C of everything before it
+//
+// where a string is a uvarint length and the bytes. The checksum makes a
+// truncated or bit-flipped value a decoding error (a miss), never a
+// garbled response.
+const (
+	entryMagic   = "GCE"
+	entryVersion = 1
+	// Limits that keep a corrupt length from allocating without bound.
+	maxEncodedHeaders = 4096
+	maxEncodedTokens  = 1024
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// MarshalBinary encodes the entry.
+func (e *Entry) MarshalBinary() ([]byte, error) {
+	return e.AppendBinary(make([]byte, 0, e.Size()))
+}
+
+// AppendBinary appends the entry's encoding to b.
+func (e *Entry) AppendBinary(b []byte) ([]byte, error) {
+	if e.Status < 100 || e.Status > 999 {
+		return nil, fmt.Errorf("backend: entry status %d out of range", e.Status)
+	}
+	if len(e.Header) > maxEncodedHeaders || len(e.Tokens) > maxEncodedTokens {
+		return nil, fmt.Errorf("backend: entry has too many headers or tokens")
+	}
+	start := len(b)
+	b = append(b, entryMagic...)
+	b = append(b, entryVersion)
+	b = binary.AppendUvarint(b, uint64(e.Status))
+	b = binary.AppendVarint(b, unixNano(e.StoredAt))
+	b = binary.AppendVarint(b, unixNano(e.Expires))
+	b = binary.AppendVarint(b, int64(e.Stale))
+	b = binary.AppendUvarint(b, uint64(len(e.Tokens)))
+	for _, t := range e.Tokens {
+		b = binary.LittleEndian.AppendUint64(b, uint64(t))
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Header)))
+	for _, f := range e.Header {
+		b = appendString(b, f.Name)
+		b = binary.AppendUvarint(b, uint64(len(f.Values)))
+		for _, v := range f.Values {
+			b = appendString(b, v)
+		}
+	}
+	b = appendString(b, e.ETag)
+	b = appendString(b, string(e.Body))
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli)), nil
+}
+
+// UnmarshalBinary decodes an entry encoded by MarshalBinary. Any damage
+// (truncation, a flipped bit, trailing bytes, an unknown version) is an
+// error wrapping ErrCorrupt; it never panics.
+func (e *Entry) UnmarshalBinary(data []byte) error {
+	if len(data) < len(entryMagic)+1+4 {
+		return corrupt("too short")
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return corrupt("checksum mismatch")
+	}
+	if string(body[:len(entryMagic)]) != entryMagic {
+		return corrupt("bad magic")
+	}
+	if body[len(entryMagic)] != entryVersion {
+		return corrupt(fmt.Sprintf("unknown version %d", body[len(entryMagic)]))
+	}
+	d := decoder{b: body[len(entryMagic)+1:]}
+	var out Entry
+	status := d.uvarint()
+	if status < 100 || status > 999 {
+		return corrupt("status out of range")
+	}
+	out.Status = int(status)
+	out.StoredAt = fromUnixNano(d.varint())
+	out.Expires = fromUnixNano(d.varint())
+	out.Stale = time.Duration(d.varint())
+	if n := d.count(8, maxEncodedTokens); n > 0 {
+		out.Tokens = make([]Token, n)
+		for i := range out.Tokens {
+			out.Tokens[i] = Token(d.uint64())
+		}
+	}
+	if n := d.count(2, maxEncodedHeaders); n > 0 {
+		out.Header = make([]HeaderField, n)
+		for i := range out.Header {
+			out.Header[i].Name = d.string()
+			m := d.count(1, maxEncodedHeaders)
+			vals := make([]string, m)
+			for j := range vals {
+				vals[j] = d.string()
+			}
+			out.Header[i].Values = vals[:m:m]
+		}
+	}
+	out.ETag = d.string()
+	bodyLen := d.count(1, len(d.b))
+	out.Body = d.bytes(bodyLen)
+	if d.err != "" {
+		return corrupt(d.err)
+	}
+	if len(d.b) != 0 {
+		return corrupt("trailing bytes")
+	}
+	*e = out
+	return nil
+}
+
+func corrupt(why string) error { return fmt.Errorf("%w: %s", ErrCorrupt, why) }
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// decoder reads the encoding; the first error sticks and later reads
+// return zero values, so the caller checks once at the end.
+type decoder struct {
+	b   []byte
+	err string
+}
+
+func (d *decoder) fail(why string) {
+	if d.err == "" {
+		d.err = why
+	}
+	d.b = nil
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad uvarint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uint64() uint64 {
+	if len(d.b) < 8 {
+		d.fail("truncated")
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+// count reads a length that must fit the remaining bytes (each element
+// taking at least minSize) and max.
+func (d *decoder) count(minSize, max int) int {
+	v := d.uvarint()
+	if v > uint64(max) || v*uint64(minSize) > uint64(len(d.b)) {
+		d.fail("length out of range")
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) bytes(n int) []byte {
+	if n > len(d.b) {
+		d.fail("truncated")
+		return nil
+	}
+	out := d.b[:n:n]
+	d.b = d.b[n:]
+	return out
+}
+
+func (d *decoder) string() string {
+	return string(d.bytes(d.count(1, len(d.b))))
+}

@@ -1,0 +1,402 @@
+package backend
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"errors"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+)
+
+// MemoryOptions configures NewMemory. The zero value gives the defaults.
+type MemoryOptions struct {
+	// MaxBytes bounds the bytes held by entries (bodies, headers, keys and
+	// bookkeeping, as Entry.Size counts them). Past it the least valuable
+	// entries are evicted (W-TinyLFU, from maypok86/otter).
+	// Default: 64 MiB. Negative is an error.
+	MaxBytes int64
+
+	// SweepInterval is how often expired entries and tokens are removed
+	// without waiting for a read. Default: 1s. Negative is an error.
+	SweepInterval time.Duration
+
+	// Now is the clock. Default: time.Now. Tests inject a fake one.
+	Now func() time.Time
+}
+
+const (
+	defaultMemoryMaxBytes = 64 << 20
+	defaultSweepInterval  = time.Second
+	tokenShards           = 64
+	// entryOverhead approximates what otter and the key add per entry.
+	entryOverhead = 96
+)
+
+// Memory is the in-process backend: a byte-bounded map of entries with
+// TTLs, and generation tokens held in atomic cells, so that checking an
+// entry's tokens on a hit is a handful of atomic loads with no lookups.
+//
+// Scan returns keys in lexical order with the last key as the cursor, so a
+// full iteration returns every key present throughout exactly once.
+type Memory struct {
+	entries  *otter.Cache[string, *Entry]
+	tokens   [tokenShards]tokenShard
+	seed     maphash.Seed
+	now      func() time.Time
+	interval time.Duration
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+// tokenCell holds one token's value; 0 once it is gone. An entry keeps
+// pointers to the cells it was stored under, so validation never looks a
+// name up.
+type tokenCell struct {
+	v atomic.Uint64
+	// expires is the cell's end of life in Unix ns, guarded by its shard.
+	expires int64
+}
+
+type tokenShard struct {
+	mu    sync.Mutex
+	cells map[string]*tokenCell
+}
+
+var (
+	_ Backend = (*Memory)(nil)
+	_ Kinder  = (*Memory)(nil)
+	_ Local   = (*Memory)(nil)
+)
+
+// NewMemory returns a memory backend. It starts one goroutine, which
+// Close stops.
+func NewMemory(opts MemoryOptions) (*Memory, error) {
+	if opts.MaxBytes < 0 {
+		return nil, errors.New("backend: memory MaxBytes must not be negative")
+	}
+	if opts.SweepInterval < 0 {
+		return nil, errors.New("backend: memory SweepInterval must not be negative")
+	}
+	if opts.MaxBytes == 0 {
+		opts.MaxBytes = defaultMemoryMaxBytes
+	}
+	if opts.SweepInterval == 0 {
+		opts.SweepInterval = defaultSweepInterval
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	entries, err := otter.New(&otter.Options[string, *Entry]{
+		MaximumWeight: uint64(opts.MaxBytes),
+		Weigher: func(key string, e *Entry) uint32 {
+			return uint32(min(len(key)+e.Size()+entryOverhead, 1<<32-1))
+		},
+		// Maintenance runs on the calling goroutine: no goroutine outlives Close.
+		Executor: func(fn func()) { fn() },
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := &Memory{
+		entries:  entries,
+		seed:     maphash.MakeSeed(),
+		now:      opts.Now,
+		interval: opts.SweepInterval,
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	for i := range m.tokens {
+		m.tokens[i].cells = make(map[string]*tokenCell)
+	}
+	go m.sweepLoop()
+	return m, nil
+}
+
+// Kind reports "memory".
+func (m *Memory) Kind() string { return "memory" }
+
+// Local reports true: the memory backend never blocks on a network.
+func (m *Memory) Local() bool { return true }
+
+// Lookup implements Backend.
+func (m *Memory) Lookup(_ context.Context, key string, tok Tokens) (*Entry, error) {
+	if m.closed.Load() {
+		return nil, ErrClosed
+	}
+	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && e.valid() {
+		return e, nil
+	}
+	for i, name := range tok.Names {
+		tok.Values[i] = m.current(name)
+	}
+	return nil, ErrNotFound
+}
+
+// valid reports whether every token cell still holds the recorded value.
+func (e *Entry) valid() bool {
+	if len(e.cells) != len(e.Tokens) {
+		return false
+	}
+	for i, c := range e.cells {
+		if Token(c.v.Load()) != e.Tokens[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Memory) shard(name string) *tokenShard {
+	return &m.tokens[maphash.String(m.seed, name)%tokenShards]
+}
+
+// current returns the live value of the named token, 0 when absent.
+func (m *Memory) current(name string) Token {
+	s := m.shard(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cells[name]; c != nil && c.expires > m.now().UnixNano() {
+		return Token(c.v.Load())
+	}
+	return 0
+}
+
+// Store implements Backend.
+func (m *Memory) Store(_ context.Context, key string, e *Entry, ttl time.Duration, tok Tokens) error {
+	if m.closed.Load() {
+		return ErrClosed
+	}
+	if ttl <= 0 {
+		return errors.New("backend: Store needs a positive ttl")
+	}
+	now := m.now().UnixNano()
+	removeAt := now + int64(ttl)
+	cells := make([]*tokenCell, len(tok.Names))
+	for i, name := range tok.Names {
+		c, err := m.record(name, &tok.Values[i], now, removeAt)
+		if err != nil {
+			return err
+		}
+		cells[i] = c
+	}
+	e.Tokens = slices.Clone(tok.Values)
+	e.cells = cells
+	e.removeAt = removeAt
+	m.entries.Set(strings.Clone(key), e)
+	return nil
+}
+
+// record checks one token for Store: an absent one (*v == 0) is created,
+// a present one must still hold *v; both then live at least until until.
+func (m *Memory) record(name string, v *Token, now, until int64) (*tokenCell, error) {
+	s := m.shard(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.cells[name]
+	if c != nil && c.expires <= now {
+		c.v.Store(0)
+		delete(s.cells, name)
+		c = nil
+	}
+	switch {
+	case *v == 0 && c != nil:
+		return nil, ErrConflict // created by a write since Lookup
+	case *v == 0:
+		c = &tokenCell{}
+		c.v.Store(uint64(NewToken()))
+		s.cells[strings.Clone(name)] = c
+		*v = Token(c.v.Load())
+	case c == nil || Token(c.v.Load()) != *v:
+		return nil, ErrConflict // renewed or gone since Lookup
+	}
+	c.expires = max(c.expires, until)
+	return c, nil
+}
+
+// Renew implements Backend.
+func (m *Memory) Renew(_ context.Context, names []string, ttl time.Duration) error {
+	if m.closed.Load() {
+		return ErrClosed
+	}
+	now := m.now().UnixNano()
+	for _, name := range names {
+		s := m.shard(name)
+		s.mu.Lock()
+		c := s.cells[name]
+		if c == nil || c.expires <= now {
+			if c != nil {
+				c.v.Store(0)
+			}
+			c = &tokenCell{}
+			s.cells[strings.Clone(name)] = c
+		}
+		c.v.Store(uint64(NewToken()))
+		c.expires = max(c.expires, now+int64(ttl))
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// Delete implements Backend.
+func (m *Memory) Delete(_ context.Context, key string) (bool, error) {
+	if m.closed.Load() {
+		return false, ErrClosed
+	}
+	e, ok := m.entries.Invalidate(key)
+	return ok && e.removeAt > m.now().UnixNano(), nil
+}
+
+// Scan implements Backend. The cursor is the last key of the previous
+// page; keys come in lexical order, so no key is returned twice.
+func (m *Memory) Scan(_ context.Context, pattern, cursor string, count int) ([]KeyInfo, string, error) {
+	if m.closed.Load() {
+		return nil, "", ErrClosed
+	}
+	if count <= 0 {
+		count = 10
+	}
+	now := m.now().UnixNano()
+	// Keep the count+1 smallest matching keys after the cursor; the extra
+	// one tells whether another page follows.
+	h := &maxHeap{}
+	for k, e := range m.entries.All() {
+		if k <= cursor && cursor != "" || e.removeAt <= now || !Match(pattern, k) {
+			continue
+		}
+		if h.Len() <= count {
+			heap.Push(h, scanItem{k, e.removeAt})
+		} else if k < (*h)[0].key {
+			(*h)[0] = scanItem{k, e.removeAt}
+			heap.Fix(h, 0)
+		}
+	}
+	items := []scanItem(*h)
+	slices.SortFunc(items, func(a, b scanItem) int { return cmp.Compare(a.key, b.key) })
+	next := ""
+	if len(items) > count {
+		items = items[:count]
+		next = items[count-1].key
+	}
+	keys := make([]KeyInfo, len(items))
+	for i, it := range items {
+		keys[i] = KeyInfo{Key: it.key, TTL: time.Duration(it.removeAt - now)}
+	}
+	return keys, next, nil
+}
+
+type scanItem struct {
+	key      string
+	removeAt int64
+}
+
+// maxHeap keeps the largest key on top, to drop it when a smaller one comes.
+type maxHeap []scanItem
+
+func (h maxHeap) Len() int           { return len(h) }
+func (h maxHeap) Less(i, j int) bool { return h[i].key > h[j].key }
+func (h maxHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *maxHeap) Push(x any)        { *h = append(*h, x.(scanItem)) }
+func (h *maxHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// ClearPattern implements Backend.
+func (m *Memory) ClearPattern(_ context.Context, pattern string) (int, error) {
+	if m.closed.Load() {
+		return 0, ErrClosed
+	}
+	now := m.now().UnixNano()
+	var doomed []string
+	for k := range m.entries.Keys() {
+		if Match(pattern, k) {
+			doomed = append(doomed, k)
+		}
+	}
+	n := 0
+	for _, k := range doomed {
+		if e, ok := m.entries.Invalidate(k); ok && e.removeAt > now {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Ping implements Backend.
+func (m *Memory) Ping(context.Context) error {
+	if m.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Len reports how many entries are held, expired ones not yet swept
+// included.
+func (m *Memory) Len() int { return m.entries.EstimatedSize() }
+
+// Bytes reports the bytes held by entries, as MaxBytes counts them.
+func (m *Memory) Bytes() int64 { return int64(m.entries.WeightedSize()) }
+
+// Close implements Backend: it stops the sweeper and drops every entry.
+func (m *Memory) Close() error {
+	m.closeOnce.Do(func() {
+		m.closed.Store(true)
+		close(m.stop)
+		<-m.done
+		m.entries.InvalidateAll()
+	})
+	return nil
+}
+
+func (m *Memory) sweepLoop() {
+	defer close(m.done)
+	t := time.NewTicker(m.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+			m.sweep()
+		}
+	}
+}
+
+// sweep removes expired entries and tokens. Shards are locked one at a
+// time, so Store and Renew wait at most one shard's pass.
+func (m *Memory) sweep() {
+	now := m.now().UnixNano()
+	for k, e := range m.entries.All() {
+		if e.removeAt <= now {
+			// Only this entry: a fresh one stored under k meanwhile stays.
+			m.entries.ComputeIfPresent(k, func(cur *Entry) (*Entry, otter.ComputeOp) {
+				if cur == e {
+					return nil, otter.InvalidateOp
+				}
+				return cur, otter.CancelOp
+			})
+		}
+	}
+	for i := range m.tokens {
+		s := &m.tokens[i]
+		s.mu.Lock()
+		for name, c := range s.cells {
+			if c.expires <= now {
+				c.v.Store(0)
+				delete(s.cells, name)
+			}
+		}
+		s.mu.Unlock()
+	}
+}

@@ -1,0 +1,5 @@
+module github.com/intelligentcache/gin-intelligent-cache
+
+go 1.26
+
+require github.com/maypok86/otter/v2 v2.4.0 // indirect
