@@ -11,10 +11,10 @@ const GlobMeta = `*?[]\`
 // Redis's KEYS, SCAN MATCH and PSUBSCRIBE, so that every backend agrees
 // with Redis on what a pattern selects:
 //
-//	*      any run of bytes, including none (and including '/')
-//	?      any one byte
-//	[abc]  one of the bytes listed; [^abc] one not listed; [a-z] a range
-//	\x     the byte x itself
+//   - any run of bytes, including none (and including '/')
+//     ?      any one byte
+//     [abc]  one of the bytes listed; [^abc] one not listed; [a-z] a range
+//     \x     the byte x itself
 //
 // An empty pattern matches every key. Matching works on bytes, runs in
 // time proportional to len(pattern)*len(key) at worst, and never recurses.
