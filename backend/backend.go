@@ -153,3 +153,14 @@ type Local interface {
 type BreakerReporter interface {
 	BreakerState() string
 }
+
+// Epocher is implemented by backends that can lose or roll back tokens: a
+// restart, a failover to a replica that missed renewals, an outage during
+// which writes could not invalidate. Epoch returns a number that changes
+// whenever that may have happened; the cache then renews its global epoch
+// token, which invalidates every entry, before it serves another hit.
+// Reading it must be cheap (an atomic load): the cache reads it on every
+// request.
+type Epocher interface {
+	Epoch() uint64
+}
