@@ -142,6 +142,18 @@ func (m *Memory) Lookup(_ context.Context, key string, tok Tokens) (*Entry, erro
 	return nil, ErrNotFound
 }
 
+// Peek returns the entry under key if it is valid (its tokens unchanged)
+// and not yet due for removal at now. It is Lookup's hit path without the
+// token names and values, which only a miss needs: the cache calls it
+// first and falls back to Lookup, so that a hit on the memory backend
+// builds no names and reads the clock once.
+func (m *Memory) Peek(key string, now time.Time) (*Entry, bool) {
+	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && e.valid() && !m.closed.Load() {
+		return e, true
+	}
+	return nil, false
+}
+
 // valid reports whether every token cell still holds the recorded value.
 func (e *Entry) valid() bool {
 	if len(e.cells) != len(e.Tokens) {
