@@ -268,4 +268,3 @@ func BenchmarkRatio(b *testing.B) {
 		}), "e2e-rps/bare")
 	}
 }
-

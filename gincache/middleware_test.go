@@ -461,4 +461,3 @@ func TestManyRoutesResolveOnce(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
-

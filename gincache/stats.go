@@ -60,8 +60,8 @@ func (s *routeStats) unstored(r notStoredReason) { s.notStored[r].Add(1) }
 // Stats is a snapshot of the cache's counters. Its JSON form is what the
 // admin API's /stats returns.
 type Stats struct {
-	Hits    uint64 `json:"hits"`
-	Misses  uint64 `json:"misses"`
+	Hits    uint64  `json:"hits"`
+	Misses  uint64  `json:"misses"`
 	HitRate float64 `json:"hit_rate"`
 	// Stale counts stale entries served (included in Hits).
 	Stale uint64 `json:"stale"`
