@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,7 +27,7 @@ func testConcurrentUse(t *testing.T, s *suite) {
 	ctx := context.Background()
 	const (
 		workers = 8
-		iters   = 400
+		iters   = 500
 		keysPer = 4
 		shared  = "bt:t:{c}:shared"
 	)
@@ -35,14 +36,19 @@ func testConcurrentUse(t *testing.T, s *suite) {
 	var begun, returned atomic.Uint64
 	var hits atomic.Int64
 	tick := make(chan struct{}, 1)
+	// A fill sends on force to have a renewal run between its Lookup and
+	// its Store for sure, and waits for it to return.
+	force := make(chan chan struct{})
 	stop := make(chan struct{})
 	var bg sync.WaitGroup
 	bg.Go(func() { // the writer
 		for {
+			var forced chan struct{}
 			select {
 			case <-stop:
 				return
 			case <-tick:
+			case forced = <-force:
 			}
 			n := begun.Add(1)
 			if err := b.Renew(ctx, []string{shared}, defaultTTL); err != nil {
@@ -50,6 +56,9 @@ func testConcurrentUse(t *testing.T, s *suite) {
 				return
 			}
 			returned.Store(n)
+			if forced != nil {
+				close(forced)
+			}
 		}
 	})
 	bg.Go(func() { // a reader of whole iterations
@@ -105,15 +114,30 @@ func testConcurrentUse(t *testing.T, s *suite) {
 					}
 				case errors.Is(err, backend.ErrNotFound):
 					f := begun.Load()
+					// The handler runs here: give a write the chance to
+					// come between the fill's Lookup and its Store, and
+					// now and then make sure one does.
+					runtime.Gosched()
+					raced := i%17 == 0
+					if raced {
+						done := make(chan struct{})
+						force <- done
+						<-done
+					}
 					e := newEntry(key)
 					e.Body = fmt.Appendf(nil, "%s|%d", key, f)
-					err := b.Store(ctx, key, e, defaultTTL, backend.Tokens{Names: names, Values: values})
+					stored := b.Store(ctx, key, e, defaultTTL, backend.Tokens{Names: names, Values: values})
 					switch {
-					case err == nil:
+					case stored == nil:
 						delete(renewed, key)
-					case !errors.Is(err, backend.ErrConflict):
-						t.Errorf("Store(%q) = %v", key, err)
+					case !errors.Is(stored, backend.ErrConflict):
+						t.Errorf("Store(%q) = %v", key, stored)
 						return
+					}
+					if raced {
+						if _, err := b.Lookup(ctx, key, backend.Tokens{Names: names, Values: make([]backend.Token, len(names))}); err == nil {
+							t.Errorf("Lookup(%q) served a fill that a renewal overlapped (its Store returned %v)", key, stored)
+						}
 					}
 				default:
 					t.Errorf("Lookup(%q) = %v", key, err)
@@ -137,7 +161,7 @@ func testConcurrentUse(t *testing.T, s *suite) {
 					t.Errorf("iteration %d: %v", i, err2)
 					return
 				}
-				if i%100 == 0 {
+				if i%50 == 0 {
 					select {
 					case tick <- struct{}{}:
 					default:
