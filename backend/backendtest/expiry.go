@@ -2,6 +2,7 @@ package backendtest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -108,8 +109,11 @@ func testTokensOutliveTheirEntries(t *testing.T, s *suite) {
 		t.Fatalf("Renew: %v", err)
 	}
 	fill(t, b, "bt:k:short", time.Minute, tokItem)
-	fill(t, b, "bt:k:long", 2*time.Hour, tokList, tokItem)
+	recorded := fill(t, b, "bt:k:long", 2*time.Hour, tokList, tokItem)
 	s.h.Advance(90 * time.Minute)
+	if now := tokens(t, b, tokList, tokItem); !slices.Equal(now, recorded) {
+		t.Fatalf("90m into a 2h entry, its tokens read %v; want %v, the values it recorded", now, recorded)
+	}
 	checkBody(t, "bt:k:long", mustHit(t, b, "bt:k:long", tokList, tokItem))
 }
 
