@@ -2,4 +2,6 @@ module github.com/intelligentcache/gin-intelligent-cache
 
 go 1.26
 
-require github.com/maypok86/otter/v2 v2.4.0 // indirect
+require github.com/maypok86/otter/v2 v2.4.0
+
+require go.uber.org/goleak v1.3.0

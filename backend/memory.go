@@ -56,6 +56,9 @@ type Memory struct {
 	closeOnce sync.Once
 	stop      chan struct{}
 	done      chan struct{}
+	// swept, when not nil, hears of every sweep the background loop
+	// finishes: tests wait on it instead of sleeping.
+	swept chan<- struct{}
 }
 
 // tokenCell holds one token's value; 0 once it is gone. An entry keeps
@@ -81,6 +84,10 @@ var (
 // NewMemory returns a memory backend. It starts one goroutine, which
 // Close stops.
 func NewMemory(opts MemoryOptions) (*Memory, error) {
+	return newMemory(opts, nil)
+}
+
+func newMemory(opts MemoryOptions, swept chan<- struct{}) (*Memory, error) {
 	if opts.MaxBytes < 0 {
 		return nil, errors.New("backend: memory MaxBytes must not be negative")
 	}
@@ -114,6 +121,7 @@ func NewMemory(opts MemoryOptions) (*Memory, error) {
 		interval: opts.SweepInterval,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		swept:    swept,
 	}
 	for i := range m.tokens {
 		m.tokens[i].cells = make(map[string]*tokenCell)
@@ -369,6 +377,13 @@ func (m *Memory) sweepLoop() {
 			return
 		case <-t.C:
 			m.sweep()
+			if m.swept != nil {
+				select {
+				case m.swept <- struct{}{}:
+				case <-m.stop:
+					return
+				}
+			}
 		}
 	}
 }
