@@ -42,7 +42,8 @@ func TestMemorySweepRemovesExpired(t *testing.T) {
 	if err := m.Renew(context.Background(), []string{"t:renewed"}, time.Second); err != nil {
 		t.Fatal(err)
 	}
-	shortCell := m.shard("t:short").cells["t:short"]
+	shard, h := m.token("t:short")
+	shortCell := shard.cells[h]
 	clock.Advance(2 * time.Second)
 	if m.Len() != 2 || m.tokenCount() != 3 {
 		t.Fatalf("before the sweep: %d entries, %d tokens; want 2, 3 (nothing read them)", m.Len(), m.tokenCount())
