@@ -33,7 +33,9 @@ type evictingCache interface {
 func weight(key string, e *backend.Entry) uint64 { return uint64(len(key) + e.Size() + 96) }
 
 // otterCache is configured as memory.go configures otter.
-type otterCache struct{ c *otter.Cache[string, *backend.Entry] }
+type otterCache struct {
+	c *otter.Cache[string, *backend.Entry]
+}
 
 func newOtterCache(maxBytes uint64) otterCache {
 	c, err := otter.New(&otter.Options[string, *backend.Entry]{
