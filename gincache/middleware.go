@@ -277,6 +277,7 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 	h := w.Header()
 	status := cw.status
 	var stored *backend.Entry
+	body := cw.body()
 	reason, ok := rs.storable(status, h)
 	if ok && gc.IsAborted() && cw.size == -1 {
 		// Aborted with nothing written: Gin will send an empty 200 that
@@ -285,7 +286,8 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 	}
 	if ok {
 		now := c.cfg.now()
-		e := rs.newEntry(status, h, cw.body(), now, outer)
+		body = cw.takeBody()
+		e := rs.newEntry(status, h, body, now, outer)
 		h.Set("Etag", e.ETag)
 		switch err := c.store(key, e, rs, tok, spent); {
 		case err == nil:
@@ -308,8 +310,8 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 		h[HeaderCacheStatus] = c.hdr.statusNotStored[reason]
 	}
 	w.WriteHeader(status)
-	if b := cw.body(); len(b) > 0 {
-		_, _ = w.Write(b)
+	if len(body) > 0 {
+		_, _ = w.Write(body)
 	} else if cw.size >= 0 {
 		w.WriteHeaderNow()
 	}

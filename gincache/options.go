@@ -118,7 +118,7 @@ func WithKeyPrefix(p string) Option {
 		for i := 0; i < len(p); i++ {
 			ch := p[i]
 			if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '_' || ch == '.' || ch == '-' || ch == ':') {
-				return fmt.Errorf("WithKeyPrefix: %q may hold only letters, digits and _ . - :", p)
+				return fmt.Errorf("WithKeyPrefix: %q may hold only letters, digits, underscores, dots, dashes and colons", p)
 			}
 		}
 		c.prefix = p

@@ -23,7 +23,7 @@ type captureWriter struct {
 	c      *Cache
 	status int
 	size   int // -1 until something is written, as in gin
-	buf    *[]byte
+	buf    []byte
 	// reserved counts the bytes of buf charged to the in-flight cap.
 	reserved int64
 
@@ -37,11 +37,6 @@ var (
 	_ gin.ResponseWriter = (*writeHook)(nil)
 )
 
-// bufPool holds capture buffers; large ones are dropped rather than kept.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-const maxPooledBuf = 256 << 10
-
 var capturePool = sync.Pool{New: func() any { return new(captureWriter) }}
 
 func (c *Cache) newCaptureWriter(w gin.ResponseWriter) *captureWriter {
@@ -50,33 +45,36 @@ func (c *Cache) newCaptureWriter(w gin.ResponseWriter) *captureWriter {
 	return cw
 }
 
-// release returns the buffer and the writer to their pools and gives back
-// the in-flight reservation.
+// release gives back the in-flight reservation and returns the writer to
+// its pool.
 func (w *captureWriter) release() {
 	w.dropBuffer()
 	*w = captureWriter{}
 	capturePool.Put(w)
 }
 
+// dropBuffer forgets the buffer and gives back its reservation. The
+// buffer is not pooled: a stored response keeps it as its body.
 func (w *captureWriter) dropBuffer() {
 	if w.reserved != 0 {
 		w.c.inflight.Add(-w.reserved)
 		w.reserved = 0
 	}
-	if w.buf != nil {
-		if cap(*w.buf) <= maxPooledBuf {
-			*w.buf = (*w.buf)[:0]
-			bufPool.Put(w.buf)
-		}
-		w.buf = nil
-	}
+	w.buf = nil
 }
 
-func (w *captureWriter) body() []byte {
-	if w.buf == nil {
-		return nil
+func (w *captureWriter) body() []byte { return w.buf }
+
+// takeBody hands the captured body over to an entry: the buffer itself
+// when it wastes little (a handler that writes once, as c.JSON and c.Data
+// do, fills a buffer of exactly its size), a right-sized copy otherwise.
+func (w *captureWriter) takeBody() []byte {
+	b := w.buf
+	w.dropBuffer()
+	if cap(b)-len(b) > len(b)/8 {
+		return append(make([]byte, 0, len(b)), b...)
 	}
-	return *w.buf
+	return b[:len(b):len(b)]
 }
 
 // WriteHeader records the status; it is sent later.
@@ -132,7 +130,7 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 		w.size += n
 		return n, err
 	}
-	*w.buf = append(*w.buf, p...)
+	w.buf = append(w.buf, p...)
 	w.size += len(p)
 	return len(p), nil
 }
@@ -148,29 +146,28 @@ func (w *captureWriter) WriteString(s string) (int, error) {
 	return w.Write([]byte(s))
 }
 
-// grow makes room for n more bytes. The in-flight cap is charged for the
-// buffer's whole capacity; false when the cap would be exceeded.
+// grow makes room for n more bytes. The first write sizes the buffer
+// exactly (at least 512 bytes); later ones double it. The in-flight cap is
+// charged for the buffer's capacity; false when it would be exceeded.
 func (w *captureWriter) grow(n int) bool {
-	if w.buf == nil {
-		w.buf = bufPool.Get().(*[]byte)
+	need := len(w.buf) + n
+	if need <= cap(w.buf) {
+		return true
 	}
-	b := *w.buf
-	need := cap(b)
-	if len(b)+n > need {
-		need = max(len(b)+n, min(2*need, int(w.c.cfg.maxResponseSize)))
+	size := max(need, 512)
+	if w.buf != nil {
+		size = max(need, min(2*cap(w.buf), int(w.c.cfg.maxResponseSize)))
 	}
-	if delta := int64(need) - w.reserved; delta > 0 {
+	if delta := int64(size) - w.reserved; delta > 0 {
 		if w.c.inflight.Add(delta) > w.c.cfg.maxInflight {
 			w.c.inflight.Add(-delta)
 			return false
 		}
-		w.reserved = int64(need)
+		w.reserved = int64(size)
 	}
-	if need > cap(b) {
-		nb := make([]byte, len(b), need)
-		copy(nb, b)
-		*w.buf = nb
-	}
+	nb := make([]byte, len(w.buf), size)
+	copy(nb, w.buf)
+	w.buf = nb
 	return true
 }
 
