@@ -87,8 +87,10 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	}
 	key := unsafeString(st.key)
 	if c.mem != nil {
+		start := c.observeStart()
 		now := c.cfg.now()
 		if e, ok := c.mem.Peek(key, now); ok && now.Before(e.Expires) {
+			c.observe(OpLookup, rs, start, nil)
 			c.replay(gc, rs, e, now)
 			return
 		}
@@ -100,11 +102,12 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 
 	ctx, cancel := c.budgetContext(req.Context())
 	var started time.Time
-	if !c.local {
+	if !c.local || c.cfg.observer != nil {
 		started = time.Now()
 	}
 	e, err := c.backend.Lookup(ctx, key, tok)
 	cancel()
+	c.observe(OpLookup, rs, started, notFoundIsNil(err))
 	var spent time.Duration
 	if !c.local {
 		spent = time.Since(started)
@@ -320,7 +323,8 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 
 // store saves the entry within what is left of the request's budget. It
 // runs even if the client has gone: waiters may depend on it.
-func (c *Cache) store(key string, e *backend.Entry, rs *routeState, tok backend.Tokens, spent time.Duration) error {
+func (c *Cache) store(key string, e *backend.Entry, rs *routeState, tok backend.Tokens, spent time.Duration) (err error) {
+	defer func(start time.Time) { c.observe(OpStore, rs, start, conflictIsNil(err)) }(c.observeStart())
 	ttl := rs.ttl + rs.stale
 	if c.local {
 		return c.backend.Store(context.Background(), key, e, ttl, tok)
@@ -332,4 +336,20 @@ func (c *Cache) store(key string, e *backend.Entry, rs *routeState, tok backend.
 	ctx, cancel := context.WithTimeout(context.Background(), left)
 	defer cancel()
 	return c.backend.Store(ctx, key, e, ttl, tok)
+}
+
+// notFoundIsNil and conflictIsNil keep the outcomes that are not failures
+// out of what observers count as errors.
+func notFoundIsNil(err error) error {
+	if errors.Is(err, backend.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func conflictIsNil(err error) error {
+	if errors.Is(err, backend.ErrConflict) {
+		return nil
+	}
+	return err
 }
