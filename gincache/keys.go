@@ -47,6 +47,7 @@ const (
 	skipEpoch
 	skipBackendErr
 	skipDisabled
+	skipOrder
 	numSkipReasons
 )
 
@@ -63,6 +64,7 @@ var skipNames = [numSkipReasons]string{
 	skipEpoch:      "epoch-pending",
 	skipBackendErr: "backend-error",
 	skipDisabled:   "disabled",
+	skipOrder:      "middleware-order",
 }
 
 func (r skipReason) String() string { return skipNames[r] }
@@ -261,12 +263,18 @@ func unhex(c byte) byte {
 
 // appendVary appends "label=value" for each vary source, joined by '&'. A
 // missing or empty value (an empty identity must never be shared) skips
-// the cache.
+// the cache. Then come the keyed headers (WithKeyedHeaders) the request
+// carries, each under its own label: a forwarding header a handler may
+// render from (X-Forwarded-Host in an absolute URL) can then never poison
+// the entry served to requests without it, or with another value. Labels
+// are distinct and values escaped, so the list reads back one way only.
 func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) {
-	for i, v := range rs.vary {
-		if i > 0 {
+	first := true
+	for _, v := range rs.vary {
+		if !first {
 			b = append(b, '&')
 		}
+		first = false
 		b = append(b, v.label...)
 		b = append(b, '=')
 		var ok bool
@@ -281,6 +289,18 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 		if !ok {
 			return b, skipVary
 		}
+	}
+	for _, v := range rs.keyed {
+		if len(gc.Request.Header[v.name]) == 0 {
+			continue
+		}
+		if !first {
+			b = append(b, '&')
+		}
+		first = false
+		b = append(b, v.label...)
+		b = append(b, '=')
+		b, _ = appendHeaderValue(b, gc.Request.Header, v.name)
 	}
 	return b, skipNone
 }

@@ -20,6 +20,12 @@ import (
 //
 // A request on a route without a policy that is not a write passes
 // through untouched, with no header added.
+//
+// It is never inlined, so that the handler it returns has one name
+// wherever it is called (Go names an inlined closure after its call
+// site), which WithAuthMiddleware's order check relies on.
+//
+//go:noinline
 func (c *Cache) Middleware() gin.HandlerFunc {
 	return func(gc *gin.Context) {
 		slot := slotOf(gc.Request.Method)
@@ -141,6 +147,9 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 func (c *Cache) bypass(req *http.Request, rs *routeState) skipReason {
 	if c.cfg.disabled {
 		return skipDisabled
+	}
+	if rs.misordered {
+		return skipOrder
 	}
 	h := req.Header
 	if !c.cfg.ignoreNoCache && (len(h["Cache-Control"]) > 0 || len(h["Pragma"]) > 0) &&
