@@ -28,12 +28,12 @@ type Cache struct {
 	// take its Peek fast path.
 	mem *backend.Memory
 
-	keyed    []varySource // parsed keyed headers
+	keyed []varySource // parsed keyed headers
 	// middlewareName is how Gin names the handler Middleware returns.
 	middlewareName string
-	namer    tokenNamer
-	keyHead  string        // "gincache:1:GET:"
-	tokenTTL time.Duration // how long renewed tokens live: the longest entry life
+	namer          tokenNamer
+	keyHead        string        // "gincache:1:GET:"
+	tokenTTL       time.Duration // how long renewed tokens live: the longest entry life
 
 	routes       routeTable
 	serviceStats routeStats
