@@ -1,0 +1,176 @@
+package generator
+
+import (
+	"bytes"
+	"cmp"
+	"path"
+	"fmt"
+	"go/format"
+	"go/types"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+)
+
+// render writes the generated file: the table, sorted, and the func _()
+// block of references. The output is gofmt'd and byte-for-byte
+// deterministic.
+func render(out *types.Package, varName string, table gincache.Table, refs []ref) ([]byte, error) {
+	// Aliases: the package name, unless something in the package or an
+	// earlier import already uses it.
+	taken := map[string]bool{varName: true, "_": true}
+	alias := func(name string) string {
+		cand := name
+		for i := 2; taken[cand] || out.Scope().Lookup(cand) != nil; i++ {
+			cand = name + strconv.Itoa(i)
+		}
+		taken[cand] = true
+		return cand
+	}
+	tm := ""
+	if needsTime(table) {
+		tm = alias("time")
+	}
+	gc := alias("gincache")
+	slices.SortFunc(refs, func(x, y ref) int {
+		return cmp.Or(cmp.Compare(x.path, y.path), cmp.Compare(x.expr, y.expr))
+	})
+	imps := []importSpec{{gincachePath, "gincache", gc}}
+	aliasOf := make(map[string]string)
+	for _, r := range refs {
+		if r.path != "" && aliasOf[r.path] == "" {
+			aliasOf[r.path] = alias(r.name)
+			imps = append(imps, importSpec{r.path, r.name, aliasOf[r.path]})
+		}
+	}
+
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\n\npackage %s\n\nimport (\n", Header, out.Name())
+	if tm != "" {
+		importSpec{"time", "time", tm}.write(&b)
+		b.WriteString("\n")
+	}
+	for _, i := range imps {
+		i.write(&b)
+	}
+	fmt.Fprintf(&b, ")\n\n")
+	fmt.Fprintf(&b, "// %s is the cache policy of every route of this package's annotated\n", varName)
+	fmt.Fprintf(&b, "// handlers, built by cachegen from their //cache: directives. Pass it to\n")
+	fmt.Fprintf(&b, "// gincache.New. A GET route without TTL uses the cache's default TTL.\n")
+	fmt.Fprintf(&b, "var %s = %s.Table{\n", varName, gc)
+	for _, r := range table {
+		fmt.Fprintf(&b, "{\nMethod: %s,\n", strconv.Quote(r.Method))
+		if r.Path != "" {
+			fmt.Fprintf(&b, "Path: %s,\n", strconv.Quote(r.Path))
+		}
+		if r.Handler != "" {
+			fmt.Fprintf(&b, "Handler: %s,\n", strconv.Quote(r.Handler))
+		}
+		if p := policyFields(r.Policy, tm); p != "" {
+			fmt.Fprintf(&b, "Policy: %s.Policy{\n%s},\n", gc, p)
+		}
+		fmt.Fprintf(&b, "},\n")
+	}
+	fmt.Fprintf(&b, "}\n")
+	if len(refs) > 0 {
+		fmt.Fprintf(&b, "\n// Referring to each annotated handler makes renaming or deleting one fail\n")
+		fmt.Fprintf(&b, "// the build until go generate runs again.\n")
+		fmt.Fprintf(&b, "func _() {\n")
+		for _, r := range refs {
+			fmt.Fprintf(&b, "_ = %s\n", r.qualified(aliasOf[r.path]))
+		}
+		fmt.Fprintf(&b, "}\n")
+	}
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("formatting the generated file: %w", err)
+	}
+	return src, nil
+}
+
+// importSpec is one import of the generated file.
+type importSpec struct {
+	path, name, alias string
+}
+
+// write writes the import, naming it when the alias differs from the
+// package name or the package name from the last element of its path.
+func (i importSpec) write(b *bytes.Buffer) {
+	if i.alias != i.name || i.name != path.Base(i.path) {
+		fmt.Fprintf(b, "\t%s %s\n", i.alias, strconv.Quote(i.path))
+		return
+	}
+	fmt.Fprintf(b, "\t%s\n", strconv.Quote(i.path))
+}
+
+func needsTime(t gincache.Table) bool {
+	for _, r := range t {
+		if r.Policy.TTL != 0 || r.Policy.Stale != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// policyFields renders the non-zero fields of a policy.
+func policyFields(p gincache.Policy, tm string) string {
+	var b bytes.Buffer
+	if p.TTL != 0 {
+		fmt.Fprintf(&b, "TTL: %s,\n", durationExpr(p.TTL, tm))
+	}
+	if p.Stale != 0 {
+		fmt.Fprintf(&b, "Stale: %s,\n", durationExpr(p.Stale, tm))
+	}
+	if p.Vary != nil {
+		fmt.Fprintf(&b, "Vary: %s,\n", stringsExpr(p.Vary))
+	}
+	if p.Public {
+		fmt.Fprintf(&b, "Public: true,\n")
+	}
+	if p.Query != nil {
+		fmt.Fprintf(&b, "Query: %s,\n", stringsExpr(p.Query))
+	}
+	if p.Invalidate != nil {
+		fmt.Fprintf(&b, "Invalidate: %s,\n", stringsExpr(p.Invalidate))
+	}
+	if p.NoInvalidate {
+		fmt.Fprintf(&b, "NoInvalidate: true,\n")
+	}
+	return b.String()
+}
+
+// durationExpr writes d in the largest unit that divides it: time.Hour,
+// 90 * time.Minute, 250 * time.Millisecond.
+func durationExpr(d time.Duration, tm string) string {
+	units := []struct {
+		d    time.Duration
+		name string
+	}{
+		{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"},
+		{time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"},
+	}
+	for _, u := range units {
+		if d%u.d == 0 {
+			if n := d / u.d; n != 1 {
+				return fmt.Sprintf("%d * %s.%s", n, tm, u.name)
+			}
+			return tm + "." + u.name
+		}
+	}
+	return fmt.Sprintf("%s.Duration(%d)", tm, int64(d))
+}
+
+func stringsExpr(ss []string) string {
+	var b bytes.Buffer
+	b.WriteString("[]string{")
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(s))
+	}
+	b.WriteString("}")
+	return b.String()
+}
