@@ -3,10 +3,10 @@ package generator
 import (
 	"bytes"
 	"cmp"
-	"path"
 	"fmt"
 	"go/format"
 	"go/types"
+	"path"
 	"slices"
 	"strconv"
 	"time"
@@ -56,9 +56,9 @@ func render(out *types.Package, varName string, table gincache.Table, refs []ref
 		i.write(&b)
 	}
 	fmt.Fprintf(&b, ")\n\n")
-	fmt.Fprintf(&b, "// %s is the cache policy of every route of this package's annotated\n", varName)
-	fmt.Fprintf(&b, "// handlers, built by cachegen from their //cache: directives. Pass it to\n")
-	fmt.Fprintf(&b, "// gincache.New. A GET route without TTL uses the cache's default TTL.\n")
+	fmt.Fprintf(&b, "// %s holds the cache policy of every annotated route, built by cachegen\n", varName)
+	fmt.Fprintf(&b, "// from the //cache: directives of the handlers. Pass it to gincache.New.\n")
+	fmt.Fprintf(&b, "// A GET route without TTL uses the cache's default TTL.\n")
 	fmt.Fprintf(&b, "var %s = %s.Table{\n", varName, gc)
 	for _, r := range table {
 		fmt.Fprintf(&b, "{\nMethod: %s,\n", strconv.Quote(r.Method))

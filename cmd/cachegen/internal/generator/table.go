@@ -117,7 +117,11 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 		}
 	}
 	var out []entry
-	var uncached []*registration
+	type uncachedReg struct {
+		r       *registration
+		methods []string
+	}
+	var uncached []uncachedReg
 	effect := false
 	for _, r := range g.regs {
 		label := r.h.label()
@@ -151,6 +155,7 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 		if r.unknown != "" {
 			paths = append(slices.Clip(paths), "")
 		}
+		var skipped []string
 		for _, m := range methods {
 			var p gincache.Policy
 			var ok bool
@@ -162,7 +167,7 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 				effect = true
 				p, ok = c.writePolicy(r, m, label)
 			default:
-				uncached = append(uncached, r)
+				skipped = append(skipped, m)
 				continue
 			}
 			if !ok {
@@ -175,24 +180,35 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 				out = append(out, entry{gincache.Route{Method: m, Path: path, Handler: r.h.name, Policy: p}, r, g})
 			}
 		}
-	}
-	for _, r := range uncached {
-		if effect {
-			a.notef(r.sel.Sel.Pos(), "%s routes are not cached: the //cache: directive of %s applies to its GET and write routes", strings.Join(r.methods, ", "), r.h.label())
-		} else {
-			c.once("noeffect", d.Pos, "the //cache: directive of %s has no effect: it is registered only for %s (cachegen caches GET routes and configures POST, PUT, PATCH and DELETE)", r.h.label(), strings.Join(r.methods, ", "))
+		if len(skipped) > 0 {
+			uncached = append(uncached, uncachedReg{r, skipped})
 		}
+	}
+	if !effect && len(uncached) > 0 {
+		var methods []string
+		for _, u := range uncached {
+			for _, m := range u.methods {
+				if !slices.Contains(methods, m) {
+					methods = append(methods, m)
+				}
+			}
+		}
+		a.errorf(d.Pos, "the //cache: directive of %s has no effect: it is registered only for %s (cachegen caches GET routes and configures POST, PUT, PATCH and DELETE)", uncached[0].r.h.label(), strings.Join(methods, ", "))
+		return out
+	}
+	for _, u := range uncached {
+		a.notef(u.r.sel.Sel.Pos(), "%s routes are not cached: the //cache: directive of %s applies to its GET and write routes", strings.Join(u.methods, ", "), u.r.h.label())
 	}
 	return out
 }
 
-// route describes a registration in messages: "GET /items at main.go:12:2".
+// route describes a registration in messages: "GET /items at main.go:12:2",
+// or "the GET route at main.go:12:2" when its path is unknown.
 func (a *analysis) route(r *registration, method string) string {
-	p := "(path unknown)"
-	if len(r.paths) > 0 {
-		p = strings.Join(r.paths, ", ")
+	if len(r.paths) == 0 {
+		return "the " + method + " route at " + a.where(r.call.Pos())
 	}
-	return method + " " + p + " at " + a.where(r.call.Pos())
+	return method + " " + strings.Join(r.paths, ", ") + " at " + a.where(r.call.Pos())
 }
 
 func (c *checker) getPolicy(r *registration, label string) (gincache.Policy, bool) {
