@@ -101,14 +101,29 @@ func (d *Directive) Item(key string) (Item, bool) {
 func IsDirective(text string) bool { return strings.HasPrefix(text, Prefix) }
 
 // LooksMistyped reports whether a comment's text looks like a directive
-// that will be ignored because of a space after the slashes ("// cache:").
+// that will be ignored because of a space after the slashes ("// cache:"),
+// as gofmt leaves an empty //cache: or one followed by a space. Prose that
+// happens to start with "cache:" does not count: the rest must be empty or
+// a valid directive.
 func LooksMistyped(text string) bool {
 	rest, ok := strings.CutPrefix(text, "//")
 	if !ok {
 		return false
 	}
 	trimmed := strings.TrimLeft(rest, " \t")
-	return len(trimmed) < len(rest) && strings.HasPrefix(trimmed, "cache:")
+	if len(trimmed) == len(rest) {
+		return false
+	}
+	items, ok := strings.CutPrefix(trimmed, "cache:")
+	if !ok {
+		return false
+	}
+	items = strings.TrimLeft(items, " \t")
+	if items == "" {
+		return true
+	}
+	d, errs := Parse([]Comment{{Text: Prefix + items}})
+	return len(errs) == 0 && len(d.Items) > 0
 }
 
 // Parse parses the directive lines of one comment group. Lines without the
@@ -141,6 +156,16 @@ func (p *parser) errorf(pos token.Pos, format string, args ...any) {
 // line parses the items of one //cache: line.
 func (p *parser) line(c Comment) {
 	text := c.Text
+	// gofmt keeps a comment as a directive only when a lowercase letter or
+	// a digit follows the colon; otherwise it inserts a space after the
+	// slashes, and the line silently stops being a directive.
+	switch {
+	case len(text) == len(Prefix):
+		p.errorf(c.Pos, "empty //cache: directive (gofmt would turn it into a plain comment): write ttl=default for the cache's default TTL")
+		return
+	case text[len(Prefix)] == ' ' || text[len(Prefix)] == '\t':
+		p.errorf(c.Pos+token.Pos(len(Prefix)), "no space after //cache: (gofmt would turn the line into a plain comment)")
+	}
 	i := len(Prefix)
 	for i < len(text) {
 		if text[i] == ' ' || text[i] == '\t' {

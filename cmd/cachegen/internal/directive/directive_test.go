@@ -27,7 +27,6 @@ func TestParseValid(t *testing.T) {
 		text string
 		want Directive
 	}{
-		{"//cache:", Directive{}},
 		{"//cache:ttl=3600", Directive{TTL: time.Hour}},
 		{"//cache:ttl=1h30m", Directive{TTL: 90 * time.Minute}},
 		{"//cache:ttl=250ms", Directive{TTL: 250 * time.Millisecond}},
@@ -39,11 +38,11 @@ func TestParseValid(t *testing.T) {
 		{"//cache:ttl=1 query=page,limit,filter[status],ids[]", Directive{TTL: time.Second, Query: []string{"page", "limit", "filter[status]", "ids[]"}}},
 		{"//cache:ttl=1 query=", Directive{TTL: time.Second, Query: []string{}}},
 		{"//cache:off", Directive{Off: true}},
-		{"//cache:\tinvalidate=/reports/summary,/spaces/:space_id/stats/*  off", Directive{
+		{"//cache:invalidate=/reports/summary,/spaces/:space_id/stats/*\t off", Directive{
 			Off: true,
 			Invalidate: []Target{
-				{Path: "/reports/summary", Pos: base + 20},
-				{Path: "/spaces/:space_id/stats/*", Pos: base + 37, Params: []Param{{"space_id", base + 45}}, Subtree: true},
+				{Path: "/reports/summary", Pos: base + 19},
+				{Path: "/spaces/:space_id/stats/*", Pos: base + 36, Params: []Param{{"space_id", base + 44}}, Subtree: true},
 			},
 		}},
 		{"//cache:invalidate=/,/*", Directive{Invalidate: []Target{{Path: "/", Pos: base + 19}, {Path: "/*", Pos: base + 21, Subtree: true}}}},
@@ -104,6 +103,9 @@ func TestParseErrors(t *testing.T) {
 		text string
 		want []string // "col: message"
 	}{
+		{"//cache:", []string{`1: empty //cache: directive (gofmt would turn it into a plain comment): write ttl=default for the cache's default TTL`}},
+		{"//cache: ttl=60", []string{`9: no space after //cache: (gofmt would turn the line into a plain comment)`}},
+		{"//cache:\toff", []string{`9: no space after //cache: (gofmt would turn the line into a plain comment)`}},
 		{"//cache:tll=60", []string{`9: unknown key "tll": did you mean ttl?`}},
 		{"//cache:color=red", []string{`9: unknown key "color" (want ttl, stale, vary, public, query, invalidate, off)`}},
 		{"//cache:=5", []string{`9: unknown key "" (want ttl, stale, vary, public, query, invalidate, off)`}},
@@ -176,11 +178,15 @@ func TestIsDirective(t *testing.T) {
 		}
 	}
 	for text, want := range map[string]bool{
-		"// cache:ttl=1":  true,
-		"//\tcache:off":   true,
-		"//cache:ttl=1":   false,
-		"// the cache: x": false,
-		"/* cache:ttl */": false,
+		"// cache:ttl=1":            true,
+		"//\tcache:off":             true,
+		"// cache:":                 true, // gofmt's rewrite of a bare //cache:
+		"// cache: ttl=1 public":    true, // gofmt's rewrite of //cache: ttl=1 public
+		"//cache:ttl=1":             false,
+		"// cache: holds responses": false,
+		"// cache:tll=1":            false,
+		"// the cache: x":           false,
+		"/* cache:ttl */":           false,
 	} {
 		if got := LooksMistyped(text); got != want {
 			t.Errorf("LooksMistyped(%q) = %v", text, got)

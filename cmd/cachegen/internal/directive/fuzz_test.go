@@ -22,6 +22,8 @@ func FuzzParseDirective(f *testing.F) {
 		"invalidate=/,/*",
 		"ttl=0 vary=,x stale",
 		"tll=5",
+		"",
+		" ttl=5",
 	} {
 		f.Add(s)
 	}

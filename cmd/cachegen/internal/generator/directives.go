@@ -38,8 +38,8 @@ func (a *analysis) collectDirectives(pkg *packages.Package, file *ast.File) {
 		for _, c := range cg.List {
 			if directive.IsDirective(c.Text) {
 				found = true
-			} else if directive.LooksMistyped(c.Text) && parsesAsDirective(c.Text) {
-				a.warnf(c.Pos(), "%q is not a directive and is ignored: write //cache: with no space after //", c.Text)
+			} else if directive.LooksMistyped(c.Text) {
+				a.warnf(c.Pos(), "%q is not a directive and is ignored: write //cache: with no space after // and a key right after the colon (gofmt inserts the space otherwise)", c.Text)
 			}
 			lines = append(lines, directive.Comment{Text: c.Text, Pos: c.Slash})
 		}
@@ -66,18 +66,6 @@ func (a *analysis) collectDirectives(pkg *packages.Package, file *ast.File) {
 			a.groupBelow[g.below] = g
 		}
 	}
-}
-
-// parsesAsDirective reports whether a "// cache:..." comment would be a
-// valid, non-empty directive without the space: prose that happens to
-// start with "cache:" is left alone.
-func parsesAsDirective(text string) bool {
-	i := 2
-	for text[i] == ' ' || text[i] == '\t' {
-		i++
-	}
-	d, errs := directive.Parse([]directive.Comment{{Text: "//" + text[i:]}})
-	return len(errs) == 0 && len(d.Items) > 0
 }
 
 // groupFor returns the directive that applies to a registration: the doc

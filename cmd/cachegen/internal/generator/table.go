@@ -245,10 +245,6 @@ func (c *checker) writePolicy(r *registration, method, label string) (gincache.P
 			c.once("write:"+it.Key, it.Pos, "%s applies to GET routes only, but %s is registered for %s", it.Key, label, c.a.route(r, method))
 		}
 	}
-	if len(d.Items) == 0 {
-		ok = false
-		c.once("write:empty", d.Pos, "empty //cache: directive on a write route (%s): writes invalidate automatically; write off to stop that, or invalidate= to add targets", c.a.route(r, method))
-	}
 	if !ok {
 		return gincache.Policy{}, false
 	}

@@ -9,6 +9,7 @@ func Register(r *gin.Engine) {
 	r.GET("/a", a)
 	r.GET("/b", b)
 	r.GET("/c", c)
+	r.GET("/d", d)
 }
 
 //cache:tll=60 vary=user_id,,x
@@ -21,3 +22,8 @@ func b(c *gin.Context) {}
 //
 // cache:ttl=60
 func c(c *gin.Context) {}
+
+// d had a bare //cache:, which gofmt turned into a plain comment.
+//
+// cache:
+func d(c *gin.Context) {}

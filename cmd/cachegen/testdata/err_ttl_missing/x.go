@@ -5,12 +5,12 @@ import "github.com/gin-gonic/gin"
 
 // Register mounts the routes.
 func Register(r *gin.Engine) {
-	r.GET("/bare", bare)
+	r.GET("/stale", staleOnly)
 	r.GET("/vary", varyOnly)
 }
 
-//cache:
-func bare(c *gin.Context) {}
+//cache:stale=5m
+func staleOnly(c *gin.Context) {}
 
 //cache:vary=user_id
 func varyOnly(c *gin.Context) {}
