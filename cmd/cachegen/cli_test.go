@@ -39,9 +39,9 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("-check on a current file: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 
-	stale := bytes.Replace(fresh, []byte("TTL: time.Hour,"), []byte("TTL: 2 * time.Hour,"), 1)
+	stale := bytes.Replace(fresh, []byte("TTL: time.Hour}"), []byte("TTL: 2 * time.Hour}"), 1)
 	if bytes.Equal(stale, fresh) {
-		t.Fatal("the generated file has no TTL: time.Hour line to edit")
+		t.Fatalf("the generated file has no TTL: time.Hour to edit:\n%s", fresh)
 	}
 	if err := os.WriteFile(out, stale, 0o666); err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, want := range []string{
 		"--- cache_policies_gen.go (on disk)\n+++ cache_policies_gen.go (generated)\n@@ ",
-		"\n-\t\t\tTTL: 2 * time.Hour,\n+\t\t\tTTL: time.Hour,\n",
+		"Policy: gincache.Policy{TTL: 2 * time.Hour}},\n+",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the diff lacks %q:\n%s", want, stdout)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"go/format"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/generator"
+	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
 )
 
 // explainCases also get their -explain output checked, in both formats.
@@ -114,6 +116,9 @@ func runGoldenCase(t *testing.T, mod string, env []string, c goldenCase) bool {
 		t.Fatalf("exit 0 but no generated file: %v", err)
 	}
 	golden(t, filepath.Join(want, generator.DefaultOutput), got)
+	if formatted, err := format.Source(got); err != nil || !bytes.Equal(formatted, got) {
+		t.Errorf("the generated file is not gofmt'd (%v):\n%s", err, textdiff.Unified("generated", "gofmt", string(got), string(formatted)))
+	}
 
 	if explainCases[c.name] {
 		for format, file := range map[string]string{"text": "explain.txt", "mermaid": "explain.mmd"} {

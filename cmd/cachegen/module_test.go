@@ -94,9 +94,9 @@ replace github.com/intelligentcache/gin-intelligent-cache => %s
 	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte(gomod), 0o666); err != nil {
 		return nil, err
 	}
-	// As in an application's module, gincache is a dependency whatever the
-	// cases import: go mod tidy must keep it.
-	deps := "// Package cases keeps the module's dependencies.\npackage cases\n\nimport _ \"github.com/intelligentcache/gin-intelligent-cache/gincache\"\n"
+	// As in an application's module, Gin and gincache are dependencies
+	// whatever the cases import: go mod tidy must keep them.
+	deps := "// Package cases keeps the module's dependencies.\npackage cases\n\nimport (\n\t_ \"github.com/gin-gonic/gin\"\n\t_ \"github.com/intelligentcache/gin-intelligent-cache/gincache\"\n)\n"
 	if err := os.WriteFile(filepath.Join(mod, "deps.go"), []byte(deps), 0o666); err != nil {
 		return nil, err
 	}

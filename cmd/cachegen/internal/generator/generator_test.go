@@ -1,12 +1,17 @@
 package generator
 
 import (
+	"go/format"
 	"go/token"
+	"go/types"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
 // TestJoinPathsMatchesGin registers routes on real Gin groups and checks
@@ -134,5 +139,53 @@ func TestHasParam(t *testing.T) {
 	}
 	if !strings.HasPrefix(Header, "// Code generated ") || !strings.HasSuffix(Header, " DO NOT EDIT.") {
 		t.Errorf("Header %q is not recognised by go/ast.IsGenerated", Header)
+	}
+}
+
+// TestRenderIsFormatted checks that render's output is what gofmt would
+// make of it, for a table using every field and imports that need
+// aliases.
+func TestRenderIsFormatted(t *testing.T) {
+	out := types.NewPackage("example.com/app", "app")
+	// A package-level name that collides with an import's name.
+	out.Scope().Insert(types.NewVar(token.NoPos, out, "handlers", types.Typ[types.Int]))
+	table := gincache.Table{
+		{Method: "GET", Handler: "example.com/app.h"},
+		{Method: "GET", Path: "/a", Handler: "example.com/app.(*T).M-fm", Policy: gincache.Policy{
+			TTL: 90 * time.Minute, Stale: time.Second, Vary: []string{"user_id", "header:X-A"}, Public: true, Query: []string{},
+		}},
+		{Method: "PUT", Path: "/a/:id", Policy: gincache.Policy{Invalidate: []string{"/b", "/a/:id/*"}, NoInvalidate: true}},
+		{Method: "POST", Path: `/q"uote\`, Policy: gincache.Policy{NoInvalidate: true}},
+	}
+	refs := []ref{
+		{expr: "h"},
+		{expr: "(*T).M"},
+		{path: "example.com/app/handlers", name: "handlers", expr: "(*Items).Show"},
+		{path: "example.com/other/handlers", name: "handlers", expr: "List"},
+		{path: "example.com/web.v1", name: "web", expr: "Index"},
+		{path: "example.com/a/z", name: "z", expr: "Z"},
+	}
+	src, err := render(out, "Policies", table, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	formatted, err := format.Source(src)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	if d := textdiff.Unified("rendered", "gofmt", string(src), string(formatted)); d != "" {
+		t.Errorf("render's output is not gofmt'd:\n%s", d)
+	}
+	for _, want := range []string{
+		"\thandlers2 \"example.com/app/handlers\"\n",
+		"\thandlers3 \"example.com/other/handlers\"\n",
+		"\tweb \"example.com/web.v1\"\n",
+		"\t_ = (*handlers2.Items).Show\n",
+		"\t_ = handlers3.List\n",
+		"{Method: \"GET\", Path: \"/a\", Handler: \"example.com/app.(*T).M-fm\", Policy: gincache.Policy{TTL: 90 * time.Minute, Stale: time.Second, Vary: []string{\"user_id\", \"header:X-A\"}, Public: true, Query: []string{}}},",
+	} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("output lacks %q:\n%s", want, src)
+		}
 	}
 }

@@ -4,19 +4,21 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
-	"go/format"
 	"go/types"
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
-// render writes the generated file: the table, sorted, and the func _()
-// block of references. The output is gofmt'd and byte-for-byte
-// deterministic.
+// render writes the generated file: the table, sorted, one route a line,
+// and the func _() block of references. The output is byte-for-byte
+// deterministic and already in gofmt's form (the tests check that
+// go/format leaves every generated file unchanged): formatting it again
+// would cost most of a run's own time on large tables.
 func render(out *types.Package, varName string, table gincache.Table, refs []ref) ([]byte, error) {
 	// Aliases: the package name, unless something in the package or an
 	// earlier import already uses it.
@@ -52,6 +54,7 @@ func render(out *types.Package, varName string, table gincache.Table, refs []ref
 		importSpec{"time", "time", tm}.write(&b)
 		b.WriteString("\n")
 	}
+	slices.SortFunc(imps, func(x, y importSpec) int { return cmp.Compare(x.path, y.path) })
 	for _, i := range imps {
 		i.write(&b)
 	}
@@ -61,17 +64,17 @@ func render(out *types.Package, varName string, table gincache.Table, refs []ref
 	fmt.Fprintf(&b, "// A GET route without TTL uses the cache's default TTL.\n")
 	fmt.Fprintf(&b, "var %s = %s.Table{\n", varName, gc)
 	for _, r := range table {
-		fmt.Fprintf(&b, "{\nMethod: %s,\n", strconv.Quote(r.Method))
+		fmt.Fprintf(&b, "\t{Method: %s", strconv.Quote(r.Method))
 		if r.Path != "" {
-			fmt.Fprintf(&b, "Path: %s,\n", strconv.Quote(r.Path))
+			fmt.Fprintf(&b, ", Path: %s", strconv.Quote(r.Path))
 		}
 		if r.Handler != "" {
-			fmt.Fprintf(&b, "Handler: %s,\n", strconv.Quote(r.Handler))
+			fmt.Fprintf(&b, ", Handler: %s", strconv.Quote(r.Handler))
 		}
 		if p := policyFields(r.Policy, tm); p != "" {
-			fmt.Fprintf(&b, "Policy: %s.Policy{\n%s},\n", gc, p)
+			fmt.Fprintf(&b, ", Policy: %s.Policy{%s}", gc, p)
 		}
-		fmt.Fprintf(&b, "},\n")
+		b.WriteString("},\n")
 	}
 	fmt.Fprintf(&b, "}\n")
 	if len(refs) > 0 {
@@ -79,15 +82,11 @@ func render(out *types.Package, varName string, table gincache.Table, refs []ref
 		fmt.Fprintf(&b, "// the build until go generate runs again.\n")
 		fmt.Fprintf(&b, "func _() {\n")
 		for _, r := range refs {
-			fmt.Fprintf(&b, "_ = %s\n", r.qualified(aliasOf[r.path]))
+			fmt.Fprintf(&b, "\t_ = %s\n", r.qualified(aliasOf[r.path]))
 		}
 		fmt.Fprintf(&b, "}\n")
 	}
-	src, err := format.Source(b.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("formatting the generated file: %w", err)
-	}
-	return src, nil
+	return b.Bytes(), nil
 }
 
 // importSpec is one import of the generated file.
@@ -116,29 +115,29 @@ func needsTime(t gincache.Table) bool {
 
 // policyFields renders the non-zero fields of a policy.
 func policyFields(p gincache.Policy, tm string) string {
-	var b bytes.Buffer
+	var fields []string
 	if p.TTL != 0 {
-		fmt.Fprintf(&b, "TTL: %s,\n", durationExpr(p.TTL, tm))
+		fields = append(fields, "TTL: "+durationExpr(p.TTL, tm))
 	}
 	if p.Stale != 0 {
-		fmt.Fprintf(&b, "Stale: %s,\n", durationExpr(p.Stale, tm))
+		fields = append(fields, "Stale: "+durationExpr(p.Stale, tm))
 	}
 	if p.Vary != nil {
-		fmt.Fprintf(&b, "Vary: %s,\n", stringsExpr(p.Vary))
+		fields = append(fields, "Vary: "+stringsExpr(p.Vary))
 	}
 	if p.Public {
-		fmt.Fprintf(&b, "Public: true,\n")
+		fields = append(fields, "Public: true")
 	}
 	if p.Query != nil {
-		fmt.Fprintf(&b, "Query: %s,\n", stringsExpr(p.Query))
+		fields = append(fields, "Query: "+stringsExpr(p.Query))
 	}
 	if p.Invalidate != nil {
-		fmt.Fprintf(&b, "Invalidate: %s,\n", stringsExpr(p.Invalidate))
+		fields = append(fields, "Invalidate: "+stringsExpr(p.Invalidate))
 	}
 	if p.NoInvalidate {
-		fmt.Fprintf(&b, "NoInvalidate: true,\n")
+		fields = append(fields, "NoInvalidate: true")
 	}
-	return b.String()
+	return strings.Join(fields, ", ")
 }
 
 // durationExpr writes d in the largest unit that divides it: time.Hour,

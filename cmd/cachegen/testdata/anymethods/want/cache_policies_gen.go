@@ -12,46 +12,11 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/anything",
-		Handler: "example.com/cases/anymethods.anything",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/both",
-		Handler: "example.com/cases/anymethods.both",
-		Policy: gincache.Policy{
-			TTL: 20 * time.Second,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/handled",
-		Handler: "example.com/cases/anymethods.handled",
-		Policy: gincache.Policy{
-			TTL: 30 * time.Second,
-		},
-	},
-	{
-		Method:  "DELETE",
-		Path:    "/handled/:id",
-		Handler: "example.com/cases/anymethods.removed",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/handled"},
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/matched",
-		Handler: "example.com/cases/anymethods.matched",
-		Policy: gincache.Policy{
-			TTL: 15 * time.Second,
-		},
-	},
+	{Method: "GET", Path: "/anything", Handler: "example.com/cases/anymethods.anything", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/both", Handler: "example.com/cases/anymethods.both", Policy: gincache.Policy{TTL: 20 * time.Second}},
+	{Method: "GET", Path: "/handled", Handler: "example.com/cases/anymethods.handled", Policy: gincache.Policy{TTL: 30 * time.Second}},
+	{Method: "DELETE", Path: "/handled/:id", Handler: "example.com/cases/anymethods.removed", Policy: gincache.Policy{Invalidate: []string{"/handled"}}},
+	{Method: "GET", Path: "/matched", Handler: "example.com/cases/anymethods.matched", Policy: gincache.Policy{TTL: 15 * time.Second}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

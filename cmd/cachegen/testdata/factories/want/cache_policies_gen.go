@@ -12,36 +12,10 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/bare",
-		Handler: "example.com/cases/factories.other",
-		Policy: gincache.Policy{
-			TTL: 5 * time.Second,
-		},
-	},
-	{
-		Method: "GET",
-		Path:   "/items",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method: "POST",
-		Path:   "/items",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/items"},
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/named",
-		Handler: "example.com/cases/factories.show",
-		Policy: gincache.Policy{
-			TTL: 2 * time.Minute,
-		},
-	},
+	{Method: "GET", Path: "/bare", Handler: "example.com/cases/factories.other", Policy: gincache.Policy{TTL: 5 * time.Second}},
+	{Method: "GET", Path: "/items", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "POST", Path: "/items", Policy: gincache.Policy{Invalidate: []string{"/items"}}},
+	{Method: "GET", Path: "/named", Handler: "example.com/cases/factories.show", Policy: gincache.Policy{TTL: 2 * time.Minute}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -12,39 +12,10 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/items",
-		Handler: "example.com/cases/functions.listItems",
-		Policy: gincache.Policy{
-			TTL: time.Hour,
-		},
-	},
-	{
-		Method:  "POST",
-		Path:    "/items",
-		Handler: "example.com/cases/functions.createItem",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/reports/summary"},
-		},
-	},
-	{
-		Method:  "DELETE",
-		Path:    "/items/:id",
-		Handler: "example.com/cases/functions.deleteItem",
-		Policy: gincache.Policy{
-			NoInvalidate: true,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/items/:id",
-		Handler: "example.com/cases/functions.getItem",
-		Policy: gincache.Policy{
-			TTL:  90 * time.Minute,
-			Vary: []string{"user_id"},
-		},
-	},
+	{Method: "GET", Path: "/items", Handler: "example.com/cases/functions.listItems", Policy: gincache.Policy{TTL: time.Hour}},
+	{Method: "POST", Path: "/items", Handler: "example.com/cases/functions.createItem", Policy: gincache.Policy{Invalidate: []string{"/reports/summary"}}},
+	{Method: "DELETE", Path: "/items/:id", Handler: "example.com/cases/functions.deleteItem", Policy: gincache.Policy{NoInvalidate: true}},
+	{Method: "GET", Path: "/items/:id", Handler: "example.com/cases/functions.getItem", Policy: gincache.Policy{TTL: 90 * time.Minute, Vary: []string{"user_id"}}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -12,22 +12,8 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var Policies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/api/items",
-		Handler: "example.com/cases/group.listItems",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "POST",
-		Path:    "/api/items",
-		Handler: "example.com/cases/group.createItem",
-		Policy: gincache.Policy{
-			NoInvalidate: true,
-		},
-	},
+	{Method: "GET", Path: "/api/items", Handler: "example.com/cases/group.listItems", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "POST", Path: "/api/items", Handler: "example.com/cases/group.createItem", Policy: gincache.Policy{NoInvalidate: true}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -12,87 +12,16 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/",
-		Handler: "example.com/cases/invalidation.home",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/files/*path",
-		Handler: "example.com/cases/invalidation.file",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/reports/summary",
-		Handler: "example.com/cases/invalidation.summary",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/spaces",
-		Handler: "example.com/cases/invalidation.listSpaces",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/spaces/:space_id",
-		Handler: "example.com/cases/invalidation.getSpace",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/spaces/:space_id/items",
-		Handler: "example.com/cases/invalidation.listItems",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "POST",
-		Path:    "/spaces/:space_id/items",
-		Handler: "example.com/cases/invalidation.createItem",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/spaces/:space_id/stats/*", "/reports/summary"},
-		},
-	},
-	{
-		Method:  "DELETE",
-		Path:    "/spaces/:space_id/items/:id",
-		Handler: "example.com/cases/invalidation.deleteItem",
-		Policy: gincache.Policy{
-			Invalidate:   []string{"/reports/summary"},
-			NoInvalidate: true,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/spaces/:space_id/items/:id",
-		Handler: "example.com/cases/invalidation.getItem",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/spaces/:space_id/stats/daily",
-		Handler: "example.com/cases/invalidation.stats",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
+	{Method: "GET", Path: "/", Handler: "example.com/cases/invalidation.home", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/files/*path", Handler: "example.com/cases/invalidation.file", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/reports/summary", Handler: "example.com/cases/invalidation.summary", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/spaces", Handler: "example.com/cases/invalidation.listSpaces", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/spaces/:space_id", Handler: "example.com/cases/invalidation.getSpace", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/spaces/:space_id/items", Handler: "example.com/cases/invalidation.listItems", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "POST", Path: "/spaces/:space_id/items", Handler: "example.com/cases/invalidation.createItem", Policy: gincache.Policy{Invalidate: []string{"/spaces/:space_id/stats/*", "/reports/summary"}}},
+	{Method: "DELETE", Path: "/spaces/:space_id/items/:id", Handler: "example.com/cases/invalidation.deleteItem", Policy: gincache.Policy{Invalidate: []string{"/reports/summary"}, NoInvalidate: true}},
+	{Method: "GET", Path: "/spaces/:space_id/items/:id", Handler: "example.com/cases/invalidation.getItem", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/spaces/:space_id/stats/daily", Handler: "example.com/cases/invalidation.stats", Policy: gincache.Policy{TTL: time.Minute}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -12,102 +12,17 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/default",
-		Handler: "example.com/cases/keys.ttlDefault",
-		Policy: gincache.Policy{
-			Stale: 5 * time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/duration",
-		Handler: "example.com/cases/keys.ttlDuration",
-		Policy: gincache.Policy{
-			TTL:   90 * time.Minute,
-			Stale: 30 * time.Second,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/lines",
-		Handler: "example.com/cases/keys.twoLines",
-		Policy: gincache.Policy{
-			TTL:    250 * time.Millisecond,
-			Vary:   []string{"user_id"},
-			Public: true,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/noquery",
-		Handler: "example.com/cases/keys.noQuery",
-		Policy: gincache.Policy{
-			TTL:   time.Minute,
-			Query: []string{},
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/public",
-		Handler: "example.com/cases/keys.public",
-		Policy: gincache.Policy{
-			TTL:    time.Minute,
-			Public: true,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/query",
-		Handler: "example.com/cases/keys.someQuery",
-		Policy: gincache.Policy{
-			TTL:   time.Minute,
-			Query: []string{"page", "limit", "filter[status]"},
-		},
-	},
-	{
-		Method:  "PATCH",
-		Path:    "/quiet",
-		Handler: "example.com/cases/keys.quiet",
-		Policy: gincache.Policy{
-			NoInvalidate: true,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/seconds",
-		Handler: "example.com/cases/keys.ttlSeconds",
-		Policy: gincache.Policy{
-			TTL: time.Hour,
-		},
-	},
-	{
-		Method:  "POST",
-		Path:    "/spaces/:space_id/import",
-		Handler: "example.com/cases/keys.importer",
-		Policy: gincache.Policy{
-			Invalidate:   []string{"/spaces/:space_id/*"},
-			NoInvalidate: true,
-		},
-	},
-	{
-		Method:  "PUT",
-		Path:    "/spaces/:space_id/items/:id",
-		Handler: "example.com/cases/keys.update",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/reports/summary", "/spaces/:space_id/stats/*"},
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/varied",
-		Handler: "example.com/cases/keys.varied",
-		Policy: gincache.Policy{
-			TTL:  time.Minute,
-			Vary: []string{"user_id", "header:X-Tenant", "cookie:lang"},
-		},
-	},
+	{Method: "GET", Path: "/default", Handler: "example.com/cases/keys.ttlDefault", Policy: gincache.Policy{Stale: 5 * time.Minute}},
+	{Method: "GET", Path: "/duration", Handler: "example.com/cases/keys.ttlDuration", Policy: gincache.Policy{TTL: 90 * time.Minute, Stale: 30 * time.Second}},
+	{Method: "GET", Path: "/lines", Handler: "example.com/cases/keys.twoLines", Policy: gincache.Policy{TTL: 250 * time.Millisecond, Vary: []string{"user_id"}, Public: true}},
+	{Method: "GET", Path: "/noquery", Handler: "example.com/cases/keys.noQuery", Policy: gincache.Policy{TTL: time.Minute, Query: []string{}}},
+	{Method: "GET", Path: "/public", Handler: "example.com/cases/keys.public", Policy: gincache.Policy{TTL: time.Minute, Public: true}},
+	{Method: "GET", Path: "/query", Handler: "example.com/cases/keys.someQuery", Policy: gincache.Policy{TTL: time.Minute, Query: []string{"page", "limit", "filter[status]"}}},
+	{Method: "PATCH", Path: "/quiet", Handler: "example.com/cases/keys.quiet", Policy: gincache.Policy{NoInvalidate: true}},
+	{Method: "GET", Path: "/seconds", Handler: "example.com/cases/keys.ttlSeconds", Policy: gincache.Policy{TTL: time.Hour}},
+	{Method: "POST", Path: "/spaces/:space_id/import", Handler: "example.com/cases/keys.importer", Policy: gincache.Policy{Invalidate: []string{"/spaces/:space_id/*"}, NoInvalidate: true}},
+	{Method: "PUT", Path: "/spaces/:space_id/items/:id", Handler: "example.com/cases/keys.update", Policy: gincache.Policy{Invalidate: []string{"/reports/summary", "/spaces/:space_id/stats/*"}}},
+	{Method: "GET", Path: "/varied", Handler: "example.com/cases/keys.varied", Policy: gincache.Policy{TTL: time.Minute, Vary: []string{"user_id", "header:X-Tenant", "cookie:lang"}}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -12,35 +12,10 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method: "GET",
-		Path:   "/lit",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method: "GET",
-		Path:   "/lit2",
-		Policy: gincache.Policy{
-			TTL:  30 * time.Second,
-			Vary: []string{"user_id"},
-		},
-	},
-	{
-		Method: "POST",
-		Path:   "/nested",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/lit"},
-		},
-	},
-	{
-		Method: "GET",
-		Path:   "/via-var",
-		Policy: gincache.Policy{
-			TTL: 10 * time.Second,
-		},
-	},
+	{Method: "GET", Path: "/lit", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/lit2", Policy: gincache.Policy{TTL: 30 * time.Second, Vary: []string{"user_id"}}},
+	{Method: "POST", Path: "/nested", Policy: gincache.Policy{Invalidate: []string{"/lit"}}},
+	{Method: "GET", Path: "/via-var", Policy: gincache.Policy{TTL: 10 * time.Second}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -12,46 +12,11 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/generic",
-		Handler: "example.com/cases/methods.(*Generic[...]).Get-fm",
-		Policy: gincache.Policy{
-			TTL: 30 * time.Second,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/list",
-		Handler: "example.com/cases/methods.(*Store).List-fm",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "PUT",
-		Path:    "/list",
-		Handler: "example.com/cases/methods.unexported.update-fm",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/list"},
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/promoted",
-		Handler: "example.com/cases/methods.(*Store).List-fm",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/show",
-		Handler: "example.com/cases/methods.Store.Show-fm",
-		Policy: gincache.Policy{
-			TTL: 2 * time.Minute,
-		},
-	},
+	{Method: "GET", Path: "/generic", Handler: "example.com/cases/methods.(*Generic[...]).Get-fm", Policy: gincache.Policy{TTL: 30 * time.Second}},
+	{Method: "GET", Path: "/list", Handler: "example.com/cases/methods.(*Store).List-fm", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "PUT", Path: "/list", Handler: "example.com/cases/methods.unexported.update-fm", Policy: gincache.Policy{Invalidate: []string{"/list"}}},
+	{Method: "GET", Path: "/promoted", Handler: "example.com/cases/methods.(*Store).List-fm", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/show", Handler: "example.com/cases/methods.Store.Show-fm", Policy: gincache.Policy{TTL: 2 * time.Minute}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

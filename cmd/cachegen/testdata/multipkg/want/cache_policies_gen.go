@@ -13,47 +13,11 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/api/items",
-		Handler: "example.com/cases/multipkg/handlers.List",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/items/:id",
-		Handler: "example.com/cases/multipkg/handlers.(*Items).Show-fm",
-		Policy: gincache.Policy{
-			TTL:  2 * time.Minute,
-			Vary: []string{"user_id"},
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/secret",
-		Handler: "example.com/cases/multipkg/handlers.secret",
-		Policy: gincache.Policy{
-			TTL: 5 * time.Second,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/home",
-		Handler: "example.com/cases/multipkg.home",
-		Policy: gincache.Policy{
-			TTL: 10 * time.Second,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/orphan",
-		Handler: "example.com/cases/multipkg/orphan.Orphan",
-		Policy: gincache.Policy{
-			TTL: time.Second,
-		},
-	},
+	{Method: "GET", Path: "/api/items", Handler: "example.com/cases/multipkg/handlers.List", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/items/:id", Handler: "example.com/cases/multipkg/handlers.(*Items).Show-fm", Policy: gincache.Policy{TTL: 2 * time.Minute, Vary: []string{"user_id"}}},
+	{Method: "GET", Path: "/api/secret", Handler: "example.com/cases/multipkg/handlers.secret", Policy: gincache.Policy{TTL: 5 * time.Second}},
+	{Method: "GET", Path: "/home", Handler: "example.com/cases/multipkg.home", Policy: gincache.Policy{TTL: 10 * time.Second}},
+	{Method: "GET", Path: "/orphan", Handler: "example.com/cases/multipkg/orphan.Orphan", Policy: gincache.Policy{TTL: time.Second}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -13,108 +13,19 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/api/any",
-		Handler: "main.plain",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/converted",
-		Handler: "main.plain",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method: "GET",
-		Path:   "/api/factory",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/generic-func",
-		Handler: "main.generic[...]",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/generic-method",
-		Handler: "main.(*G[...]).H-fm",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/list",
-		Handler: "main.(*Store).List-fm",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method: "GET",
-		Path:   "/api/literal",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/named",
-		Handler: "main.named",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/plain",
-		Handler: "main.plain",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/promoted",
-		Handler: "main.(*Store).List-fm",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/show",
-		Handler: "main.Store.Show-fm",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/web/index",
-		Handler: "example.com/cases/names/web%2ev1.Index",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/web/page",
-		Handler: "example.com/cases/names/web%2ev1.(*Pages).Page-fm",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
+	{Method: "GET", Path: "/api/any", Handler: "main.plain", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/converted", Handler: "main.plain", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/factory", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/generic-func", Handler: "main.generic[...]", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/generic-method", Handler: "main.(*G[...]).H-fm", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/list", Handler: "main.(*Store).List-fm", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/literal", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/named", Handler: "main.named", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/plain", Handler: "main.plain", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/promoted", Handler: "main.(*Store).List-fm", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/show", Handler: "main.Store.Show-fm", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/web/index", Handler: "example.com/cases/names/web%2ev1.Index", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/web/page", Handler: "example.com/cases/names/web%2ev1.(*Pages).Page-fm", Policy: gincache.Policy{TTL: time.Minute}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

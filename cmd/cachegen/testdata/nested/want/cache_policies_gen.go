@@ -12,54 +12,12 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/api/v1/admin/stats",
-		Handler: "example.com/cases/nested.stats",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/v1/field",
-		Handler: "example.com/cases/nested.fromField",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/v1/items/:id",
-		Handler: "example.com/cases/nested.getItem",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/v2/chained",
-		Handler: "example.com/cases/nested.chained",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/v2/embedded/x",
-		Handler: "example.com/cases/nested.viaEmbedded",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/api/v2/items",
-		Handler: "example.com/cases/nested.listItems",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
+	{Method: "GET", Path: "/api/v1/admin/stats", Handler: "example.com/cases/nested.stats", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/v1/field", Handler: "example.com/cases/nested.fromField", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/v1/items/:id", Handler: "example.com/cases/nested.getItem", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/v2/chained", Handler: "example.com/cases/nested.chained", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/v2/embedded/x", Handler: "example.com/cases/nested.viaEmbedded", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Path: "/api/v2/items", Handler: "example.com/cases/nested.listItems", Policy: gincache.Policy{TTL: time.Minute}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -12,47 +12,11 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/admin/reports",
-		Handler: "example.com/cases/passed.reports",
-		Policy: gincache.Policy{
-			TTL:  5 * time.Minute,
-			Vary: []string{"user_id"},
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/v1/items",
-		Handler: "example.com/cases/passed.listItems",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "PUT",
-		Path:    "/v1/items/:id",
-		Handler: "example.com/cases/passed.updateItem",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/admin/reports"},
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/v2/items",
-		Handler: "example.com/cases/passed.listItems",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "PUT",
-		Path:    "/v2/items/:id",
-		Handler: "example.com/cases/passed.updateItem",
-		Policy: gincache.Policy{
-			Invalidate: []string{"/admin/reports"},
-		},
-	},
+	{Method: "GET", Path: "/admin/reports", Handler: "example.com/cases/passed.reports", Policy: gincache.Policy{TTL: 5 * time.Minute, Vary: []string{"user_id"}}},
+	{Method: "GET", Path: "/v1/items", Handler: "example.com/cases/passed.listItems", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "PUT", Path: "/v1/items/:id", Handler: "example.com/cases/passed.updateItem", Policy: gincache.Policy{Invalidate: []string{"/admin/reports"}}},
+	{Method: "GET", Path: "/v2/items", Handler: "example.com/cases/passed.listItems", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "PUT", Path: "/v2/items/:id", Handler: "example.com/cases/passed.updateItem", Policy: gincache.Policy{Invalidate: []string{"/admin/reports"}}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

@@ -12,14 +12,7 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Path:    "/items",
-		Handler: "example.com/cases/regen.newName",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
+	{Method: "GET", Path: "/items", Handler: "example.com/cases/regen.newName", Policy: gincache.Policy{TTL: time.Minute}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

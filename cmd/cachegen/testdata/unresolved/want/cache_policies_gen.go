@@ -12,35 +12,10 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{
-		Method:  "GET",
-		Handler: "example.com/cases/unresolved.grouped",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "GET",
-		Handler: "example.com/cases/unresolved.listItems",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
-	{
-		Method:  "POST",
-		Handler: "example.com/cases/unresolved.dynamic",
-		Policy: gincache.Policy{
-			NoInvalidate: true,
-		},
-	},
-	{
-		Method:  "GET",
-		Path:    "/static",
-		Handler: "example.com/cases/unresolved.static",
-		Policy: gincache.Policy{
-			TTL: time.Minute,
-		},
-	},
+	{Method: "GET", Handler: "example.com/cases/unresolved.grouped", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "GET", Handler: "example.com/cases/unresolved.listItems", Policy: gincache.Policy{TTL: time.Minute}},
+	{Method: "POST", Handler: "example.com/cases/unresolved.dynamic", Policy: gincache.Policy{NoInvalidate: true}},
+	{Method: "GET", Path: "/static", Handler: "example.com/cases/unresolved.static", Policy: gincache.Policy{TTL: time.Minute}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail
