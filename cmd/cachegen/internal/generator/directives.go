@@ -74,8 +74,14 @@ func (a *analysis) collectDirectives(pkg *packages.Package, file *ast.File) {
 func (a *analysis) groupFor(r *registration) *dirGroup {
 	switch r.h.kind {
 	case hFunc, hMethod, hFactory:
-		if d := a.decls[r.h.fn]; d != nil && d.decl.Doc != nil {
+		if d := a.decls[r.h.fn]; d != nil && d.decl.Doc != nil && a.groupOf[d.decl.Doc] != nil {
 			return a.groupOf[d.decl.Doc]
+		}
+		// A wrapper without a directive: the wrapped handler's applies.
+		for in := r.h.inner; in != nil; in = in.inner {
+			if d := a.decls[in.fn]; d != nil && d.decl.Doc != nil && a.groupOf[d.decl.Doc] != nil {
+				return a.groupOf[d.decl.Doc]
+			}
 		}
 	case hLiteral:
 		if r.stmt == nil {

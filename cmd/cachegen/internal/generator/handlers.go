@@ -33,6 +33,10 @@ type handlerRef struct {
 	// a closure after the function it ends up in, which depends on
 	// inlining.
 	name string
+	// inner is, for a factory call, the handler passed to it
+	// (r.GET("/x", wrap(listItems))): when the factory carries no
+	// directive, the wrapped handler's applies.
+	inner *handlerRef
 }
 
 // label names the handler in messages.
@@ -68,7 +72,17 @@ func (a *analysis) classify(info *types.Info, e ast.Expr, depth int) handlerRef 
 			return handlerRef{}
 		}
 		fn = fn.Origin()
-		return handlerRef{kind: hFactory, fn: fn, name: a.factoryName(fn, depth)}
+		ref := handlerRef{kind: hFactory, fn: fn, name: a.factoryName(fn, depth)}
+		for _, arg := range x.Args {
+			if tv, ok := info.Types[arg]; !ok || !isHandlerType(tv.Type) {
+				continue
+			}
+			if in := a.classify(info, arg, depth+1); in.kind == hFunc || in.kind == hMethod || in.kind == hFactory {
+				ref.inner = &in
+				break
+			}
+		}
+		return ref
 	case *ast.IndexExpr:
 		return a.classify(info, x.X, depth) // an instantiated generic handler
 	case *ast.IndexListExpr:

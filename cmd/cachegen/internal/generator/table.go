@@ -125,6 +125,10 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 	effect := false
 	for _, r := range g.regs {
 		label := r.h.label()
+		if g.decl != nil && r.h.fn != g.decl.fn {
+			// A wrapper call: name the wrapped handler, whose directive this is.
+			label = handlerRef{kind: hFunc, fn: g.decl.fn}.label()
+		}
 		methods := r.methods
 		if methods == nil {
 			a.errorf(r.methodsExpr.Pos(), "the method of this %s is not a constant: cachegen cannot tell which policy of %s applies", r.gin, label)

@@ -16,6 +16,7 @@ var CachePolicies = gincache.Table{
 	{Method: "GET", Path: "/items", Policy: gincache.Policy{TTL: time.Minute}},
 	{Method: "POST", Path: "/items", Policy: gincache.Policy{Invalidate: []string{"/items"}}},
 	{Method: "GET", Path: "/named", Handler: "example.com/cases/factories.show", Policy: gincache.Policy{TTL: 2 * time.Minute}},
+	{Method: "GET", Path: "/wrapped", Policy: gincache.Policy{TTL: 7 * time.Second}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail
@@ -25,4 +26,5 @@ func _() {
 	_ = bare
 	_ = listItems
 	_ = named
+	_ = wrapped
 }
