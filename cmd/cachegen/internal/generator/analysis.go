@@ -415,6 +415,9 @@ func (a *analysis) resolve() {
 		}
 		recv := a.receiver(info, r.sel)
 		r.unknown = recv.unknown
+		if recv.overflow {
+			continue // no path: the handler name is all that is reliable
+		}
 		for _, p := range recv.sorted() {
 			r.paths = append(r.paths, joinPaths(p, r.rel))
 		}

@@ -26,6 +26,9 @@ const maxRounds = 1000
 type prefixSet struct {
 	paths   map[string]bool
 	unknown string // why a value could not be followed; "" when all are known
+	// overflow: past maxPrefixes the known prefixes are an arbitrary
+	// part of an unbounded set, and routes are matched by name instead.
+	overflow bool
 }
 
 func knownSet(paths ...string) prefixSet {
@@ -51,13 +54,21 @@ func (s *prefixSet) merge(o prefixSet) bool {
 	if s.unknown == "" && o.unknown != "" {
 		s.unknown, changed = o.unknown, true
 	}
-	for p := range o.paths {
+	if o.overflow && !s.overflow {
+		s.overflow, changed = true, true
+	}
+	// In order, so that which prefixes fit under the cap does not depend
+	// on map iteration.
+	for _, p := range o.sorted() {
 		if s.paths[p] {
 			continue
 		}
 		if len(s.paths) >= maxPrefixes {
+			if !s.overflow {
+				s.overflow, changed = true, true
+			}
 			if s.unknown == "" {
-				s.unknown, changed = fmt.Sprintf("the router may have more than %d prefixes (a recursive registration?)", maxPrefixes), true
+				s.unknown = fmt.Sprintf("the router may have more than %d prefixes, as a recursive registration has", maxPrefixes)
 			}
 			break
 		}
@@ -204,7 +215,7 @@ func (a *analysis) evalCall(info *types.Info, call *ast.CallExpr) prefixSet {
 			if !ok {
 				return unknownSet("the Group path at %s is not a constant", a.where(call.Args[0].Pos()))
 			}
-			out := prefixSet{unknown: recv.unknown}
+			out := prefixSet{unknown: recv.unknown, overflow: recv.overflow}
 			for p := range recv.paths {
 				out.merge(knownSet(joinPaths(p, rel)))
 			}

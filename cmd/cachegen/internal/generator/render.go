@@ -62,7 +62,10 @@ func render(out *types.Package, varName string, table gincache.Table, refs []ref
 	fmt.Fprintf(&b, "// %s holds the cache policy of every annotated route, built by cachegen\n", varName)
 	fmt.Fprintf(&b, "// from the //cache: directives of the handlers. Pass it to gincache.New.\n")
 	fmt.Fprintf(&b, "// A GET route without TTL uses the cache's default TTL.\n")
-	fmt.Fprintf(&b, "var %s = %s.Table{\n", varName, gc)
+	fmt.Fprintf(&b, "var %s = %s.Table{", varName, gc)
+	if len(table) > 0 {
+		b.WriteString("\n")
+	}
 	for _, r := range table {
 		fmt.Fprintf(&b, "\t{Method: %s", strconv.Quote(r.Method))
 		if r.Path != "" {

@@ -8,6 +8,15 @@ import "github.com/gin-gonic/gin"
 func Register(r *gin.Engine) {
 	//cache:ttl=60
 	r.GET("/items", list)
+
+	h := list
+	if len(r.Routes()) > 1 {
+		h = other
+	}
+	//cache:ttl=60
+	r.GET("/either", h)
 }
+
+func other(c *gin.Context) {}
 
 func list(c *gin.Context) {}
