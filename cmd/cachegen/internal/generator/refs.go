@@ -87,6 +87,9 @@ func refTo(fn *types.Func, out *types.Package) (ref, string) {
 	if isGeneric(fn) {
 		return ref{}, "it is generic"
 	}
+	if fn.Name() == "init" && fn.Signature().Recv() == nil {
+		return ref{}, "an init function cannot be referred to"
+	}
 	expr := fn.Name()
 	recv := fn.Signature().Recv()
 	if recv != nil {

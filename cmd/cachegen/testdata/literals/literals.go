@@ -25,3 +25,12 @@ func Register(r *gin.Engine) {
 		r.POST("/nested", func(c *gin.Context) {})
 	}()
 }
+
+var engine = gin.New()
+
+// A literal registered in init: nothing can refer to init, so cachegen
+// warns that renaming will go unnoticed.
+func init() {
+	//cache:ttl=5
+	engine.GET("/init", func(c *gin.Context) {})
+}

@@ -12,6 +12,7 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
+	{Method: "GET", Path: "/init", Policy: gincache.Policy{TTL: 5 * time.Second}},
 	{Method: "GET", Path: "/lit", Policy: gincache.Policy{TTL: time.Minute}},
 	{Method: "GET", Path: "/lit2", Policy: gincache.Policy{TTL: 30 * time.Second, Vary: []string{"user_id"}}},
 	{Method: "POST", Path: "/nested", Policy: gincache.Policy{Invalidate: []string{"/lit"}}},
