@@ -47,6 +47,8 @@ type Error struct {
 	Msg string
 }
 
+// Error returns the message, without the position: the caller formats
+// that from its file set.
 func (e *Error) Error() string { return e.Msg }
 
 // Item is one key=value or flag of a directive.

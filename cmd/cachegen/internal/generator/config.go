@@ -89,6 +89,7 @@ func (d Diagnostic) Format(dir string) string {
 // code: cachegen exits 2 on it.
 type UsageError struct{ Msg string }
 
+// Error returns the message, which names the flag at fault.
 func (e *UsageError) Error() string { return e.Msg }
 
 // Timing splits a run's time between the go command and type checking
