@@ -134,23 +134,40 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 	}
 	pairs := s.pairs[:0]
 	s.decoded = s.decoded[:0]
-	for raw != "" {
-		var part string
-		part, raw, _ = strings.Cut(raw, "&")
+	// One pass per pair finds its end, its '=' and whether it needs
+	// decoding; a ';' (which Go's own parser rejects) makes it malformed.
+	for i := 0; i < len(raw); {
+		start, eq, escaped := i, -1, false
+		for ; i < len(raw) && raw[i] != '&'; i++ {
+			switch raw[i] {
+			case '=':
+				if eq < 0 {
+					eq = i
+				}
+			case '%', '+':
+				escaped = true
+			case ';':
+				return b, skipQuery
+			}
+		}
+		part := raw[start:i]
+		i++ // past '&'
 		if part == "" {
 			continue
 		}
-		if strings.IndexByte(part, ';') >= 0 {
-			return b, skipQuery
+		rawName, rawValue := part, ""
+		if eq >= 0 {
+			rawName, rawValue = raw[start:eq], raw[eq+1:start+len(part)]
 		}
-		rawName, rawValue, _ := strings.Cut(part, "=")
-		name, ok := s.unescape(rawName)
-		if !ok {
-			return b, skipQuery
-		}
-		value, ok := s.unescape(rawValue)
-		if !ok {
-			return b, skipQuery
+		name, value := rawName, rawValue
+		if escaped {
+			var ok bool
+			if name, ok = s.unescape(rawName); !ok {
+				return b, skipQuery
+			}
+			if value, ok = s.unescape(rawValue); !ok {
+				return b, skipQuery
+			}
 		}
 		if rs.query != nil && !rs.queryAllowed(name) {
 			continue

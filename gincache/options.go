@@ -28,6 +28,7 @@ type config struct {
 	writeBudget     time.Duration
 	ignoreNoCache   bool
 	now             func() time.Time
+	observer        Observer
 }
 
 // Defaults.

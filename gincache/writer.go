@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -30,6 +31,23 @@ type captureWriter struct {
 	through  bool       // writing through: the response is not stored
 	reason   skipReason // why, when through
 	hijacked bool
+
+	// detached: a stale entry's refresh, after the client has had its
+	// response. Headers go to a map of its own and nothing reaches the
+	// client.
+	detached bool
+	header   http.Header
+}
+
+// Header returns the header map the handler fills.
+func (w *captureWriter) Header() http.Header {
+	if !w.detached {
+		return w.ResponseWriter.Header()
+	}
+	if w.header == nil {
+		w.header = make(http.Header)
+	}
+	return w.header
 }
 
 var (
@@ -79,7 +97,7 @@ func (w *captureWriter) takeBody() []byte {
 
 // WriteHeader records the status; it is sent later.
 func (w *captureWriter) WriteHeader(code int) {
-	if w.through {
+	if w.through && !w.detached {
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}
@@ -91,7 +109,7 @@ func (w *captureWriter) WriteHeader(code int) {
 // WriteHeaderNow marks the headers as written (Written reports true); they
 // are still held until the cache decides.
 func (w *captureWriter) WriteHeaderNow() {
-	if w.through {
+	if w.through && !w.detached {
 		w.ResponseWriter.WriteHeaderNow()
 		return
 	}
@@ -104,7 +122,7 @@ func (w *captureWriter) WriteHeaderNow() {
 // checkDeclaredLength switches to writing through at once when the
 // handler declared a Content-Length over the cap.
 func (w *captureWriter) checkDeclaredLength() {
-	if cl := w.ResponseWriter.Header().Get("Content-Length"); cl != "" {
+	if cl := w.Header().Get("Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n > w.c.cfg.maxResponseSize {
 			w.writeThrough(skipTooLarge)
 		}
@@ -113,6 +131,9 @@ func (w *captureWriter) checkDeclaredLength() {
 
 func (w *captureWriter) Write(p []byte) (int, error) {
 	w.WriteHeaderNow()
+	if w.through && w.detached {
+		return len(p), nil // a refresh that cannot be stored: drop it
+	}
 	if w.through {
 		n, err := w.ResponseWriter.Write(p)
 		w.size += n
@@ -137,6 +158,9 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 
 func (w *captureWriter) WriteString(s string) (int, error) {
 	w.WriteHeaderNow()
+	if w.through && w.detached {
+		return len(s), nil
+	}
 	if w.through {
 		n, err := w.ResponseWriter.WriteString(s)
 		w.size += n
@@ -179,6 +203,10 @@ func (w *captureWriter) writeThrough(reason skipReason) {
 		return
 	}
 	w.through, w.reason = true, reason
+	if w.detached {
+		w.dropBuffer()
+		return
+	}
 	h := w.ResponseWriter.Header()
 	h[HeaderXCache] = w.c.hdr.skip
 	h[HeaderCacheStatus] = w.c.hdr.statusSkip[reason]
@@ -195,21 +223,21 @@ func (w *captureWriter) writeThrough(reason skipReason) {
 }
 
 func (w *captureWriter) Status() int {
-	if w.through {
+	if w.through && !w.detached {
 		return w.ResponseWriter.Status()
 	}
 	return w.status
 }
 
 func (w *captureWriter) Size() int {
-	if w.through {
+	if w.through && !w.detached {
 		return w.ResponseWriter.Size()
 	}
 	return w.size
 }
 
 func (w *captureWriter) Written() bool {
-	if w.through {
+	if w.through && !w.detached {
 		return w.ResponseWriter.Written()
 	}
 	return w.size != -1
@@ -218,11 +246,16 @@ func (w *captureWriter) Written() bool {
 // Flush means the handler streams: a streamed response is never stored.
 func (w *captureWriter) Flush() {
 	w.writeThrough(skipStreamed)
-	w.ResponseWriter.Flush()
+	if !w.detached {
+		w.ResponseWriter.Flush()
+	}
 }
 
 // Hijack hands the connection to the handler; nothing is stored.
 func (w *captureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.detached {
+		return nil, nil, errors.New("gincache: a stale entry's refresh cannot hijack the connection")
+	}
 	w.hijacked = true
 	w.through, w.reason = true, skipStreamed
 	w.dropBuffer()
