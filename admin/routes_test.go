@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"net/http"
 	"net/url"
 	"reflect"
 	"slices"
@@ -467,5 +468,38 @@ func TestErrorMessagesAreJSONSafe(t *testing.T) {
 	var e map[string]string
 	if err := json.Unmarshal(r.body, &e); err != nil || !strings.Contains(e["error"], `<script>alert(1)</script>\"`) {
 		t.Fatalf("error %q (%v)", e["error"], err)
+	}
+}
+
+func TestDashboardPage(t *testing.T) {
+	a := newApp(t, backends()[0].open(t), appConfig{})
+	r := a.do("GET", base+"/")
+	if r.status != 200 || r.header.Get("Content-Type") != "text/html; charset=utf-8" || !strings.HasPrefix(string(r.body), "<!doctype html>") {
+		t.Fatalf("GET %s/: %d %q", base, r.status, r.header.Get("Content-Type"))
+	}
+	for name, want := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"X-Frame-Options":        "DENY",
+		"Cache-Control":          "no-store",
+		"Referrer-Policy":        "no-referrer",
+	} {
+		if got := r.header.Get(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'sha256-") {
+		t.Errorf("Content-Security-Policy %q", csp)
+	}
+	// The page calls the API by relative paths, which resolve under the
+	// base only from {base}/; {base} itself redirects there.
+	for _, rel := range []string{`"stats"`, `"health"`, `"keys?"`, `"keys/"`, `"clear"`} {
+		if !strings.Contains(string(r.body), rel) {
+			t.Errorf("the page does not call %s", rel)
+		}
+	}
+	client := *a.srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if r := send(t, &client, "GET", a.srv.URL+base); r.status != 301 || r.header.Get("Location") != base+"/" {
+		t.Errorf("GET %s: %d to %q", base, r.status, r.header.Get("Location"))
 	}
 }
