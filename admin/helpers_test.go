@@ -25,22 +25,28 @@ func init() { gin.SetMode(gin.TestMode) }
 
 // backendCase is a backend the route tests run on.
 type backendCase struct {
+	// name is also the backend's Kind.
 	name string
 	// open returns a fresh, empty backend that cleanup closes.
 	open func(t *testing.T) backend.Backend
+	// putRaw and rawPresent, when set, write and look up a key of the
+	// backend's store itself (a Redis key written by another program in
+	// the same database), beside the entries the Backend API writes.
+	putRaw     func(t *testing.T, key string)
+	rawPresent func(t *testing.T, key string) bool
 }
 
 // backends lists the backends every route test runs on. The Redis
 // backend joins when it lands on main, as
 //
-//	{"redis", func(t *testing.T) backend.Backend {
-//		srv := testutil.StartRedis(t)
+//	{name: "redis", open: func(t *testing.T) backend.Backend {
+//		srv = testutil.StartRedis(t)
 //		b, err := backend.NewRedis(srv.URL(), backend.RedisOptions{})
 //		...
-//	}},
+//	}, putRaw: ... srv.Client().Set(...), rawPresent: ... Exists(...)},
 func backends() []backendCase {
 	return []backendCase{
-		{"memory", func(t *testing.T) backend.Backend {
+		{name: "memory", open: func(t *testing.T) backend.Backend {
 			m, err := backend.NewMemory(backend.MemoryOptions{})
 			if err != nil {
 				t.Fatal(err)

@@ -233,6 +233,9 @@ func TestClearNeverTouchesForeignKeys(t *testing.T) {
 		a := newApp(t, be, appConfig{})
 		for _, k := range foreign {
 			storeForeign(t, be, k)
+			if bc.putRaw != nil {
+				bc.putRaw(t, k)
+			}
 		}
 		for _, p := range patterns {
 			a.fill("/items", "/items/1", "/spaces/1")
@@ -250,7 +253,10 @@ func TestClearNeverTouchesForeignKeys(t *testing.T) {
 			}
 			for _, k := range foreign {
 				if !present(t, be, k) {
-					t.Fatalf("POST %s deleted the foreign key %q", path, k)
+					t.Fatalf("POST %s deleted the foreign entry %q", path, k)
+				}
+				if bc.rawPresent != nil && !bc.rawPresent(t, k) {
+					t.Fatalf("POST %s deleted the foreign raw key %q", path, k)
 				}
 			}
 			a.do("POST", base+"/clear")
