@@ -119,3 +119,53 @@ func TestRunPrintsCurlLines(t *testing.T) {
 		t.Fatalf("start-up text:\n%s", out.String())
 	}
 }
+
+// TestAdminRoutes checks the admin routes of the example: served to
+// loopback clients, refused through a proxy, and outside the cache
+// middleware (their writes are not counted as application writes).
+func TestAdminRoutes(t *testing.T) {
+	r, cache, err := newEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	c := client{t, srv.URL}
+
+	c.do("GET", "/spaces/4", "")
+	c.do("GET", "/items", "")
+	status, h, keys := c.do("GET", "/api/cache/keys?pattern=*/spaces*", "")
+	if status != 200 || h.Get("X-Content-Type-Options") != "nosniff" || len(keys["keys"].([]any)) != 1 {
+		t.Fatalf("GET /api/cache/keys: %d %v", status, keys)
+	}
+	if status, _, body := c.do("POST", "/api/cache/invalidate?path=/spaces/4", ""); status != 200 {
+		t.Fatalf("invalidate: %d %v", status, body)
+	}
+	if _, h, _ := c.do("GET", "/spaces/4", ""); h.Get("X-Cache") != "MISS" {
+		t.Errorf("after POST /api/cache/invalidate?path=/spaces/4: X-Cache %s", h.Get("X-Cache"))
+	}
+	if status, _, body := c.do("POST", "/api/cache/clear", ""); status != 200 || body["cleared"].(float64) != 2 {
+		t.Fatalf("clear: %d %v", status, body)
+	}
+	_, _, stats := c.do("GET", "/api/cache/stats", "")
+	for _, rt := range stats["routes"].([]any) {
+		if route := rt.(map[string]any)["route"].(string); strings.HasPrefix(route, "/api/cache") {
+			t.Errorf("the cache middleware saw the admin route %s", route)
+		}
+	}
+	if status, _, _ := c.do("GET", "/api/cache/", ""); status != 200 {
+		t.Errorf("dashboard: %d", status)
+	}
+
+	req, _ := http.NewRequest("GET", srv.URL+"/api/cache/stats", nil)
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 403 {
+		t.Fatalf("through a proxy: %d, want 403", res.StatusCode)
+	}
+}
