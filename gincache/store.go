@@ -90,9 +90,12 @@ var unstoredHeaders = map[string]bool{
 // replays it: sorted canonical header fields with len == cap value slices,
 // Content-Length and a strong ETag among them. The entry keeps body.
 func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.Time, outer headerSnapshot) *backend.Entry {
-	connection := map[string]bool{}
+	var connection map[string]bool // the fields Connection names: hop-by-hop too
 	for _, line := range h["Connection"] {
 		for _, f := range strings.Split(line, ",") {
+			if connection == nil {
+				connection = map[string]bool{}
+			}
 			connection[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(f))] = true
 		}
 	}

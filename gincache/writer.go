@@ -145,13 +145,12 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 		w.size += n
 		return n, err
 	}
-	if !w.grow(len(p)) {
+	if !w.grow(p) {
 		w.writeThrough(skipInflight)
 		n, err := w.ResponseWriter.Write(p)
 		w.size += n
 		return n, err
 	}
-	w.buf = append(w.buf, p...)
 	w.size += len(p)
 	return len(p), nil
 }
@@ -170,28 +169,22 @@ func (w *captureWriter) WriteString(s string) (int, error) {
 	return w.Write([]byte(s))
 }
 
-// grow makes room for n more bytes. The first write sizes the buffer
-// exactly (at least 512 bytes); later ones double it. The in-flight cap is
-// charged for the buffer's capacity; false when it would be exceeded.
-func (w *captureWriter) grow(n int) bool {
-	need := len(w.buf) + n
-	if need <= cap(w.buf) {
-		return true
-	}
-	size := max(need, 512)
-	if w.buf != nil {
-		size = max(need, min(2*cap(w.buf), int(w.c.cfg.maxResponseSize)))
-	}
-	if delta := int64(size) - w.reserved; delta > 0 {
-		if w.c.inflight.Add(delta) > w.c.cfg.maxInflight {
-			w.c.inflight.Add(-delta)
+// grow makes room for n more bytes, charging the in-flight cap for the
+// buffer's capacity; false when that would exceed the cap. Growth is
+// append's: the bytes it copies are not zeroed first, and a first write
+// gets a buffer of about its own size.
+func (w *captureWriter) grow(p []byte) bool {
+	need := len(w.buf) + len(p)
+	if need > cap(w.buf) {
+		if delta := int64(need) - w.reserved; delta > 0 && w.c.inflight.Load()+delta > w.c.cfg.maxInflight {
 			return false
 		}
-		w.reserved = int64(size)
 	}
-	nb := make([]byte, len(w.buf), size)
-	copy(nb, w.buf)
-	w.buf = nb
+	w.buf = append(w.buf, p...)
+	if delta := int64(cap(w.buf)) - w.reserved; delta > 0 {
+		w.c.inflight.Add(delta)
+		w.reserved = int64(cap(w.buf))
+	}
 	return true
 }
 
