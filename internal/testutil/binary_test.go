@@ -46,7 +46,9 @@ func runRecorded(t *testing.T, fn func(tb testing.TB)) *recordingTB {
 // withoutBinary makes the binary lookup fail for the rest of the test.
 func withoutBinary(t *testing.T) {
 	saved := lookPath
-	lookPath = func() (string, error) { return "", errors.New(`exec: "redis-server": executable file not found in $PATH`) }
+	lookPath = func() (string, error) {
+		return "", errors.New(`exec: "redis-server": executable file not found in $PATH`)
+	}
 	t.Cleanup(func() { lookPath = saved })
 }
 
