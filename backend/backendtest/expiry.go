@@ -1,0 +1,128 @@
+package backendtest
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+var expiryCases = []testCase{
+	{name: "ScanReportsTTL", run: testScanReportsTTL},
+	{name: "StoreRejectsNonPositiveTTL", run: testStoreRejectsNonPositiveTTL},
+	{name: "EntryExpires", run: testEntryExpires, needsClock: true},
+	{name: "TokensOutliveTheirEntries", run: testTokensOutliveTheirEntries, needsClock: true},
+	{name: "RenewedTokensLiveTheirTTL", run: testRenewedTokensLiveTheirTTL, needsClock: true},
+}
+
+// ttlSlack is how far below the TTL it was stored with Scan may report an
+// entry's TTL, for a backend whose clock runs (a real Redis server on a
+// slow machine) or that rounds.
+const ttlSlack = time.Minute
+
+// Scan reports each entry's remaining TTL, not a constant.
+func testScanReportsTTL(t *testing.T, s *suite) {
+	b := s.open(t)
+	ttls := map[string]time.Duration{
+		"bt:k:ttl-10m": 10 * time.Minute,
+		"bt:k:ttl-3h":  3 * time.Hour,
+	}
+	for key, ttl := range ttls {
+		fill(t, b, key, ttl, tokItem)
+	}
+	keys := scanAll(t, s, b, "bt:k:ttl-*", 10)
+	if len(keys) != len(ttls) {
+		t.Fatalf("Scan lists %v; want the %d keys stored", keyNames(keys), len(ttls))
+	}
+	for _, k := range keys {
+		ttl := ttls[k.Key]
+		if k.TTL > ttl || k.TTL <= ttl-ttlSlack {
+			t.Errorf("Scan reports TTL %v for %q stored for %v", k.TTL, k.Key, ttl)
+		}
+	}
+}
+
+// A TTL that is not positive is bad input: an error, and nothing stored
+// (an entry without expiry would never leave a byte-bounded store).
+func testStoreRejectsNonPositiveTTL(t *testing.T, s *suite) {
+	b := s.open(t)
+	for _, ttl := range []time.Duration{0, -time.Second} {
+		key := "bt:k:bad-ttl"
+		if _, err := store(b, key, newEntry(key), ttl, []string{tokItem}, nil); err == nil {
+			t.Errorf("Store with ttl %v = nil; want an error", ttl)
+		}
+		mustMiss(t, b, key, tokItem)
+	}
+	if keys := scanAll(t, s, b, "", 10); len(keys) != 0 {
+		t.Fatalf("Scan after rejected Stores lists %v", keyNames(keys))
+	}
+}
+
+// An entry is served until its TTL, then it is gone for every method.
+func testEntryExpires(t *testing.T, s *suite) {
+	b := s.open(t)
+	ctx := context.Background()
+	key := "bt:k:expiring"
+	recorded := fill(t, b, key, 10*time.Second, tokItem)
+	fill(t, b, "bt:k:lasting", defaultTTL, tokItem)
+
+	s.h.Advance(4 * time.Second)
+	mustHit(t, b, key, tokItem)
+	keys := scanAll(t, s, b, key, 10)
+	if len(keys) != 1 {
+		t.Fatalf("Scan(%q) lists %v before expiry", key, keyNames(keys))
+	}
+	for _, k := range keys {
+		if k.TTL > 6*time.Second || k.TTL <= 5*time.Second {
+			t.Errorf("4s into a 10s TTL, Scan reports TTL %v; want 6s (to 1s precision)", k.TTL)
+		}
+	}
+
+	s.h.Advance(7 * time.Second)
+	if v := mustMiss(t, b, key, tokItem); v[0] != recorded[0] {
+		t.Fatalf("after expiry Lookup reports token %v; want %v (the token lives on)", v[0], recorded[0])
+	}
+	if keys := scanAll(t, s, b, "", 10); len(keys) != 1 || keys[0].Key != "bt:k:lasting" {
+		t.Fatalf("Scan after expiry lists %v; want only bt:k:lasting", keyNames(keys))
+	}
+	if ok, err := b.Delete(ctx, key); ok || err != nil {
+		t.Fatalf("Delete of an expired entry = %v, %v; want false, nil", ok, err)
+	}
+	fill(t, b, "bt:k:expiring2", time.Second, tokItem)
+	s.h.Advance(2 * time.Second)
+	if n, err := b.ClearPattern(ctx, "bt:k:expiring*"); n != 0 || err != nil {
+		t.Fatalf("ClearPattern over expired entries = %d, %v; want 0, nil", n, err)
+	}
+	mustHit(t, b, "bt:k:lasting", tokItem)
+	// The key can be filled again.
+	fill(t, b, key, 10*time.Second, tokItem)
+	mustHit(t, b, key, tokItem)
+}
+
+// A token an entry records lives at least as long as the entry, even when
+// it was renewed with a shorter TTL or created by a fill with a shorter
+// one: otherwise the entry would turn into a miss early, or, worse, a
+// token recreated later could be mistaken for the one recorded.
+func testTokensOutliveTheirEntries(t *testing.T, s *suite) {
+	b := s.open(t)
+	if err := b.Renew(context.Background(), []string{tokList}, time.Second); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	fill(t, b, "bt:k:short", time.Minute, tokItem)
+	fill(t, b, "bt:k:long", 2*time.Hour, tokList, tokItem)
+	s.h.Advance(90 * time.Minute)
+	checkBody(t, "bt:k:long", mustHit(t, b, "bt:k:long", tokList, tokItem))
+}
+
+// A renewed token keeps its value for at least the TTL it was renewed
+// with, stored entries or not.
+func testRenewedTokensLiveTheirTTL(t *testing.T, s *suite) {
+	b := s.open(t)
+	if err := b.Renew(context.Background(), []string{tokList}, 10*time.Minute); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	before := tokens(t, b, tokList)
+	s.h.Advance(9 * time.Minute)
+	if after := tokens(t, b, tokList); after[0] != before[0] {
+		t.Fatalf("token renewed for 10m reads %v after 9m; was %v", after[0], before[0])
+	}
+}
