@@ -27,15 +27,21 @@ const (
 var errBadCursor = errors.New("backend: invalid redis scan cursor")
 
 // scanPos is where an iteration stands: a master's address ("" on a
-// single master) and the SCAN cursor on it.
+// single master), the SCAN cursor on it, and after: when a SCAN call that
+// listed the node's every key (cursor 0 in, 0 out) returned more than a
+// page, the page took them in order up to after, and the next page asks
+// again and skips those. (miniredis ignores COUNT and always lists
+// everything; real Redis does so for small keyspaces.)
 type scanPos struct {
 	addr   string
 	cursor uint64
+	after  string
 }
 
 // encode makes the opaque, URL-safe cursor string.
 func (p scanPos) encode() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatUint(p.cursor, 10) + "@" + p.addr))
+	s := strconv.FormatUint(p.cursor, 10) + " " + strconv.Itoa(len(p.addr)) + " " + p.addr + p.after
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
 func decodeCursor(s string) (scanPos, error) {
@@ -46,23 +52,82 @@ func decodeCursor(s string) (scanPos, error) {
 	if err != nil {
 		return scanPos{}, errBadCursor
 	}
-	cur, addr, ok := strings.Cut(string(b), "@")
-	if !ok {
+	cur, rest, ok1 := strings.Cut(string(b), " ")
+	alen, rest, ok2 := strings.Cut(rest, " ")
+	n, err1 := strconv.ParseUint(cur, 10, 64)
+	l, err2 := strconv.Atoi(alen)
+	if !ok1 || !ok2 || err1 != nil || err2 != nil || l < 0 || l > len(rest) {
 		return scanPos{}, errBadCursor
 	}
-	n, err := strconv.ParseUint(cur, 10, 64)
-	if err != nil {
-		return scanPos{}, errBadCursor
+	return scanPos{cursor: n, addr: rest[:l], after: rest[l:]}, nil
+}
+
+// serverPattern widens pattern for the server's SCAN MATCH: every '?' and
+// every [class] becomes '*', literal bytes and escapes stay. The server
+// then returns a superset, and Match selects exactly, so the backend
+// agrees with Match (and the memory backend) byte for byte, even on a
+// server that matches by characters (miniredis).
+func serverPattern(pattern string) string {
+	if pattern == "" {
+		return "*"
 	}
-	return scanPos{addr: addr, cursor: n}, nil
+	out := make([]byte, 0, len(pattern))
+	lastStar := false
+	for p := 0; p < len(pattern); p++ {
+		switch c := pattern[p]; c {
+		case '\\':
+			out = append(out, c)
+			if p+1 < len(pattern) {
+				p++
+				out = append(out, pattern[p])
+			}
+			lastStar = false
+			continue
+		case '?', '*':
+		case '[':
+			p++
+			if p < len(pattern) && pattern[p] == '^' {
+				p++
+			}
+			for p < len(pattern) && pattern[p] != ']' {
+				if pattern[p] == '\\' && p+1 < len(pattern) {
+					p++
+				}
+				p++
+			}
+			// p is at the closing ']' (or past the end): the loop steps over it.
+		default:
+			out = append(out, c)
+			lastStar = false
+			continue
+		}
+		if !lastStar {
+			out = append(out, '*')
+			lastStar = true
+		}
+	}
+	return string(out)
 }
 
 // entryMatch is the SCAN MATCH pattern for entry keys matching pattern.
 func (r *Redis) entryMatch(pattern string) string {
-	if pattern == "" {
-		pattern = "*"
+	return EscapeGlob(r.entryNS) + serverPattern(pattern)
+}
+
+// entryKeys keeps the keys SCAN returned that are entries matching
+// pattern, skipping those already seen on this page.
+func (r *Redis) entryKeys(keys []string, pattern string, seen map[string]bool) []string {
+	out := keys[:0]
+	for _, k := range keys {
+		if !strings.HasPrefix(k, r.entryNS) || !Match(pattern, k[len(r.entryNS):]) || seen[k] {
+			continue
+		}
+		if seen != nil {
+			seen[k] = true
+		}
+		out = append(out, k)
 	}
-	return EscapeGlob(r.entryNS) + pattern
+	return out
 }
 
 // Scan implements Backend: SCAN on each master in address order, resuming
@@ -85,9 +150,9 @@ func (r *Redis) Scan(ctx context.Context, pattern, cursor string, count int) ([]
 		return nil, "", fmt.Errorf("backend: redis scan: %w", err)
 	}
 	i, _ := slices.BinarySearchFunc(nodes, pos.addr, func(n masterNode, addr string) int { return strings.Compare(n.addr, addr) })
-	cur := uint64(0)
+	cur, after := uint64(0), ""
 	if i < len(nodes) && nodes[i].addr == pos.addr {
-		cur = pos.cursor
+		cur, after = pos.cursor, pos.after
 	}
 	match := r.entryMatch(pattern)
 	seen := make(map[string]bool)
@@ -97,14 +162,23 @@ func (r *Redis) Scan(ctx context.Context, pattern, cursor string, count int) ([]
 		if err != nil {
 			return nil, "", fmt.Errorf("backend: redis scan: %w", err)
 		}
-		var fresh []string
-		for _, k := range keys {
-			if !seen[k] {
-				seen[k] = true
-				fresh = append(fresh, k)
-			}
+		if after != "" {
+			keys = slices.DeleteFunc(keys, func(k string) bool { return k <= after })
 		}
-		infos, err := r.ttls(ctx, nodes[i].client, fresh)
+		keys = r.entryKeys(keys, pattern, seen)
+		room := count - len(out)
+		if cur == 0 && next == 0 && len(keys) > room {
+			// The node's every key, more than fit: take them in order.
+			slices.Sort(keys)
+			keys = keys[:room]
+			infos, err := r.ttls(ctx, nodes[i].client, keys)
+			if err != nil {
+				return nil, "", err
+			}
+			return append(out, infos...), scanPos{addr: nodes[i].addr, after: keys[room-1]}.encode(), nil
+		}
+		after = ""
+		infos, err := r.ttls(ctx, nodes[i].client, keys)
 		if err != nil {
 			return nil, "", err
 		}
@@ -171,7 +245,7 @@ func (r *Redis) ClearPattern(ctx context.Context, pattern string) (int, error) {
 			if err != nil {
 				return n, fmt.Errorf("backend: redis clear: %w", err)
 			}
-			deleted, err := unlinkAll(ctx, node.client, keys)
+			deleted, err := unlinkAll(ctx, node.client, r.entryKeys(keys, pattern, nil))
 			n += deleted
 			if err != nil {
 				return n, fmt.Errorf("backend: redis clear: %w", err)

@@ -244,3 +244,17 @@ func (r *Redis) String() string {
 	}
 	return fmt.Sprintf("redis-server at %s", r.Addr())
 }
+
+// FastForward returns a function that moves the server's clock forward,
+// expiring keys as time passing would: only miniredis has one, so it
+// returns nil on a real server (tests then leave out checks that need it).
+func (r *Redis) FastForward() func(time.Duration) {
+	if r.Real() {
+		return nil
+	}
+	return func(d time.Duration) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.mini.FastForward(d)
+	}
+}
