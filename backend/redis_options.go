@@ -269,11 +269,13 @@ func checkClient(c redis.UniversalClient, log *slog.Logger) error {
 	if !ctxTimeouts {
 		return errors.New("backend: the Redis client must set ContextTimeoutEnabled: true, or a hung Redis stalls each call for the client's ReadTimeout instead of the cache's budget")
 	}
-	if read == -2 || write == -2 {
+	// After go-redis's own defaults, a negative timeout means socket
+	// deadlines are off (the option's -2), and 0 means none (its -1).
+	if read < 0 || write < 0 {
 		return errors.New("backend: the Redis client's ReadTimeout or WriteTimeout is -2, which turns socket deadlines off, the context's too: a hung Redis would stall calls forever")
 	}
-	if dial > slowClientTimeout || read > slowClientTimeout || read < 0 || write < 0 {
-		log.Warn("backend: Redis client timeouts are long or off; calls without a deadline (admin, checks) may wait that long",
+	if dial > slowClientTimeout || read > slowClientTimeout || write > slowClientTimeout || read == 0 || write == 0 {
+		log.Warn("backend: Redis client timeouts are long or off; admin calls without a deadline may wait that long",
 			"dial_timeout", dial, "read_timeout", read, "write_timeout", write)
 	}
 	return nil

@@ -1,9 +1,8 @@
 package backend_test
 
 import (
-	"context"
+	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
@@ -13,12 +12,18 @@ import (
 
 func TestMain(m *testing.M) { testutil.Main(m) }
 
+// quiet drops the backends' logs in tests that do not look at them.
+var quiet = slog.New(slog.DiscardHandler)
+
 // newTestRedis opens a Redis backend on url under a key prefix of its
 // own, closed at the end of the test.
 func newTestRedis(t *testing.T, url string, opts backend.RedisOptions) *backend.Redis {
 	t.Helper()
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = testutil.Prefix(t)
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet
 	}
 	r, err := backend.NewRedis(url, opts)
 	if err != nil {
@@ -32,6 +37,9 @@ func newTestCluster(t *testing.T, c *testutil.Cluster, opts backend.RedisOptions
 	t.Helper()
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = testutil.Prefix(t)
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet
 	}
 	r, err := backend.NewRedisCluster(c.Addrs(), opts)
 	if err != nil {
@@ -57,7 +65,7 @@ func TestRedisConformanceNoPrefix(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
 			srv := testutil.StartRedis(t)
-			r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{})
+			r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,6 +95,3 @@ func TestRedisClusterConformance(t *testing.T) {
 		DuplicatesAcrossPages: true,
 	})
 }
-
-var _ = context.Background
-var _ = time.Second
