@@ -85,17 +85,9 @@ func serverPattern(pattern string) string {
 			continue
 		case '?', '*':
 		case '[':
-			p++
-			if p < len(pattern) && pattern[p] == '^' {
-				p++
-			}
-			for p < len(pattern) && pattern[p] != ']' {
-				if pattern[p] == '\\' && p+1 < len(pattern) {
-					p++
-				}
-				p++
-			}
-			// p is at the closing ']' (or past the end): the loop steps over it.
+			// Skip the class exactly as Match parses it.
+			end, _ := matchClass(pattern, p, 0)
+			p = end - 1
 		default:
 			out = append(out, c)
 			lastStar = false
