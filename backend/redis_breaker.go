@@ -43,8 +43,11 @@ func (s breakerState) String() string {
 
 // breaker is the circuit breaker of one Redis node. Closed, it lets calls
 // through and counts consecutive failures; at the threshold it opens and
-// refuses calls for the cooldown; then it lets one probe through
-// (half-open), whose success closes it and whose failure opens it again.
+// refuses calls for the cooldown; then it lets a few probes through
+// (half-open): the first success closes it, the first failure opens it
+// again. A few, not one: go-redis runs a new connection's handshake
+// (HELLO, CLIENT SETINFO) through the Limiter too, nested inside the call
+// that dials, so a single probe would refuse its own handshake.
 //
 // It is a redis.Limiter (Allow, ReportResult) for a plain client, and the
 // core of a redis.Hook for cluster and Sentinel nodes, which have no
@@ -64,8 +67,12 @@ type breaker struct {
 
 	mu       sync.Mutex
 	openedAt time.Time
-	probing  bool
+	probes   int // calls let through while half-open, not yet reported
 }
+
+// maxProbes bounds the calls in flight while half-open: the probe, the
+// handshake of the connection it dials, and one spare.
+const maxProbes = 3
 
 var _ redis.Limiter = (*breaker)(nil)
 
@@ -84,14 +91,14 @@ func (b *breaker) Allow() error {
 		if b.now().Sub(b.openedAt) < b.cooldown {
 			return ErrBreakerOpen
 		}
-		b.probing = true
 		b.setLocked(stateHalfOpen)
+		b.probes = 1
 		return nil
 	case stateHalfOpen:
-		if b.probing {
+		if b.probes >= maxProbes {
 			return ErrBreakerOpen
 		}
-		b.probing = true
+		b.probes++
 		return nil
 	}
 	return nil
@@ -109,7 +116,6 @@ func (b *breaker) ReportResult(err error) {
 		}
 		b.mu.Lock()
 		if b.current() == stateHalfOpen {
-			b.probing = false
 			b.failures.Store(0)
 			b.setLocked(stateClosed)
 		}
@@ -123,7 +129,6 @@ func (b *breaker) ReportResult(err error) {
 		}
 		b.mu.Lock()
 		if s := b.current(); s == stateClosed || s == stateHalfOpen {
-			b.probing = false
 			b.failures.Store(0)
 			b.openedAt = b.now()
 			b.setLocked(stateOpen)
@@ -131,9 +136,11 @@ func (b *breaker) ReportResult(err error) {
 		b.mu.Unlock()
 	case outcomeNeutral:
 		if b.current() == stateHalfOpen {
-			// The probe was given up by its caller: let another call probe.
+			// A probe given up by its caller: let another call probe.
 			b.mu.Lock()
-			b.probing = false
+			if b.current() == stateHalfOpen && b.probes > 0 {
+				b.probes--
+			}
 			b.mu.Unlock()
 		}
 	}
