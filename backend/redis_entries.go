@@ -12,8 +12,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Lookup implements Backend in one round trip: GET of the entry and the
-// tokens' MGETs (one per hash slot) in one pipeline.
+// Lookup implements Backend in one round trip. On a single master it is
+// one MGET of the entry and the tokens together; on a cluster, where they
+// live in different slots, one pipeline of GET and an MGET per slot.
 func (r *Redis) Lookup(ctx context.Context, key string, tok Tokens) (*Entry, error) {
 	if r.closed.Load() {
 		return nil, ErrClosed
@@ -21,101 +22,125 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok Tokens) (*Entry, err
 	if len(tok.Values) != len(tok.Names) {
 		return nil, errTokenLengths
 	}
-	tokenKeys := make([]string, len(tok.Names))
-	entryKey := redisKeys(r.entryNS, key, r.tokenNS, tok.Names, tokenKeys)
-
-	pipe := r.client.Pipeline()
-	get := pipe.Get(ctx, entryKey)
-	groups := r.slotGroups(tokenKeys)
-	mgets := make([]*redis.SliceCmd, len(groups))
-	for i, g := range groups {
-		mgets[i] = pipe.MGet(ctx, g.keys...)
+	// keys[0] is the entry's, keys[1:] the tokens'.
+	keys := make([]string, 1+len(tok.Names))
+	keys[0] = redisKeys(r.entryNS, key, r.tokenNS, tok.Names, keys[1:])
+	var vals []any
+	var err error
+	if r.cluster == nil {
+		cmd := redis.NewSliceCmd(ctx, argsOf("mget", keys)...)
+		_ = r.client.Process(ctx, cmd)
+		vals, err = cmd.Result()
+	} else {
+		vals, err = r.clusterGet(ctx, keys)
 	}
-	_, _ = pipe.Exec(ctx) // errors are read per command below
-
-	current, err := readTokens(groups, mgets, len(tok.Names))
+	if err == nil && len(vals) != len(keys) {
+		err = fmt.Errorf("MGET returned %d values for %d keys", len(vals), len(keys))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("backend: redis lookup: %w", err)
 	}
-	data, err := get.Result()
-	switch {
-	case errors.Is(err, redis.Nil):
-		copy(tok.Values, current)
-		return nil, ErrNotFound
-	case err != nil:
-		return nil, fmt.Errorf("backend: redis lookup: %w", err)
+	data, found := vals[0].(string)
+	if found {
+		e := new(Entry)
+		// The entry aliases the reply's bytes instead of copying them: the
+		// string is never written, and an Entry from Lookup is read-only.
+		err = e.UnmarshalBinary(unsafe.Slice(unsafe.StringData(data), len(data)))
+		if err == nil && tokensMatch(e.Tokens, vals[1:]) {
+			return e, nil
+		}
 	}
-	e := new(Entry)
-	// The entry aliases the reply's bytes instead of copying them: the
-	// string is never written, and an Entry from Lookup is read-only.
-	if err := e.UnmarshalBinary(unsafe.Slice(unsafe.StringData(data), len(data))); err != nil {
-		copy(tok.Values, current)
-		return nil, err
+	for i, v := range vals[1:] {
+		tok.Values[i] = 0
+		if s, ok := v.(string); ok {
+			tok.Values[i], _ = parseToken(s)
+		}
 	}
-	if !slices.Equal(e.Tokens, current) {
-		copy(tok.Values, current)
-		return nil, ErrNotFound
+	if err != nil {
+		return nil, err // ErrCorrupt: a miss the cache stores over
 	}
-	return e, nil
+	return nil, ErrNotFound
+}
+
+// tokensMatch reports whether the entry's recorded tokens are the current
+// values, every one present and well formed.
+func tokensMatch(recorded []Token, current []any) bool {
+	if len(recorded) != len(current) {
+		return false
+	}
+	for i, v := range current {
+		s, _ := v.(string)
+		t, ok := parseToken(s)
+		if !ok || t != recorded[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// argsOf returns a command's arguments: its name, then each key by
+// pointer, which go-redis writes as it writes a string. Boxing a pointer
+// in an interface allocates nothing; boxing a string allocates, per key,
+// on every hit.
+func argsOf(name string, keys []string) []any {
+	args := make([]any, 1+len(keys))
+	args[0] = name
+	for i := range keys {
+		args[1+i] = &keys[i]
+	}
+	return args
 }
 
 var errTokenLengths = errors.New("backend: Tokens.Names and Tokens.Values differ in length")
 
-// slotGroup is the token keys of one hash slot, and their positions in
-// the call's list.
-type slotGroup struct {
-	keys []string
-	at   []int
-}
-
-// slotGroups splits token keys by hash slot on a cluster, where a
-// multi-key command must stay within one slot; elsewhere it is one group.
-func (r *Redis) slotGroups(keys []string) []slotGroup {
-	if len(keys) == 0 {
-		return nil
-	}
-	if r.cluster == nil {
-		return []slotGroup{{keys: keys}}
-	}
+// clusterGet reads keys[0] (an entry, in a slot of its own) and keys[1:]
+// (tokens, grouped by hash slot, one MGET each) in one pipeline, which
+// go-redis sends to each node at once, and returns their values in order.
+func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]any, error) {
 	var slots []uint16
-	var groups []slotGroup
-	for i, k := range keys {
+	var groups [][]int // positions in keys, per slot
+	for i, k := range keys[1:] {
 		s := hashSlot(k)
 		j := slices.Index(slots, s)
 		if j < 0 {
 			j = len(groups)
 			slots = append(slots, s)
-			groups = append(groups, slotGroup{})
+			groups = append(groups, nil)
 		}
-		groups[j].keys = append(groups[j].keys, k)
-		groups[j].at = append(groups[j].at, i)
+		groups[j] = append(groups[j], i+1)
 	}
-	return groups
-}
-
-// readTokens gathers the MGET replies into one value per token: 0 where
-// absent or unreadable as a token (which then matches no entry).
-func readTokens(groups []slotGroup, mgets []*redis.SliceCmd, n int) ([]Token, error) {
-	current := make([]Token, n)
-	for i, g := range groups {
-		vals, err := mgets[i].Result()
+	pipe := r.client.Pipeline()
+	get := pipe.Get(ctx, keys[0])
+	mgets := make([]*redis.SliceCmd, len(groups))
+	for j, at := range groups {
+		group := make([]string, len(at))
+		for n, i := range at {
+			group[n] = keys[i]
+		}
+		mgets[j] = redis.NewSliceCmd(ctx, argsOf("mget", group)...)
+		_ = pipe.Process(ctx, mgets[j])
+	}
+	_, _ = pipe.Exec(ctx) // errors are read per command
+	vals := make([]any, len(keys))
+	switch data, err := get.Result(); {
+	case err == nil:
+		vals[0] = data
+	case !errors.Is(err, redis.Nil):
+		return nil, err
+	}
+	for j, at := range groups {
+		got, err := mgets[j].Result()
 		if err != nil {
 			return nil, err
 		}
-		if len(vals) != len(g.keys) {
-			return nil, fmt.Errorf("MGET returned %d values for %d keys", len(vals), len(g.keys))
+		if len(got) != len(at) {
+			return nil, fmt.Errorf("MGET returned %d values for %d keys", len(got), len(at))
 		}
-		for j, v := range vals {
-			pos := j
-			if g.at != nil {
-				pos = g.at[j]
-			}
-			if s, ok := v.(string); ok {
-				current[pos], _ = parseToken(s)
-			}
+		for n, i := range at {
+			vals[i] = got[n]
 		}
 	}
-	return current, nil
+	return vals, nil
 }
 
 // Store implements Backend. Present tokens get their TTL raised to at
@@ -137,6 +162,7 @@ func (r *Redis) Store(ctx context.Context, key string, e *Entry, ttl time.Durati
 		return errTokenLengths
 	}
 	ttl = ceilMillis(ttl)
+	tokenTTL := ttl + tokenTTLMargin
 	tokenKeys := make([]string, len(tok.Names))
 	entryKey := redisKeys(r.entryNS, key, r.tokenNS, tok.Names, tokenKeys)
 	values := slices.Clone(tok.Values)
@@ -156,12 +182,12 @@ func (r *Redis) Store(ctx context.Context, key string, e *Entry, ttl time.Durati
 	pipe := r.client.Pipeline()
 	sets := make([]*redis.StatusCmd, len(created))
 	for j, i := range created {
-		sets[j] = pipe.SetArgs(ctx, tokenKeys[i], formatToken(values[i]), redis.SetArgs{Mode: "NX", Get: true, TTL: ttl})
+		sets[j] = pipe.SetArgs(ctx, tokenKeys[i], formatToken(values[i]), redis.SetArgs{Mode: "NX", Get: true, TTL: tokenTTL})
 	}
 	var extends []*redis.Cmd
 	for i, v := range tok.Values {
 		if v != 0 {
-			extends = append(extends, pipe.Do(ctx, "pexpire", tokenKeys[i], ttl.Milliseconds(), "gt"))
+			extends = append(extends, pipe.Do(ctx, "pexpire", tokenKeys[i], tokenTTL.Milliseconds(), "gt"))
 		}
 	}
 	if len(created) > 0 {
@@ -199,6 +225,11 @@ func firstErr(cmds []*redis.Cmd) error {
 	}
 	return nil
 }
+
+// tokenTTLMargin is how much longer than an entry a token it records is
+// kept, so that the token, written first, does not expire before the
+// entry written after it.
+const tokenTTLMargin = time.Second
 
 // ceilMillis rounds d up to whole milliseconds, Redis's finest TTL.
 func ceilMillis(d time.Duration) time.Duration {
