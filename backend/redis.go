@@ -15,11 +15,13 @@ import (
 
 // Redis is the Redis backend, on a standalone server, a Sentinel-managed
 // master (go-redis FailoverClient) or a Redis Cluster. It needs Redis 7.0
-// or later (SET NX GET, PEXPIRE GT).
+// or later (SET NX GET, PEXPIRE GT). It never runs FLUSHDB or FLUSHALL:
+// ClearPattern deletes entries under its KeyPrefix only.
 //
 // # Keys
 //
-// An entry is a string under "<KeyPrefix>:e:<key>" holding
+// An entry is a string under "<KeyPrefix>:e:<key>" ("e:<key>" without a
+// KeyPrefix) holding
 // Entry.MarshalBinary, with the entry's TTL. A token is a string under
 // "<KeyPrefix>:t:<name>" holding 16 hex digits; a value that does not
 // parse counts as a mismatch. The two namespaces keep Scan and
@@ -27,16 +29,22 @@ import (
 //
 // # Round trips
 //
-// Lookup is one pipeline: GET of the entry plus one MGET of the tokens
-// per hash slot among them. On a standalone server that is one MGET; on a
-// cluster the cache's token names carry a hash tag per first path segment
-// ({/spaces}), and the epoch and root tokens {/}, so it is usually two.
-// Entries carry no hash tag and spread over the cluster. No command or
-// script spans slots. Store is one pipeline, two when it creates tokens
-// (SET NX GET first, then the entry only if no one else created them).
-// Renew is one pipeline of SETs: O(number of tokens), whatever the
-// number of entries or keys. The epoch token and the tokens of the first
-// path segments are hot, read-mostly keys on the shards that hold them.
+// Lookup is one round trip. On a standalone or Sentinel master it is one
+// MGET of the entry and its tokens together. On a cluster it is one
+// pipeline (go-redis sends each node its part at once): GET of the entry
+// plus one MGET of the tokens per hash slot among them. The cache's token
+// names carry a hash tag per first path segment ({/spaces}), and the epoch
+// and root tokens {/}, so that is usually two MGETs; entries carry no hash
+// tag and spread over the cluster. No command or script spans slots.
+// Store is one pipeline, two when it creates tokens (SET NX GET first,
+// then the entry only if no one else created them). Renew is one pipeline
+// of SETs: O(number of tokens), whatever the number of entries or keys.
+// The epoch token and the tokens of the first path segments are hot,
+// read-mostly keys on the shards that hold them.
+//
+// Tokens live one second longer than the longest entry that records them
+// (SET PX on creation, PEXPIRE GT on reuse), so an entry never outlives
+// its tokens.
 //
 // # Failures
 //
@@ -44,19 +52,32 @@ import (
 // builds set ContextTimeoutEnabled, short dial and socket timeouts, one
 // dial retry, one command retry). Each node has a circuit breaker: after
 // BreakerThreshold consecutive failures its calls fail at once with
-// ErrBreakerOpen for BreakerCooldown, then one probe decides. On a plain
-// client the breaker is the go-redis Limiter; on cluster nodes and
-// Sentinel clients, which have none, it is a redis.Hook on every node
-// client. Epoch changes when a breaker closes after being open and when a
-// master's run_id changes, so that the cache renews its epoch token.
+// ErrBreakerOpen for BreakerCooldown, then a probe decides. On a client
+// the backend builds for one master, the breaker is the go-redis Limiter;
+// on cluster node clients and on clients passed to NewRedisClient
+// (Sentinel ones included), it is a redis.Hook on each node client.
+// Failures are logged through RedisOptions.Logger, at most one line per
+// node and kind of event every 10 seconds.
 //
 // # Scan
 //
 // Scan runs SCAN on each master in turn (never ClusterClient.Scan, which
-// asks one node), with a cursor naming the node and its SCAN cursor, so an
-// iteration resumes where it stopped, across nodes. As with Redis SCAN, a
-// key present for the whole iteration is returned at least once, and may
-// come back on a later page; within one page it appears once.
+// asks one node), with an opaque cursor naming the node and its SCAN
+// cursor, so an iteration resumes where it stopped, across nodes. As with
+// Redis SCAN, a key present for the whole iteration is returned at least
+// once, and may come back on a later page; within one page it appears
+// once. Patterns are matched by Match, on the server's reply: the server
+// gets the pattern with its '?' and classes widened to '*', so every
+// backend selects the same keys byte for byte.
+//
+// # Epoch
+//
+// Epoch changes when a node's breaker closes after being open (writes
+// could not invalidate meanwhile) and when a master's run_id changes (a
+// restart, or a failover to a replica that may have missed renewals). A
+// goroutine, stopped by Close, reads run_ids every CheckInterval and soon
+// after each new connection; between a failover and that check, a hit may
+// still be served from the promoted replica.
 type Redis struct {
 	client  redis.UniversalClient
 	cluster *redis.ClusterClient // the same client, when it is a cluster
