@@ -76,14 +76,21 @@ func BenchmarkRedisLookupHit(b *testing.B) {
 	}
 }
 
-func BenchmarkRedisRawGet(b *testing.B) {
+// rawSetup stores the hit's entry and tokens through the backend and
+// returns a plain client, for the raw baselines.
+func rawSetup(b *testing.B) (context.Context, *redis.Client) {
 	srv := testutil.StartRealRedis(b)
 	r := benchBackend(b, srv, backend.RedisOptions{KeyPrefix: "bench"})
 	benchFill(b, r, treeKey(1), treeNames(1))
 	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
-	defer c.Close()
+	b.Cleanup(func() { _ = c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel()
+	b.Cleanup(cancel)
+	return ctx, c
+}
+
+func BenchmarkRedisRawGet(b *testing.B) {
+	ctx, c := rawSetup(b)
 	key := "bench:e:" + treeKey(1)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -97,13 +104,7 @@ func BenchmarkRedisRawGet(b *testing.B) {
 // BenchmarkRedisRawMGet6 reads the same six keys as a hit with one raw
 // MGET: the floor for a check of five tokens.
 func BenchmarkRedisRawMGet6(b *testing.B) {
-	srv := testutil.StartRealRedis(b)
-	r := benchBackend(b, srv, backend.RedisOptions{KeyPrefix: "bench"})
-	benchFill(b, r, treeKey(1), treeNames(1))
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel()
+	ctx, c := rawSetup(b)
 	keys := []string{"bench:e:" + treeKey(1)}
 	for _, n := range treeNames(1) {
 		keys = append(keys, "bench:t:"+n)
