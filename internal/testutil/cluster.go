@@ -100,7 +100,7 @@ func startCluster(bin string, masters int) (c *Cluster, err error) {
 	}()
 	busPorts := make([]int, masters)
 	for i := range masters {
-		p, err := startOnFreePort(bin, dir, func(port int) ([]string, error) {
+		p, err := startOnFreePort(bin, dir, "", func(port int) ([]string, error) {
 			bus, err := freePort()
 			if err != nil {
 				return nil, err

@@ -26,10 +26,15 @@ type process struct {
 }
 
 // startServer runs bin on port with persistence off and waits until it
-// answers PING. extra are further arguments (cluster settings).
-func startServer(bin, dir string, port int, extra ...string) (*process, error) {
+// answers PING. conf is a configuration file to read first ("" for none:
+// Sentinel needs one); extra are further arguments (cluster settings).
+func startServer(bin, dir string, port int, conf string, extra ...string) (*process, error) {
 	logPath := filepath.Join(dir, fmt.Sprintf("redis-%d.log", port))
-	args := []string{
+	var args []string
+	if conf != "" {
+		args = append(args, conf)
+	}
+	args = append(args,
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
 		"--dir", dir,
@@ -37,7 +42,7 @@ func startServer(bin, dir string, port int, extra ...string) (*process, error) {
 		"--appendonly", "no",
 		"--daemonize", "no",
 		"--logfile", logPath,
-	}
+	)
 	p := &process{
 		cmd:  exec.Command(bin, append(args, extra...)...),
 		port: port,
@@ -159,7 +164,7 @@ func freePort() (int, error) {
 
 // startOnFreePort starts a server on a fresh port, retrying with another
 // port when the start fails (most likely a port taken meanwhile).
-func startOnFreePort(bin, dir string, extra func(port int) ([]string, error)) (*process, error) {
+func startOnFreePort(bin, dir, conf string, extra func(port int) ([]string, error)) (*process, error) {
 	var errs []error
 	for range 5 {
 		port, err := freePort()
@@ -170,7 +175,7 @@ func startOnFreePort(bin, dir string, extra func(port int) ([]string, error)) (*
 		if err != nil {
 			return nil, err
 		}
-		p, err := startServer(bin, dir, port, args...)
+		p, err := startServer(bin, dir, port, conf, args...)
 		if err == nil {
 			return p, nil
 		}

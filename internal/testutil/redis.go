@@ -21,6 +21,7 @@ type Redis struct {
 	bin  string // redis-server path; "" when running on miniredis
 	dir  string
 	port int
+	args []string // extra arguments, kept for Restart
 
 	mu     sync.Mutex
 	proc   *process             // nil when killed, or on miniredis
@@ -49,10 +50,10 @@ func StartRealRedis(t testing.TB) *Redis {
 	return startReal(t, realServerBinary(t, "test that needs a real redis-server"))
 }
 
-func startReal(t testing.TB, bin string) *Redis {
+func startReal(t testing.TB, bin string, args ...string) *Redis {
 	t.Helper()
-	r := &Redis{t: t, bin: bin, dir: t.TempDir()}
-	p, err := startOnFreePort(bin, r.dir, func(int) ([]string, error) { return nil, nil })
+	r := &Redis{t: t, bin: bin, dir: t.TempDir(), args: args}
+	p, err := startOnFreePort(bin, r.dir, "", func(int) ([]string, error) { return args, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func (r *Redis) Restart() {
 		r.proc = nil
 	}
 	r.paused = false
-	p, err := startServer(r.bin, r.dir, r.port)
+	p, err := startServer(r.bin, r.dir, r.port, "", r.args...)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -131,3 +131,26 @@ func TestPrefixIsGlobAndTagFree(t *testing.T) {
 		t.Fatalf("Prefix %q holds glob or hash-tag characters", p)
 	}
 }
+
+func TestSentinelFailsOverToTheReplica(t *testing.T) {
+	master := StartRealRedis(t)
+	replica := StartReplica(t, master)
+	s := StartSentinel(t, "m", master)
+	sc := redis.NewSentinelClient(&redis.Options{Addr: s.Addr()})
+	defer sc.Close()
+	ctx := context.Background()
+	if addr := sc.GetMasterAddrByName(ctx, "m").Val(); len(addr) != 2 || addr[1] != strings.Split(master.Addr(), ":")[1] {
+		t.Fatalf("Sentinel reports master %v, want %s", addr, master.Addr())
+	}
+	WaitFor(t, "Sentinel to discover the replica", func() bool {
+		replicas, err := sc.Replicas(ctx, "m").Result()
+		return err == nil && len(replicas) == 1 && !strings.Contains(replicas[0]["flags"], "disconnected")
+	})
+	if err := sc.Failover(ctx, "m").Err(); err != nil {
+		t.Fatal(err)
+	}
+	WaitFor(t, "the replica to be promoted", func() bool {
+		addr := sc.GetMasterAddrByName(ctx, "m").Val()
+		return len(addr) == 2 && "127.0.0.1:"+addr[1] == replica.Addr()
+	})
+}
