@@ -25,8 +25,9 @@ const clusterTimeout = 30 * time.Second
 // of one test binary. Tests must not stop its nodes; they keep their keys
 // under a Prefix and Flush them.
 type Cluster struct {
-	dir   string
-	procs []*process
+	dir     string
+	procs   []*process
+	private bool // started for one test, which may fault its nodes
 }
 
 var shared struct {
@@ -60,7 +61,7 @@ func StartCluster(t testing.TB, masters int) *Cluster {
 		shared.clusters[masters] = sc
 	}
 	shared.mu.Unlock()
-	sc.once.Do(func() { sc.c, sc.err = startCluster(bin, masters) })
+	sc.once.Do(func() { sc.c, sc.err = startCluster(bin, masters, sharedNodeTimeout) })
 	if sc.err != nil {
 		t.Fatal(sc.err)
 	}
@@ -86,7 +87,66 @@ func stopShared() {
 	}
 }
 
-func startCluster(bin string, masters int) (c *Cluster, err error) {
+// Node timeouts: how long a master may be unreachable before the others
+// mark it failed (and the cluster, without replicas, goes down). A private
+// cluster waits long, so that a test can fault a node and watch the rest
+// keep serving.
+const (
+	sharedNodeTimeout  = 5 * time.Second
+	privateNodeTimeout = time.Minute
+)
+
+// StartPrivateCluster starts a cluster of the given number of masters for
+// this test alone, stopped at its cleanup: slower than StartCluster, but
+// its nodes can be killed and paused (Kill, Pause).
+func StartPrivateCluster(t testing.TB, masters int) *Cluster {
+	t.Helper()
+	if masters < 3 {
+		t.Fatalf("testutil: a Redis Cluster needs at least 3 masters, not %d", masters)
+	}
+	c, err := startCluster(realServerBinary(t, "cluster test"), masters, privateNodeTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.private = true
+	t.Cleanup(c.stop)
+	return c
+}
+
+// Kill ends master i with SIGKILL. Private clusters only.
+func (c *Cluster) Kill(t testing.TB, i int) {
+	t.Helper()
+	c.mustBePrivate(t)
+	c.procs[i].kill()
+}
+
+// Pause freezes master i with SIGSTOP; Resume undoes it. Private clusters
+// only.
+func (c *Cluster) Pause(t testing.TB, i int) {
+	t.Helper()
+	c.mustBePrivate(t)
+	if err := c.procs[i].stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Resume continues master i after Pause.
+func (c *Cluster) Resume(t testing.TB, i int) {
+	t.Helper()
+	c.mustBePrivate(t)
+	if err := c.procs[i].cont(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (c *Cluster) mustBePrivate(t testing.TB) {
+	t.Helper()
+	if !c.private {
+		t.Fatal("testutil: only a cluster from StartPrivateCluster may be faulted; the shared one serves other tests")
+	}
+}
+
+func startCluster(bin string, masters int, nodeTimeout time.Duration) (c *Cluster, err error) {
 	dir, err := os.MkdirTemp("", "gincache-cluster-")
 	if err != nil {
 		return nil, fmt.Errorf("testutil: cluster directory: %w", err)
@@ -110,7 +170,7 @@ func startCluster(bin string, masters int) (c *Cluster, err error) {
 				"--cluster-enabled", "yes",
 				"--cluster-config-file", fmt.Sprintf("nodes-%d.conf", port),
 				"--cluster-port", strconv.Itoa(bus),
-				"--cluster-node-timeout", "5000",
+				"--cluster-node-timeout", strconv.Itoa(int(nodeTimeout.Milliseconds())),
 			}, nil
 		})
 		if err != nil {

@@ -29,5 +29,14 @@
 //
 // Without Main the nodes are still killed when the test binary exits (on
 // Linux, through the parent-death signal), but their temporary directory
-// stays behind.
+// stays behind. Tests must not fault the shared cluster's nodes;
+// StartPrivateCluster starts one for a single test, whose nodes Kill and
+// Pause may fault.
+//
+// # Replicas and Sentinel
+//
+// StartReplica starts a replica of a server and waits until it has synced;
+// StartSentinel starts a Sentinel watching a master with a quorum of one,
+// so that SENTINEL FAILOVER promotes the replica. WaitFor polls for such
+// events, which other processes bring about in their own time.
 package testutil
