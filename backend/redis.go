@@ -88,7 +88,7 @@ type Redis struct {
 
 	breakers *breakers
 	hookMu   sync.Mutex
-	hooked   map[*redis.Client]bool // cluster node clients with the hook
+	hooked   map[*redis.Client]bool // node clients with the hook (a cluster makes few over its life)
 	watch    *watcher
 	log      *rateLog
 	epoch    atomic.Uint64

@@ -76,6 +76,30 @@ func BenchmarkRedisLookupHit(b *testing.B) {
 	}
 }
 
+// BenchmarkRedisClusterLookupHit is a hit on the 3-master cluster: GET of
+// the entry and one MGET per hash tag ({/} and {/items}), pipelined.
+func BenchmarkRedisClusterLookupHit(b *testing.B) {
+	c := testutil.StartCluster(b, 3)
+	prefix := strings.TrimSuffix(testutil.Prefix(b), ":")
+	r, err := backend.NewRedisCluster(c.Addrs(), backend.RedisOptions{KeyPrefix: prefix, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = r.Close(); c.Flush(b, prefix+":") })
+	names := treeNames(1)
+	benchFill(b, r, treeKey(1), names)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	vals := make([]backend.Token, len(names))
+	b.ReportAllocs()
+	for b.Loop() {
+		e, err := r.Lookup(ctx, treeKey(1), backend.Tokens{Names: names, Values: vals})
+		if err != nil || len(e.Body) != 1024 {
+			b.Fatal(e, err)
+		}
+	}
+}
+
 // rawSetup stores the hit's entry and tokens through the backend and
 // returns a plain client, for the raw baselines.
 func rawSetup(b *testing.B) (context.Context, *redis.Client) {
