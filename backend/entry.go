@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -121,7 +122,8 @@ func (e *Entry) AppendBinary(b []byte) ([]byte, error) {
 
 // UnmarshalBinary decodes an entry encoded by MarshalBinary. Any damage
 // (truncation, a flipped bit, trailing bytes, an unknown version) is an
-// error wrapping ErrCorrupt; it never panics.
+// error wrapping ErrCorrupt; it never panics. The entry does not keep a
+// reference to data.
 func (e *Entry) UnmarshalBinary(data []byte) error {
 	if len(data) < len(entryMagic)+1+4 {
 		return corrupt("too short")
@@ -166,7 +168,9 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 	}
 	out.ETag = d.string()
 	bodyLen := d.count(1, len(d.b))
-	out.Body = d.bytes(bodyLen)
+	// A copy, as encoding.BinaryUnmarshaler requires: the caller may reuse
+	// data, and a Body aliasing it would also pin the whole buffer.
+	out.Body = bytes.Clone(d.bytes(bodyLen))
 	if d.err != "" {
 		return corrupt(d.err)
 	}

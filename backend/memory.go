@@ -56,6 +56,9 @@ type Memory struct {
 	closeOnce sync.Once
 	stop      chan struct{}
 	done      chan struct{}
+	// swept, when not nil, hears of every sweep the background loop
+	// finishes: tests wait on it instead of sleeping.
+	swept chan<- struct{}
 }
 
 // tokenCell holds one token's value; 0 once it is gone. An entry keeps
@@ -67,9 +70,16 @@ type tokenCell struct {
 	expires int64
 }
 
+// tokenShard holds the cells of the tokens whose name hashes to it, keyed
+// by that 64-bit hash (seeded per backend), not by the name: keeping every
+// name would cost about 60 bytes per token, and the two tokens of each
+// path make up much of the footprint (see TestMemoryFootprint). Two names
+// whose hashes collide share a cell, so renewing one renews both: more
+// invalidation than asked, never less, and with a random seed a collision
+// is a 2^-64 chance per pair that no request can steer.
 type tokenShard struct {
 	mu    sync.Mutex
-	cells map[string]*tokenCell
+	cells map[uint64]*tokenCell
 }
 
 var (
@@ -81,6 +91,10 @@ var (
 // NewMemory returns a memory backend. It starts one goroutine, which
 // Close stops.
 func NewMemory(opts MemoryOptions) (*Memory, error) {
+	return newMemory(opts, nil)
+}
+
+func newMemory(opts MemoryOptions, swept chan<- struct{}) (*Memory, error) {
 	if opts.MaxBytes < 0 {
 		return nil, errors.New("backend: memory MaxBytes must not be negative")
 	}
@@ -114,9 +128,10 @@ func NewMemory(opts MemoryOptions) (*Memory, error) {
 		interval: opts.SweepInterval,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		swept:    swept,
 	}
 	for i := range m.tokens {
-		m.tokens[i].cells = make(map[string]*tokenCell)
+		m.tokens[i].cells = make(map[uint64]*tokenCell)
 	}
 	go m.sweepLoop()
 	return m, nil
@@ -142,6 +157,18 @@ func (m *Memory) Lookup(_ context.Context, key string, tok Tokens) (*Entry, erro
 	return nil, ErrNotFound
 }
 
+// Peek returns the entry under key if it is valid (its tokens unchanged)
+// and not yet due for removal at now. It is Lookup's hit path without the
+// token names and values, which only a miss needs: the cache calls it
+// first and falls back to Lookup, so that a hit on the memory backend
+// builds no names and reads the clock once.
+func (m *Memory) Peek(key string, now time.Time) (*Entry, bool) {
+	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && e.valid() && !m.closed.Load() {
+		return e, true
+	}
+	return nil, false
+}
+
 // valid reports whether every token cell still holds the recorded value.
 func (e *Entry) valid() bool {
 	if len(e.cells) != len(e.Tokens) {
@@ -155,16 +182,18 @@ func (e *Entry) valid() bool {
 	return true
 }
 
-func (m *Memory) shard(name string) *tokenShard {
-	return &m.tokens[maphash.String(m.seed, name)%tokenShards]
+// token returns the shard of the named token and its key there.
+func (m *Memory) token(name string) (*tokenShard, uint64) {
+	h := maphash.String(m.seed, name)
+	return &m.tokens[h%tokenShards], h
 }
 
 // current returns the live value of the named token, 0 when absent.
 func (m *Memory) current(name string) Token {
-	s := m.shard(name)
+	s, h := m.token(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.cells[name]; c != nil && c.expires > m.now().UnixNano() {
+	if c := s.cells[h]; c != nil && c.expires > m.now().UnixNano() {
 		return Token(c.v.Load())
 	}
 	return 0
@@ -198,13 +227,13 @@ func (m *Memory) Store(_ context.Context, key string, e *Entry, ttl time.Duratio
 // record checks one token for Store: an absent one (*v == 0) is created,
 // a present one must still hold *v; both then live at least until until.
 func (m *Memory) record(name string, v *Token, now, until int64) (*tokenCell, error) {
-	s := m.shard(name)
+	s, h := m.token(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.cells[name]
+	c := s.cells[h]
 	if c != nil && c.expires <= now {
 		c.v.Store(0)
-		delete(s.cells, name)
+		delete(s.cells, h)
 		c = nil
 	}
 	switch {
@@ -213,7 +242,7 @@ func (m *Memory) record(name string, v *Token, now, until int64) (*tokenCell, er
 	case *v == 0:
 		c = &tokenCell{}
 		c.v.Store(uint64(NewToken()))
-		s.cells[strings.Clone(name)] = c
+		s.cells[h] = c
 		*v = Token(c.v.Load())
 	case c == nil || Token(c.v.Load()) != *v:
 		return nil, ErrConflict // renewed or gone since Lookup
@@ -229,15 +258,15 @@ func (m *Memory) Renew(_ context.Context, names []string, ttl time.Duration) err
 	}
 	now := m.now().UnixNano()
 	for _, name := range names {
-		s := m.shard(name)
+		s, h := m.token(name)
 		s.mu.Lock()
-		c := s.cells[name]
+		c := s.cells[h]
 		if c == nil || c.expires <= now {
 			if c != nil {
 				c.v.Store(0)
 			}
 			c = &tokenCell{}
-			s.cells[strings.Clone(name)] = c
+			s.cells[h] = c
 		}
 		c.v.Store(uint64(NewToken()))
 		c.expires = max(c.expires, now+int64(ttl))
@@ -369,6 +398,13 @@ func (m *Memory) sweepLoop() {
 			return
 		case <-t.C:
 			m.sweep()
+			if m.swept != nil {
+				select {
+				case m.swept <- struct{}{}:
+				case <-m.stop:
+					return
+				}
+			}
 		}
 	}
 }
@@ -391,10 +427,10 @@ func (m *Memory) sweep() {
 	for i := range m.tokens {
 		s := &m.tokens[i]
 		s.mu.Lock()
-		for name, c := range s.cells {
+		for h, c := range s.cells {
 			if c.expires <= now {
 				c.v.Store(0)
-				delete(s.cells, name)
+				delete(s.cells, h)
 			}
 		}
 		s.mu.Unlock()

@@ -18,8 +18,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// benchEntry is a 1 KiB JSON response as the cache stores it.
-func benchEntry() *backend.Entry {
+// redisBenchEntry is a 1 KiB JSON response as the cache stores it.
+func redisBenchEntry() *backend.Entry {
 	body := []byte(`{"data":"` + strings.Repeat("x", 1024-11) + `"}`)
 	return &backend.Entry{
 		Status: 200,
@@ -51,7 +51,7 @@ func benchFill(b *testing.B, r backend.Backend, key string, names []string) {
 	ctx := context.Background()
 	vals := make([]backend.Token, len(names))
 	_, _ = r.Lookup(ctx, key, backend.Tokens{Names: names, Values: vals})
-	if err := r.Store(ctx, key, benchEntry(), time.Hour, backend.Tokens{Names: names, Values: vals}); err != nil {
+	if err := r.Store(ctx, key, redisBenchEntry(), time.Hour, backend.Tokens{Names: names, Values: vals}); err != nil {
 		b.Fatal(err)
 	}
 }

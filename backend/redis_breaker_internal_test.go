@@ -9,39 +9,21 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type transition struct{ from, to breakerState }
 
-func newTestBreaker(clock *testClock) (*breaker, *[]transition) {
+func newTestBreaker(clock *FakeClock) (*breaker, *[]transition) {
 	var seen []transition
 	b := &breaker{
 		node:      "n",
 		threshold: 3,
 		cooldown:  time.Second,
-		now:       clock.now,
+		now:       clock.Now,
 		onChange:  func(_ *breaker, from, to breakerState) { seen = append(seen, transition{from, to}) },
 	}
 	return b, &seen
@@ -50,7 +32,7 @@ func newTestBreaker(clock *testClock) (*breaker, *[]transition) {
 var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 
 func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
-	clock := &testClock{t: time.Unix(0, 0)}
+	clock := NewFakeClock()
 	b, seen := newTestBreaker(clock)
 	// A success in between starts the count again.
 	for _, err := range []error{errRefused, errRefused, nil, errRefused, errRefused} {
@@ -69,11 +51,11 @@ func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
 	if err := b.Allow(); !errors.Is(err, ErrBreakerOpen) {
 		t.Fatalf("Allow on an open breaker = %v, want ErrBreakerOpen", err)
 	}
-	clock.advance(999 * time.Millisecond)
+	clock.Advance(999 * time.Millisecond)
 	if b.Allow() == nil {
 		t.Fatal("Allow before the cooldown ended let a call through")
 	}
-	clock.advance(time.Millisecond)
+	clock.Advance(time.Millisecond)
 	if b.Allow() != nil {
 		t.Fatal("the probe after the cooldown was refused")
 	}
@@ -99,12 +81,12 @@ func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
 }
 
 func TestBreakerFailedProbeReopens(t *testing.T) {
-	clock := &testClock{t: time.Unix(0, 0)}
+	clock := NewFakeClock()
 	b, _ := newTestBreaker(clock)
 	for range 3 {
 		b.ReportResult(context.DeadlineExceeded)
 	}
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	if b.Allow() != nil {
 		t.Fatal("probe refused")
 	}
@@ -115,19 +97,19 @@ func TestBreakerFailedProbeReopens(t *testing.T) {
 	if b.Allow() == nil {
 		t.Fatal("a failed probe did not start a new cooldown")
 	}
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	if b.Allow() != nil {
 		t.Fatal("no probe after the second cooldown")
 	}
 }
 
 func TestBreakerAbandonedProbeLetsAnotherProbe(t *testing.T) {
-	clock := &testClock{t: time.Unix(0, 0)}
+	clock := NewFakeClock()
 	b, _ := newTestBreaker(clock)
 	for range 3 {
 		b.ReportResult(errRefused)
 	}
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	for range maxProbes {
 		if b.Allow() != nil {
 			t.Fatal("probe refused")
@@ -181,7 +163,7 @@ func (e redisError) Error() string { return string(e) }
 func (redisError) RedisError()     {}
 
 func TestBreakersReportTheWorstNode(t *testing.T) {
-	clock := &testClock{t: time.Unix(0, 0)}
+	clock := NewFakeClock()
 	s := &breakers{nodes: map[string]*breaker{}, make: func(node string) *breaker {
 		b, _ := newTestBreaker(clock)
 		b.node = node
@@ -200,7 +182,7 @@ func TestBreakersReportTheWorstNode(t *testing.T) {
 	if s.state() != BreakerOpen {
 		t.Fatalf("one node open: %s, want open", s.state())
 	}
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	_ = b.Allow()
 	if s.state() != BreakerHalfOpen {
 		t.Fatalf("one node probing: %s, want half-open", s.state())
@@ -213,14 +195,14 @@ func TestBreakersReportTheWorstNode(t *testing.T) {
 }
 
 func TestRateLogSuppressesAndCounts(t *testing.T) {
-	clock := &testClock{t: time.Unix(0, 0)}
+	clock := NewFakeClock()
 	var buf bytes.Buffer
-	l := newRateLog(slog.New(slog.NewTextHandler(&buf, nil)), clock.now)
+	l := newRateLog(slog.New(slog.NewTextHandler(&buf, nil)), clock.Now)
 	for range 100 {
 		l.log(slog.LevelWarn, "fail:a", "call failed")
 	}
 	l.log(slog.LevelWarn, "fail:b", "other node")
-	clock.advance(logEvery)
+	clock.Advance(logEvery)
 	l.log(slog.LevelWarn, "fail:a", "call failed")
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 3 {

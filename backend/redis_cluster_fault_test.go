@@ -16,7 +16,7 @@ import (
 // hits. The breakers are per node, installed as hooks on the node clients.
 func TestRedisClusterOneNodeDown(t *testing.T) {
 	c := testutil.StartPrivateCluster(t, 3)
-	clock := newFakeClock()
+	clock := backend.NewFakeClock()
 	opts := backend.RedisOptions{KeyPrefix: "app", BreakerThreshold: 2, BreakerCooldown: time.Second, Logger: quiet}
 	opts.SetClock(clock.Now)
 	r := newTestCluster(t, c, opts)

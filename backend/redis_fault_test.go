@@ -52,7 +52,7 @@ func failUntilOpen(t *testing.T, r *backend.Redis, key string, names ...string) 
 }
 
 // faultBackend opens a backend with a breaker driven by clock.
-func faultBackend(t *testing.T, srv *testutil.Redis, clock *fakeClock, log *slog.Logger) *backend.Redis {
+func faultBackend(t *testing.T, srv *testutil.Redis, clock *backend.FakeClock, log *slog.Logger) *backend.Redis {
 	t.Helper()
 	opts := backend.RedisOptions{BreakerThreshold: 3, BreakerCooldown: time.Second, Logger: log}
 	opts.SetClock(clock.Now)
@@ -61,7 +61,7 @@ func faultBackend(t *testing.T, srv *testutil.Redis, clock *fakeClock, log *slog
 
 func TestRedisKilledThenBack(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
-	clock := newFakeClock()
+	clock := backend.NewFakeClock()
 	r := faultBackend(t, srv, clock, quiet)
 	fillEntry(t, r, "k", time.Minute, itemNames...)
 	if err := lookupWithin(t, r, "k", itemNames...); err != nil {
@@ -107,7 +107,7 @@ func TestRedisKilledThenBack(t *testing.T) {
 
 func TestRedisHungThenResumed(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
-	clock := newFakeClock()
+	clock := backend.NewFakeClock()
 	r := faultBackend(t, srv, clock, quiet)
 	fillEntry(t, r, "k", time.Minute, itemNames...)
 	epoch := r.Epoch()
@@ -202,7 +202,7 @@ func TestRedisClientHookBreaker(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true, MaxRetries: -1})
 	defer client.Close()
-	clock := newFakeClock()
+	clock := backend.NewFakeClock()
 	opts := backend.RedisOptions{BreakerThreshold: 2, Logger: quiet}
 	opts.SetClock(clock.Now)
 	r, err := backend.NewRedisClient(context.Background(), client, opts)

@@ -52,6 +52,7 @@
 // A backend whose clock cannot be moved (a real Redis server) leaves
 // Harness.Advance nil. The suite never sleeps: it then checks expiry
 // through the TTLs Scan reports, and leaves out the checks that need time
-// to pass (an entry gone after its TTL, tokens outliving the renewal TTL
-// when an entry needs them longer).
+// to pass (an entry gone after its TTL, tokens living as long as their
+// renewal or their entries need, a token that expired between a fill's
+// Lookup and its Store), saying so in the test log.
 package backendtest

@@ -2,8 +2,12 @@ package backendtest
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
 var expiryCases = []testCase{
@@ -12,6 +16,7 @@ var expiryCases = []testCase{
 	{name: "EntryExpires", run: testEntryExpires, needsClock: true},
 	{name: "TokensOutliveTheirEntries", run: testTokensOutliveTheirEntries, needsClock: true},
 	{name: "RenewedTokensLiveTheirTTL", run: testRenewedTokensLiveTheirTTL, needsClock: true},
+	{name: "StoreAfterTokenExpired", run: testStoreAfterTokenExpired, needsClock: true},
 }
 
 // ttlSlack is how far below the TTL it was stored with Scan may report an
@@ -108,8 +113,11 @@ func testTokensOutliveTheirEntries(t *testing.T, s *suite) {
 		t.Fatalf("Renew: %v", err)
 	}
 	fill(t, b, "bt:k:short", time.Minute, tokItem)
-	fill(t, b, "bt:k:long", 2*time.Hour, tokList, tokItem)
+	recorded := fill(t, b, "bt:k:long", 2*time.Hour, tokList, tokItem)
 	s.h.Advance(90 * time.Minute)
+	if now := tokens(t, b, tokList, tokItem); !slices.Equal(now, recorded) {
+		t.Fatalf("90m into a 2h entry, its tokens read %v; want %v, the values it recorded", now, recorded)
+	}
 	checkBody(t, "bt:k:long", mustHit(t, b, "bt:k:long", tokList, tokItem))
 }
 
@@ -124,5 +132,31 @@ func testRenewedTokensLiveTheirTTL(t *testing.T, s *suite) {
 	s.h.Advance(9 * time.Minute)
 	if after := tokens(t, b, tokList); after[0] != before[0] {
 		t.Fatalf("token renewed for 10m reads %v after 9m; was %v", after[0], before[0])
+	}
+}
+
+// A token present at Lookup that is gone by Store (it expired, after a
+// write renewed it for a short while) must not come back with the value
+// the fill saw: Store gives up, or stores an entry that never validates.
+func testStoreAfterTokenExpired(t *testing.T, s *suite) {
+	b := s.open(t)
+	ctx := context.Background()
+	key := "bt:k:/items/1"
+	if err := b.Renew(ctx, []string{tokItem}, time.Second); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	seen := mustMiss(t, b, key, tokItem)
+	// A write, then the token runs out.
+	if err := b.Renew(ctx, []string{tokItem}, time.Second); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	s.h.Advance(2 * time.Second)
+	_, err := store(b, key, newEntry(key), defaultTTL, []string{tokItem}, seen)
+	if err != nil && !errors.Is(err, backend.ErrConflict) {
+		t.Fatalf("Store after its token expired = %v; want nil or ErrConflict", err)
+	}
+	mustMiss(t, b, key, tokItem)
+	if now := tokens(t, b, tokItem); now[0] == seen[0] {
+		t.Fatalf("the expired token came back with the value %v the fill saw before a write", now[0])
 	}
 }

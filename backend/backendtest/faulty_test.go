@@ -52,6 +52,28 @@ var faults = []fault{
 	// they are now serves fills that overlapped a write.
 	{"store-overrides-conflicts", "StoreConflictAbsentTokenCreated", storeOverridesConflicts},
 	{"store-overrides-conflicts", "ConcurrentUse", storeOverridesConflicts},
+	// A backend that recreates a vanished token with the value the fill
+	// saw (SET NX of the old value) resurrects what a write replaced: the
+	// fill is stored as valid.
+	{"store-recreates-tokens", "StoreAfterTokenExpired", func(f *faulty) {
+		resurrected := map[string]*backend.Entry{}
+		f.store = func(ctx context.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
+			err := f.Backend.Store(ctx, key, e, ttl, tok)
+			now := make([]backend.Token, len(tok.Names))
+			_, _ = f.Backend.Lookup(ctx, "\x00fault-probe", backend.Tokens{Names: tok.Names, Values: now})
+			if errors.Is(err, backend.ErrConflict) && slices.Contains(now, 0) {
+				resurrected[key] = e
+				return nil
+			}
+			return err
+		}
+		f.lookup = func(ctx context.Context, key string, tok backend.Tokens) (*backend.Entry, error) {
+			if e, ok := resurrected[key]; ok {
+				return e, nil
+			}
+			return f.Backend.Lookup(ctx, key, tok)
+		}
+	}},
 	{"store-accepts-zero-ttl", "StoreRejectsNonPositiveTTL", func(f *faulty) {
 		f.store = func(ctx context.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
 			return f.Backend.Store(ctx, key, e, max(ttl, time.Hour), tok)

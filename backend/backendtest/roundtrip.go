@@ -75,15 +75,18 @@ func testEntryRoundTrip(t *testing.T, s *suite) {
 	}
 	for key, w := range want {
 		got := mustHit(t, b, key, tokItem)
-		if diff := entryDiff(w, got); diff != "" {
+		if diff := EntryDiff(w, got); diff != "" {
 			t.Errorf("Lookup(%q) after Store: %s", key, diff)
 		}
 	}
 }
 
-// entryDiff describes how got differs from want in what a backend must
-// keep, or returns "".
-func entryDiff(want, got *backend.Entry) string {
+// EntryDiff describes how got differs from want in what a backend must
+// keep of an entry (status, header fields and their values in order, body,
+// ETag, times to the nanosecond, Stale), or returns "" when it does not.
+// Tokens are left out: Store sets them. A backend that encodes entries its
+// own way can use it in its own tests.
+func EntryDiff(want, got *backend.Entry) string {
 	var d []string
 	if got.Status != want.Status {
 		d = append(d, fmt.Sprintf("status %d, want %d", got.Status, want.Status))

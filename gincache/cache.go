@@ -1,0 +1,152 @@
+package gincache
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+)
+
+// Cache caches the GET routes of a policy table and invalidates on
+// writes. Build one with New, mount Middleware (and Invalidate where
+// writes happen outside the cached groups), and Close it at shutdown.
+type Cache struct {
+	cfg        config
+	table      Table
+	backend    backend.Backend
+	ownBackend bool
+	// local backends get no per-request deadline (it costs allocations
+	// and they never block on a network).
+	local   bool
+	epocher backend.Epocher
+	// mem is the backend when it is the built-in memory one: hits then
+	// take its Peek fast path.
+	mem *backend.Memory
+
+	namer    tokenNamer
+	keyHead  string        // "gincache:1:GET:"
+	tokenTTL time.Duration // how long renewed tokens live: the longest entry life
+
+	routes       routeTable
+	serviceStats routeStats
+	flights      flightGroup
+	inflight     atomic.Int64
+	epoch        epochState
+	log          *rateLogger
+	hdr          headerValues
+	service      *Service
+
+	// background work (stale refreshes) that Close waits for
+	bg     sync.WaitGroup
+	closed atomic.Bool
+}
+
+// New builds a cache for the policy table. It checks the table and every
+// option once and returns all the problems it finds; nothing is checked
+// per request.
+func New(table Table, opts ...Option) (*Cache, error) {
+	var cfg config
+	var errs []error
+	for _, o := range opts {
+		if o == nil {
+			errs = append(errs, errors.New("nil Option"))
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := table.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("gincache: %w", errors.Join(errs...))
+	}
+	if cfg.defaultTTL == 0 {
+		cfg.defaultTTL = DefaultTTL
+	}
+	if cfg.maxResponseSize == 0 {
+		cfg.maxResponseSize = DefaultMaxResponseSize
+	}
+	if cfg.maxInflight == 0 {
+		cfg.maxInflight = DefaultMaxInflight
+	}
+	if cfg.prefix == "" {
+		cfg.prefix = DefaultKeyPrefix
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+	if cfg.budget == 0 {
+		cfg.budget = DefaultBudget
+	}
+	if cfg.writeBudget == 0 {
+		cfg.writeBudget = DefaultWriteBudget
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+
+	c := &Cache{cfg: cfg, table: table}
+	if cfg.backend == nil {
+		m, err := backend.NewMemory(backend.MemoryOptions{Now: cfg.now})
+		if err != nil {
+			return nil, fmt.Errorf("gincache: %w", err)
+		}
+		cfg.backend, c.ownBackend = m, true
+		c.cfg.backend = m
+	}
+	c.backend = cfg.backend
+	if l, ok := c.backend.(backend.Local); ok && l.Local() {
+		c.local = true
+	}
+	c.mem, _ = c.backend.(*backend.Memory)
+	if e, ok := c.backend.(backend.Epocher); ok {
+		c.epocher = e
+		c.epoch.seen.Store(e.Epoch())
+	}
+	c.namer = newTokenNamer(cfg.prefix)
+	version := keyFormatVersion
+	if cfg.appVersion != "" {
+		version += "." + cfg.appVersion
+	}
+	c.keyHead = cfg.prefix + ":" + version + ":GET:"
+	c.tokenTTL = cfg.defaultTTL
+	for _, r := range table {
+		c.tokenTTL = max(c.tokenTTL, r.Policy.TTL+r.Policy.Stale)
+	}
+	// A token must outlive every entry recorded under it; a minute of
+	// margin covers the time between a fill's lookup and its store.
+	c.tokenTTL += time.Minute
+	c.log = newRateLogger(cfg.logger, 10*time.Second, cfg.now)
+	c.hdr = newHeaderValues()
+	c.service = &Service{c: c}
+	return c, nil
+}
+
+// Close stops every goroutine the cache started (waiting for background
+// refreshes) and closes the backend if New created it. A backend passed
+// with WithBackend stays open: it is the caller's.
+func (c *Cache) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	c.bg.Wait()
+	if c.ownBackend {
+		return c.backend.Close()
+	}
+	return nil
+}
+
+// Backend returns the backend the cache uses.
+func (c *Cache) Backend() backend.Backend { return c.backend }
+
+// Service returns the manual-control API of the cache.
+func (c *Cache) Service() *Service { return c.service }
+
+// KeyPrefix returns the namespace of the cache's keys.
+func (c *Cache) KeyPrefix() string { return c.cfg.prefix }

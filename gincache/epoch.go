@@ -1,0 +1,60 @@
+package gincache
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// epochState tracks whether this instance may serve hits. Hits stop when
+// a write's invalidation failed (some entry it should have made stale may
+// still look valid) or when the backend reports that tokens may have been
+// lost or rolled back (backend.Epocher); they resume once the global epoch
+// token has been renewed, which invalidates every entry at once.
+type epochState struct {
+	// failures counts failed invalidations; covered is the count the last
+	// successful renewal covered. Hits flow while they are equal.
+	failures atomic.Uint64
+	covered  atomic.Uint64
+	// seen is the backend's Epoch() the last renewal covered.
+	seen atomic.Uint64
+
+	renewing atomic.Bool
+	lastTry  atomic.Int64 // Unix ns of the last renewal attempt
+}
+
+// epochRetry spaces renewal attempts while the backend is failing.
+const epochRetry = 100 * time.Millisecond
+
+func (e *epochState) failed() { e.failures.Add(1) }
+
+// epochReady reports whether hits may be served, trying to renew the
+// epoch when they may not. One request at a time tries, at most every
+// epochRetry; the others bypass the cache meanwhile.
+func (c *Cache) epochReady() bool {
+	backendEpoch := uint64(0)
+	if c.epocher != nil {
+		backendEpoch = c.epocher.Epoch()
+	}
+	failures := c.epoch.failures.Load()
+	if failures == c.epoch.covered.Load() && backendEpoch == c.epoch.seen.Load() {
+		return true
+	}
+	now := c.cfg.now().UnixNano()
+	if now-c.epoch.lastTry.Load() < int64(epochRetry) || !c.epoch.renewing.CompareAndSwap(false, true) {
+		return false
+	}
+	defer c.epoch.renewing.Store(false)
+	c.epoch.lastTry.Store(now)
+	ctx, cancel := c.budgetContext(context.Background())
+	defer cancel()
+	if err := c.backend.Renew(ctx, []string{c.namer.epoch}, c.tokenTTL); err != nil {
+		c.log.error("epoch", "gincache: renewing the epoch failed; still serving no hits", err)
+		return false
+	}
+	// A failure that happened while renewing is not covered: the next
+	// request renews again.
+	c.epoch.covered.Store(failures)
+	c.epoch.seen.Store(backendEpoch)
+	return c.epoch.failures.Load() == failures
+}

@@ -1,0 +1,165 @@
+package gincache
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// waitFor polls cond until it holds; a condition, never a duration, is
+// what the test waits on (the deadline only turns a hang into a failure).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// blockingApp's GET handler counts its runs and blocks until released.
+type blockingApp struct {
+	*testApp
+	runs    *counter
+	release chan struct{}
+	mu      sync.Mutex
+	version int
+}
+
+func newBlockingApp(t *testing.T, edit func(c *gin.Context, run int)) *blockingApp {
+	a := &blockingApp{testApp: newTestApp(t, Table{get("/doc", time.Hour)}), runs: &counter{}, release: make(chan struct{}), version: 1}
+	a.engine.Use(a.cache.Middleware())
+	a.engine.GET("/doc", func(c *gin.Context) {
+		run := a.runs.inc()
+		a.mu.Lock()
+		v, rel := a.version, a.release
+		a.mu.Unlock()
+		<-rel
+		if edit != nil {
+			edit(c, run)
+		}
+		c.String(200, "v%d run%d", v, run)
+	})
+	a.engine.PUT("/doc", func(c *gin.Context) {
+		a.mu.Lock()
+		a.version++
+		a.mu.Unlock()
+		c.String(200, "ok")
+	})
+	return a
+}
+
+func (a *blockingApp) getMany(n int) <-chan response {
+	out := make(chan response, n)
+	for range n {
+		go func() { out <- a.do("GET", "/doc") }()
+	}
+	return out
+}
+
+func TestHundredConcurrentMissesRunOnce(t *testing.T) {
+	a := newBlockingApp(t, nil)
+	results := a.getMany(100)
+	waitFor(t, "99 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 99 })
+	close(a.release)
+	collapsed := 0
+	for range 100 {
+		r := <-results
+		if r.body != "v1 run1" {
+			t.Fatalf("got %q", r.body)
+		}
+		expect(t, r, "MISS")
+		if r.header.Get("Cache-Status") == "gincache; fwd=miss; collapsed" {
+			collapsed++
+		}
+	}
+	if a.runs.get() != 1 || collapsed != 99 {
+		t.Fatalf("handler ran %d times; %d collapsed", a.runs.get(), collapsed)
+	}
+	expect(t, a.do("GET", "/doc"), "HIT")
+}
+
+// TestRequestAfterWriteDoesNotJoinEarlierFill: a fill began, a write
+// completed, then a new request came: it must run the handler itself and
+// see the write.
+func TestRequestAfterWriteDoesNotJoinEarlierFill(t *testing.T) {
+	a := newBlockingApp(t, nil)
+	first := a.getMany(1)
+	waitFor(t, "the first fill", func() bool { return a.runs.get() == 1 })
+	a.do("PUT", "/doc")
+	// Later requests must not wait on the old flight; give them their own
+	// release so the old one can stay blocked.
+	a.mu.Lock()
+	oldRelease := a.release
+	a.release = make(chan struct{})
+	close(a.release)
+	a.mu.Unlock()
+	r := a.do("GET", "/doc")
+	if r.body != "v2 run2" {
+		t.Fatalf("request after the write got %q (%s)", r.body, r.xcache())
+	}
+	close(oldRelease)
+	if old := <-first; old.body != "v1 run1" {
+		t.Fatalf("first request got %q", old.body)
+	}
+	// The old fill overlapped the write: it was not stored over the new one.
+	if r := a.do("GET", "/doc"); r.body != "v2 run2" {
+		t.Fatalf("after both, got %q", r.body)
+	}
+}
+
+// TestUnstoredResultNotShared: when the leader's response is not stored
+// (here it sets a cookie), each waiter runs the handler for itself and
+// never receives the leader's response.
+func TestUnstoredResultNotShared(t *testing.T) {
+	a := newBlockingApp(t, func(c *gin.Context, run int) {
+		c.SetCookie("session", fmt.Sprintf("secret-%d", run), 60, "/", "", false, true)
+	})
+	results := a.getMany(10)
+	waitFor(t, "9 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 9 })
+	close(a.release)
+	seen := map[string]bool{}
+	for range 10 {
+		r := <-results
+		cookie := r.header.Get("Set-Cookie")
+		if seen[cookie] {
+			t.Fatalf("two requests received the same cookie %q", cookie)
+		}
+		seen[cookie] = true
+	}
+	if a.runs.get() != 10 {
+		t.Fatalf("handler ran %d times, want 10", a.runs.get())
+	}
+}
+
+func TestLeaderPanicReleasesWaiters(t *testing.T) {
+	a := &blockingApp{testApp: newTestApp(t, Table{get("/doc", time.Hour)}), runs: &counter{}, release: make(chan struct{})}
+	// Recovery sits outside the cache, as in gin.Default().
+	a.engine.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(500) }), a.cache.Middleware())
+	a.engine.GET("/doc", func(c *gin.Context) {
+		run := a.runs.inc()
+		<-a.release
+		if run == 1 {
+			panic("leader fails")
+		}
+		c.String(200, "run%d", run)
+	})
+	results := a.getMany(5)
+	waitFor(t, "4 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 4 })
+	close(a.release)
+	ok := 0
+	for range 5 {
+		if r := <-results; r.status == 200 {
+			ok++
+		}
+	}
+	if ok != 4 || a.cache.inflight.Load() != 0 {
+		t.Fatalf("%d waiters answered, in flight %d", ok, a.cache.inflight.Load())
+	}
+}

@@ -1,0 +1,128 @@
+package gincache
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// Response headers the cache sets.
+const (
+	// HeaderXCache is HIT, MISS, STALE or SKIP.
+	HeaderXCache = "X-Cache"
+	// HeaderCacheStatus is the RFC 9211 Cache-Status header; its detail
+	// parameter names why a request was not served from, or not stored
+	// in, the cache.
+	HeaderCacheStatus = "Cache-Status"
+	// cacheName identifies this cache in Cache-Status.
+	cacheName = "gincache"
+)
+
+// headerValues are the header value slices the cache assigns, built once:
+// a hit assigns shared slices instead of allocating. Nobody appends to
+// them in place: each has len == cap, so Header.Add copies.
+type headerValues struct {
+	hit, miss, stale, skip []string
+
+	statusHit       []string
+	statusStored    []string
+	statusCollapsed []string
+	statusStale     []string
+	statusSkip      [numSkipReasons][]string
+	statusNotStored [numNotStored][]string
+}
+
+func one(s string) []string { return []string{s}[:1:1] }
+
+func newHeaderValues() headerValues {
+	h := headerValues{
+		hit:             one("HIT"),
+		miss:            one("MISS"),
+		stale:           one("STALE"),
+		skip:            one("SKIP"),
+		statusHit:       one(cacheName + "; hit"),
+		statusStored:    one(cacheName + "; fwd=miss; stored"),
+		statusCollapsed: one(cacheName + "; fwd=miss; collapsed"),
+		statusStale:     one(cacheName + "; hit; fwd=stale"),
+	}
+	for r := skipNone + 1; r < numSkipReasons; r++ {
+		fwd := "bypass"
+		if r == skipNoCache {
+			fwd = "request" // the request's own directives forced the forward
+		}
+		h.statusSkip[r] = one(cacheName + "; fwd=" + fwd + "; detail=" + r.String())
+	}
+	for r := range numNotStored {
+		h.statusNotStored[r] = one(cacheName + "; fwd=miss; detail=" + r.String())
+	}
+	return h
+}
+
+// ages caches the Age header values of the first hour, built on first
+// use, so a hit formats no number.
+var ages [3600]atomic.Pointer[[]string]
+
+func ageValue(seconds int64) []string {
+	if seconds < 0 {
+		seconds = 0
+	}
+	if seconds >= int64(len(ages)) {
+		return one(strconv.FormatInt(seconds, 10))
+	}
+	if p := ages[seconds].Load(); p != nil {
+		return *p
+	}
+	v := one(strconv.FormatInt(seconds, 10))
+	ages[seconds].Store(&v)
+	return v
+}
+
+// etagMatches reports whether an If-None-Match header matches etag, with
+// the weak comparison RFC 9110 prescribes for If-None-Match ("W/" ignored
+// on both sides), without allocating.
+func etagMatches(ifNoneMatch []string, etag string) bool {
+	if etag == "" {
+		return false
+	}
+	etag = strings.TrimPrefix(etag, "W/")
+	for _, line := range ifNoneMatch {
+		for line != "" {
+			var tag string
+			tag, line, _ = strings.Cut(line, ",")
+			tag = strings.TrimSpace(tag)
+			if tag == "*" {
+				return true
+			}
+			if strings.TrimPrefix(tag, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// requestNoCache reports whether the request asks to bypass caches:
+// Cache-Control no-cache or no-store, or, without Cache-Control, the
+// HTTP/1.0 "Pragma: no-cache".
+func requestNoCache(cacheControl, pragma []string) bool {
+	if len(cacheControl) > 0 {
+		return hasDirective(cacheControl, "no-cache") || hasDirective(cacheControl, "no-store")
+	}
+	return hasDirective(pragma, "no-cache")
+}
+
+// hasDirective reports whether a comma-separated directive list holds
+// name (case-insensitive), with or without a value.
+func hasDirective(lines []string, name string) bool {
+	for _, line := range lines {
+		for line != "" {
+			var d string
+			d, line, _ = strings.Cut(line, ",")
+			d = strings.TrimSpace(d)
+			if n, _, _ := strings.Cut(d, "="); strings.EqualFold(strings.TrimSpace(n), name) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,166 @@
+package gincache
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+)
+
+func init() { gin.SetMode(gin.TestMode) }
+
+// quiet keeps expected error logs out of test output.
+var quiet = WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+// fakeClock is a clock tests move by hand: no test sleeps for a TTL.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.t
+}
+
+func (f *fakeClock) Advance(d time.Duration) {
+	f.mu.Lock()
+	f.t = f.t.Add(d)
+	f.mu.Unlock()
+}
+
+// testApp is a real Gin engine behind a real HTTP server, with the cache
+// on a memory backend driven by a fake clock.
+type testApp struct {
+	t      *testing.T
+	cache  *Cache
+	engine *gin.Engine
+	clock  *fakeClock
+	mem    *backend.Memory
+	once   sync.Once
+	srv    *httptest.Server
+}
+
+// newTestApp builds the app; routes are added to app.engine before the
+// first request. With mw false the middleware is not mounted (the test
+// mounts it itself).
+func newTestApp(t *testing.T, table Table, opts ...Option) *testApp {
+	t.Helper()
+	clock := newFakeClock()
+	mem, err := backend.NewMemory(backend.MemoryOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mem.Close() })
+	all := append([]Option{WithBackend(mem), WithClock(clock.Now), quiet}, opts...)
+	c, err := New(table, all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &testApp{t: t, cache: c, engine: gin.New(), clock: clock, mem: mem}
+}
+
+func (a *testApp) url(path string) string {
+	a.once.Do(func() {
+		a.srv = httptest.NewServer(a.engine)
+		a.t.Cleanup(a.srv.Close)
+	})
+	return a.srv.URL + path
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (r response) xcache() string { return r.header.Get("X-Cache") }
+
+// do sends a request; hdr holds header name, value pairs.
+func (a *testApp) do(method, path string, hdr ...string) response {
+	a.t.Helper()
+	return a.doBody(method, path, "", hdr...)
+}
+
+func (a *testApp) doBody(method, path, body string, hdr ...string) response {
+	a.t.Helper()
+	req, err := http.NewRequest(method, a.url(path), strings.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if strings.EqualFold(hdr[i], "Host") {
+			req.Host = hdr[i+1]
+			continue
+		}
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	res, err := testClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+}
+
+// testClient shows responses as they are: no redirects followed, no
+// transparent decompression.
+var testClient = &http.Client{
+	Transport:     &http.Transport{DisableCompression: true},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// counter counts handler runs.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) inc() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return c.n
+}
+
+func (c *counter) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func get(path string, ttl time.Duration) Route {
+	return Route{Method: "GET", Path: path, Policy: Policy{TTL: ttl}}
+}
+
+func expect(t *testing.T, r response, xcache string) {
+	t.Helper()
+	if got := r.xcache(); got != xcache {
+		t.Fatalf("X-Cache = %q, want %q (status %d, Cache-Status %q, body %.200q)", got, xcache, r.status, r.header.Get("Cache-Status"), r.body)
+	}
+}
+
+// serve runs one request through an engine in process.
+func serve(r http.Handler, method, target string) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+	return w
+}

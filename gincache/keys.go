@@ -1,0 +1,345 @@
+package gincache
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Keys look like
+//
+//	gincache:1:GET:example.com/spaces/123:limit=10&page=1:user_id=42
+//
+// prefix, key version, method, host immediately followed by the escaped
+// path, the canonical query, the vary part. Every component is escaped
+// (escape.go) so the ':' separators are unambiguous, and long components
+// are replaced by a digest, so a key stays under about 1.5 KiB whatever the
+// request.
+const (
+	maxHostLen  = 255
+	maxPathLen  = 512
+	pathKeep    = 128
+	maxQueryLen = 512
+	maxVaryLen  = 256
+	// maxQueryPairs bounds the work spent on one query string; more
+	// parameters than that and the request is not cached.
+	maxQueryPairs = 256
+)
+
+// skipReason says why a request bypasses the cache; skipNone when it
+// does not.
+type skipReason uint8
+
+const (
+	skipNone skipReason = iota
+	skipNoCache
+	skipTooLarge
+	skipVary
+	skipAuth
+	skipQuery
+	skipDepth
+	skipInflight
+	skipStreamed
+	skipEpoch
+	skipBackendErr
+	skipDisabled
+	numSkipReasons
+)
+
+// skipNames are the reasons as Cache-Status details and stats labels.
+var skipNames = [numSkipReasons]string{
+	skipNoCache:    "no-cache",
+	skipTooLarge:   "too-large",
+	skipVary:       "vary-missing",
+	skipAuth:       "authorization",
+	skipQuery:      "malformed-query",
+	skipDepth:      "path-too-deep",
+	skipInflight:   "inflight-cap",
+	skipStreamed:   "streamed",
+	skipEpoch:      "epoch-pending",
+	skipBackendErr: "backend-error",
+	skipDisabled:   "disabled",
+}
+
+func (r skipReason) String() string { return skipNames[r] }
+
+// appendKey appends the entry key of the request to b.
+func (c *Cache) appendKey(b []byte, rs *routeState, gc *gin.Context, scratch *scratch) ([]byte, skipReason) {
+	req := gc.Request
+	b = append(b, c.keyHead...)
+
+	start := len(b)
+	b = appendHost(b, req.Host)
+	b = bound(b, start, maxHostLen, 0)
+
+	start = len(b)
+	b = appendEscaped(b, req.URL.EscapedPath(), pathSafe)
+	b = bound(b, start, maxPathLen, pathKeep)
+
+	b = append(b, ':')
+	start = len(b)
+	var reason skipReason
+	if b, reason = appendQuery(b, req.URL.RawQuery, rs, scratch); reason != skipNone {
+		return b, reason
+	}
+	b = bound(b, start, maxQueryLen, 0)
+
+	b = append(b, ':')
+	start = len(b)
+	if b, reason = appendVary(b, rs, gc); reason != skipNone {
+		return b, reason
+	}
+	return bound(b, start, maxVaryLen, 0), skipNone
+}
+
+// appendHost appends the host in lower case (hosts are case-insensitive,
+// so EXAMPLE.com and example.com share entries).
+func appendHost(b []byte, host string) []byte {
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if hostSafe[c] {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', upperhex[c>>4], upperhex[c&15])
+		}
+	}
+	return b
+}
+
+// queryPair is one decoded query parameter.
+type queryPair struct{ name, value string }
+
+// scratch is per-request working memory, pooled with the request state.
+type scratch struct {
+	pairs   []queryPair
+	decoded []byte
+}
+
+// appendQuery appends the canonical form of the raw query: parameters
+// split on '&' (never through url.ParseQuery, which drops malformed pairs
+// silently so ?a=1&b=%zz would share ?a=1's key), decoded, filtered by the
+// policy's Query list, sorted by name then value, repeated ones kept, and
+// re-encoded. A malformed query (bad escape, ';' separator, too many
+// parameters) bypasses the cache.
+func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skipReason) {
+	if raw == "" || rs.queryNone {
+		return b, skipNone
+	}
+	pairs := s.pairs[:0]
+	s.decoded = s.decoded[:0]
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		if part == "" {
+			continue
+		}
+		if strings.IndexByte(part, ';') >= 0 {
+			return b, skipQuery
+		}
+		rawName, rawValue, _ := strings.Cut(part, "=")
+		name, ok := s.unescape(rawName)
+		if !ok {
+			return b, skipQuery
+		}
+		value, ok := s.unescape(rawValue)
+		if !ok {
+			return b, skipQuery
+		}
+		if rs.query != nil && !rs.queryAllowed(name) {
+			continue
+		}
+		if len(pairs) == maxQueryPairs {
+			return b, skipQuery
+		}
+		pairs = append(pairs, queryPair{name, value})
+	}
+	s.pairs = pairs
+	if len(pairs) > 1 {
+		sortPairs(pairs)
+	}
+	for i, p := range pairs {
+		if i > 0 {
+			b = append(b, '&')
+		}
+		b = appendEscaped(b, p.name, valueSafe)
+		b = append(b, '=')
+		b = appendEscaped(b, p.value, valueSafe)
+	}
+	return b, skipNone
+}
+
+func sortPairs(pairs []queryPair) {
+	less := func(a, b queryPair) bool {
+		return a.name < b.name || a.name == b.name && a.value < b.value
+	}
+	if len(pairs) <= 12 {
+		for i := 1; i < len(pairs); i++ {
+			for j := i; j > 0 && less(pairs[j], pairs[j-1]); j-- {
+				pairs[j], pairs[j-1] = pairs[j-1], pairs[j]
+			}
+		}
+		return
+	}
+	slices.SortFunc(pairs, func(a, b queryPair) int {
+		if less(a, b) {
+			return -1
+		}
+		if less(b, a) {
+			return 1
+		}
+		return 0
+	})
+}
+
+// unescape decodes a query component as url.QueryUnescape does ('+' is a
+// space, %XX a byte) and reports false for a malformed escape. When there
+// is nothing to decode it returns s itself; otherwise the result lives in
+// s.decoded, which only grows during one request, so earlier results stay
+// valid (a reallocation leaves them in the old array, which they keep
+// alive).
+func (s *scratch) unescape(in string) (string, bool) {
+	if strings.IndexByte(in, '%') < 0 && strings.IndexByte(in, '+') < 0 {
+		return in, true
+	}
+	start := len(s.decoded)
+	for i := 0; i < len(in); i++ {
+		switch c := in[i]; c {
+		case '+':
+			s.decoded = append(s.decoded, ' ')
+		case '%':
+			if i+2 >= len(in) || !ishex(in[i+1]) || !ishex(in[i+2]) {
+				return "", false
+			}
+			s.decoded = append(s.decoded, unhex(in[i+1])<<4|unhex(in[i+2]))
+			i += 2
+		default:
+			s.decoded = append(s.decoded, c)
+		}
+	}
+	d := s.decoded[start:]
+	return unsafe.String(unsafe.SliceData(d), len(d)), true
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// appendVary appends "label=value" for each vary source, joined by '&'. A
+// missing or empty value (an empty identity must never be shared) skips
+// the cache.
+func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) {
+	for i, v := range rs.vary {
+		if i > 0 {
+			b = append(b, '&')
+		}
+		b = append(b, v.label...)
+		b = append(b, '=')
+		var ok bool
+		switch v.kind {
+		case varyContext:
+			b, ok = appendContextValue(b, gc, v.name)
+		case varyHeader:
+			b, ok = appendHeaderValue(b, gc.Request.Header, v.name)
+		case varyCookie:
+			b, ok = appendCookieValue(b, gc.Request.Header, v.name)
+		}
+		if !ok {
+			return b, skipVary
+		}
+	}
+	return b, skipNone
+}
+
+func appendContextValue(b []byte, gc *gin.Context, name string) ([]byte, bool) {
+	v, ok := gc.Get(name)
+	if !ok || v == nil {
+		return b, false
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(b, x, 10), true
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint64:
+		return strconv.AppendUint(b, x, 10), true
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case interface{ String() string }:
+		s = x.String()
+	default:
+		// A value of a type we cannot render faithfully must not share an
+		// entry by accident; treat it as missing.
+		return b, false
+	}
+	if s == "" {
+		return b, false
+	}
+	return appendEscaped(b, s, valueSafe), true
+}
+
+// appendHeaderValue appends every value of the header, joined by ','
+// (escaped inside values). An absent header is missing; a present empty
+// one is the value "".
+func appendHeaderValue(b []byte, h http.Header, name string) ([]byte, bool) {
+	vals, ok := h[name]
+	if !ok || len(vals) == 0 {
+		return b, false
+	}
+	for i, v := range vals {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendEscaped(b, v, valueSafe)
+	}
+	return b, true
+}
+
+// appendCookieValue appends the value of the named cookie, found without
+// allocating (http.Request.Cookie parses every cookie). The first cookie
+// of that name wins, as in net/http.
+func appendCookieValue(b []byte, h http.Header, name string) ([]byte, bool) {
+	for _, line := range h["Cookie"] {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = strings.TrimSpace(part)
+			n, v, ok := strings.Cut(part, "=")
+			if !ok || n != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if v == "" {
+				return b, false
+			}
+			return appendEscaped(b, v, valueSafe), true
+		}
+	}
+	return b, false
+}

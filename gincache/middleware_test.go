@@ -1,0 +1,463 @@
+package gincache
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// countingApp registers GET path with a handler that counts its runs and
+// answers with the count, after applying edit to the response.
+func countingApp(t *testing.T, p Policy, edit func(*gin.Context), opts ...Option) (*testApp, *counter) {
+	t.Helper()
+	a := newTestApp(t, Table{{Method: "GET", Path: "/r", Policy: p}}, opts...)
+	n := &counter{}
+	a.engine.Use(a.cache.Middleware())
+	a.engine.GET("/r", func(c *gin.Context) {
+		run := n.inc()
+		if edit != nil {
+			edit(c)
+		}
+		if !c.Writer.Written() {
+			c.String(http.StatusOK, "run %d", run)
+		}
+	})
+	return a, n
+}
+
+func TestMissThenHit(t *testing.T) {
+	a, n := countingApp(t, Policy{TTL: time.Minute}, func(c *gin.Context) {
+		c.Header("X-Multi", "one")
+		c.Writer.Header().Add("X-Multi", "two")
+	})
+	miss := a.do("GET", "/r")
+	expect(t, miss, "MISS")
+	if got := miss.header.Get("Cache-Status"); got != "gincache; fwd=miss; stored" {
+		t.Errorf("Cache-Status on a stored miss = %q", got)
+	}
+	if miss.header.Get("Etag") == "" {
+		t.Errorf("a stored miss should carry its ETag")
+	}
+	a.clock.Advance(7 * time.Second)
+	hit := a.do("GET", "/r")
+	expect(t, hit, "HIT")
+	if hit.body != "run 1" || n.get() != 1 {
+		t.Fatalf("hit body %q after %d runs", hit.body, n.get())
+	}
+	if got := hit.header.Get("Cache-Status"); got != "gincache; hit" {
+		t.Errorf("Cache-Status on a hit = %q", got)
+	}
+	if got := hit.header.Get("Age"); got != "7" {
+		t.Errorf("Age = %q, want 7", got)
+	}
+	if got := hit.header.Values("X-Multi"); len(got) != 2 || got[0] != "one" || got[1] != "two" {
+		t.Errorf("multi-valued header replayed as %q", got)
+	}
+	if hit.header.Get("Etag") != miss.header.Get("Etag") || hit.header.Get("Content-Type") != miss.header.Get("Content-Type") {
+		t.Errorf("hit headers differ from the miss's: %v vs %v", hit.header, miss.header)
+	}
+	a.clock.Advance(time.Minute)
+	expect(t, a.do("GET", "/r"), "MISS")
+	if n.get() != 2 {
+		t.Fatalf("expired entry served: %d runs", n.get())
+	}
+}
+
+func TestDefaultTTL(t *testing.T) {
+	a, _ := countingApp(t, Policy{}, nil, WithDefaultTTL(10*time.Second))
+	expect(t, a.do("GET", "/r"), "MISS")
+	a.clock.Advance(9 * time.Second)
+	expect(t, a.do("GET", "/r"), "HIT")
+	a.clock.Advance(2 * time.Second)
+	expect(t, a.do("GET", "/r"), "MISS")
+}
+
+func TestETagAndNotModified(t *testing.T) {
+	a, _ := countingApp(t, Policy{TTL: time.Minute}, nil)
+	etag := a.do("GET", "/r").header.Get("Etag")
+	if !strings.HasPrefix(etag, `"`) {
+		t.Fatalf("ETag %q is not a strong tag", etag)
+	}
+	for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
+		r := a.do("GET", "/r", "If-None-Match", inm)
+		if r.status != http.StatusNotModified || r.body != "" {
+			t.Errorf("If-None-Match %s: status %d body %q, want 304 and no body", inm, r.status, r.body)
+		}
+		expect(t, r, "HIT")
+	}
+	if r := a.do("GET", "/r", "If-None-Match", `"nope"`); r.status != http.StatusOK || r.body != "run 1" {
+		t.Errorf("non-matching If-None-Match: %d %q", r.status, r.body)
+	}
+}
+
+func TestETagIsStableAcrossInstances(t *testing.T) {
+	if strongETag([]byte("hello")) != strongETag([]byte("hello")) || strongETag([]byte("a")) == strongETag([]byte("b")) {
+		t.Fatal("ETag must depend on the bytes only")
+	}
+}
+
+func TestPassThroughWithoutPolicy(t *testing.T) {
+	a := newTestApp(t, nil)
+	a.engine.Use(a.cache.Middleware())
+	a.engine.GET("/free", func(c *gin.Context) { c.String(200, "x") })
+	r := a.do("GET", "/free")
+	if r.header.Get("X-Cache") != "" || r.header.Get("Cache-Status") != "" {
+		t.Fatalf("a route without policy got cache headers: %v", r.header)
+	}
+}
+
+func TestSkips(t *testing.T) {
+	cases := []struct {
+		name   string
+		policy Policy
+		opts   []Option
+		path   string
+		hdr    []string
+		detail string
+	}{
+		{"no-cache", Policy{}, nil, "/r", []string{"Cache-Control", "no-cache"}, "fwd=request; detail=no-cache"},
+		{"no-store", Policy{}, nil, "/r", []string{"Cache-Control", "max-age=0, no-store"}, "fwd=request; detail=no-cache"},
+		{"pragma", Policy{}, nil, "/r", []string{"Pragma", "no-cache"}, "fwd=request; detail=no-cache"},
+		{"authorization", Policy{}, nil, "/r", []string{"Authorization", "Bearer x"}, "fwd=bypass; detail=authorization"},
+		{"cookie", Policy{}, nil, "/r", []string{"Cookie", "session=1"}, "fwd=bypass; detail=authorization"},
+		{"vary missing", Policy{Vary: []string{"header:X-Tenant"}}, nil, "/r", nil, "fwd=bypass; detail=vary-missing"},
+		{"malformed query", Policy{}, nil, "/r?a=%zz", nil, "fwd=bypass; detail=malformed-query"},
+		{"disabled", Policy{}, []Option{WithEnabled(false)}, "/r", nil, "fwd=bypass; detail=disabled"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, n := countingApp(t, tc.policy, nil, tc.opts...)
+			for range 2 {
+				r := a.do("GET", tc.path, tc.hdr...)
+				expect(t, r, "SKIP")
+				if got := r.header.Get("Cache-Status"); got != "gincache; "+tc.detail {
+					t.Errorf("Cache-Status = %q, want detail %q", got, tc.detail)
+				}
+			}
+			if n.get() != 2 {
+				t.Errorf("handler ran %d times, want 2", n.get())
+			}
+			if keys, _ := a.cache.Service().Keys(t.Context(), "", "", 100); len(keys.Keys) != 0 {
+				t.Errorf("a skipped request stored %v", keys.Keys)
+			}
+			st := a.cache.Service().Stats()
+			if st.Hits+st.Misses != 0 || st.Skips[strings.TrimPrefix(tc.detail[strings.Index(tc.detail, "detail=")+7:], "")] != 2 {
+				t.Errorf("stats %+v", st)
+			}
+		})
+	}
+}
+
+func TestNoCacheCanBeIgnored(t *testing.T) {
+	a, _ := countingApp(t, Policy{}, nil, WithHonorNoCache(false))
+	expect(t, a.do("GET", "/r", "Cache-Control", "no-cache"), "MISS")
+	expect(t, a.do("GET", "/r", "Cache-Control", "no-cache"), "HIT")
+}
+
+func TestPublicAndIdentityAllowCredentials(t *testing.T) {
+	a, _ := countingApp(t, Policy{Public: true}, nil)
+	expect(t, a.do("GET", "/r", "Authorization", "Bearer x"), "MISS")
+	expect(t, a.do("GET", "/r", "Authorization", "Bearer y"), "HIT")
+
+	b, _ := countingApp(t, Policy{Vary: []string{"header:Authorization"}}, nil)
+	expect(t, b.do("GET", "/r", "Authorization", "Bearer x"), "MISS")
+	expect(t, b.do("GET", "/r", "Authorization", "Bearer y"), "MISS")
+	expect(t, b.do("GET", "/r", "Authorization", "Bearer x"), "HIT")
+}
+
+func TestNotStored(t *testing.T) {
+	cases := []struct {
+		name   string
+		policy Policy
+		edit   func(*gin.Context)
+		detail string
+	}{
+		{"set-cookie", Policy{}, func(c *gin.Context) { c.SetCookie("s", "1", 60, "/", "", false, true) }, "set-cookie"},
+		{"no-store", Policy{}, func(c *gin.Context) { c.Header("Cache-Control", "no-store") }, "no-store"},
+		{"response no-cache", Policy{}, func(c *gin.Context) { c.Header("Cache-Control", "max-age=60, no-cache") }, "no-cache"},
+		{"private", Policy{}, func(c *gin.Context) { c.Header("Cache-Control", "private, max-age=60") }, "private"},
+		{"vary on unkeyed header", Policy{}, func(c *gin.Context) { c.Header("Vary", "X-Forwarded-Host") }, "vary"},
+		{"vary star", Policy{}, func(c *gin.Context) { c.Header("Vary", "*") }, "vary"},
+		{"compressed body", Policy{}, func(c *gin.Context) {
+			c.Header("Content-Encoding", "gzip")
+			c.Header("Vary", "Accept-Encoding")
+		}, "content-encoding"},
+		{"not found", Policy{}, func(c *gin.Context) { c.String(404, "no") }, "status"},
+		{"server error", Policy{}, func(c *gin.Context) { c.String(500, "boom") }, "status"},
+		{"partial content", Policy{}, func(c *gin.Context) { c.String(206, "part") }, "status"},
+		{"redirect", Policy{}, func(c *gin.Context) { c.Redirect(302, "/elsewhere") }, "status"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, n := countingApp(t, tc.policy, tc.edit)
+			for range 2 {
+				r := a.do("GET", "/r")
+				expect(t, r, "MISS")
+				if got := r.header.Get("Cache-Status"); got != "gincache; fwd=miss; detail="+tc.detail {
+					t.Errorf("Cache-Status = %q, want detail %s", got, tc.detail)
+				}
+			}
+			if n.get() != 2 {
+				t.Fatalf("a response that must not be stored was served from the cache (%d runs)", n.get())
+			}
+			if st := a.cache.Service().Stats(); st.NotStored[tc.detail] != 2 || st.Stores != 0 {
+				t.Errorf("stats %+v", st)
+			}
+		})
+	}
+}
+
+func TestStoredDespiteHeaders(t *testing.T) {
+	cases := []struct {
+		name   string
+		policy Policy
+		edit   func(*gin.Context)
+		hdr    []string
+	}{
+		{"vary accept-encoding on plain body", Policy{}, func(c *gin.Context) { c.Header("Vary", "Accept-Encoding") }, nil},
+		{"private with identity", Policy{Vary: []string{"header:Authorization"}}, func(c *gin.Context) { c.Header("Cache-Control", "private") }, []string{"Authorization", "Bearer u1"}},
+		{"private with identity cookie", Policy{Vary: []string{"cookie:session"}}, func(c *gin.Context) { c.Header("Cache-Control", "private") }, []string{"Cookie", "session=u1"}},
+		{"vary on keyed header", Policy{Vary: []string{"header:Accept-Language"}}, func(c *gin.Context) { c.Header("Vary", "accept-language") }, []string{"Accept-Language", "fr"}},
+		{"compressed with accept-encoding keyed", Policy{Vary: []string{"header:Accept-Encoding"}}, func(c *gin.Context) {
+			c.Header("Content-Encoding", "gzip")
+		}, []string{"Accept-Encoding", "gzip"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := countingApp(t, tc.policy, tc.edit)
+			expect(t, a.do("GET", "/r", tc.hdr...), "MISS")
+			expect(t, a.do("GET", "/r", tc.hdr...), "HIT")
+		})
+	}
+}
+
+func TestHopByHopAndOuterHeadersNotReplayed(t *testing.T) {
+	a := newTestApp(t, Table{get("/r", time.Minute)})
+	n := &counter{}
+	// A middleware outside the cache sets a per-request header.
+	a.engine.Use(func(c *gin.Context) {
+		c.Header("X-Request-Id", c.GetHeader("X-Test-Id"))
+		c.Next()
+	}, a.cache.Middleware())
+	a.engine.GET("/r", func(c *gin.Context) {
+		c.Header("Connection", "X-Secret")
+		c.Header("X-Secret", "hop")
+		c.Header("Keep-Alive", "timeout=5")
+		c.Header("X-Kept", "yes")
+		c.String(200, "run %d", n.inc())
+	})
+	expect(t, a.do("GET", "/r", "X-Test-Id", "first"), "MISS")
+	hit := a.do("GET", "/r", "X-Test-Id", "second")
+	expect(t, hit, "HIT")
+	if got := hit.header.Get("X-Request-Id"); got != "second" {
+		t.Errorf("X-Request-Id = %q: an outer middleware's header was replayed from the first request", got)
+	}
+	if hit.header.Get("X-Secret") != "" || hit.header.Get("Keep-Alive") != "" {
+		t.Errorf("hop-by-hop headers replayed: %v", hit.header)
+	}
+	if hit.header.Get("X-Kept") != "yes" {
+		t.Errorf("handler header lost: %v", hit.header)
+	}
+}
+
+func TestBodyOverCap(t *testing.T) {
+	const size = 20 << 20
+	body := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	want := sha256.Sum256(body)
+	for _, mode := range []string{"content-length", "chunked-writes", "single-write"} {
+		t.Run(mode, func(t *testing.T) {
+			a := newTestApp(t, Table{get("/big", time.Minute)})
+			n := &counter{}
+			a.engine.Use(a.cache.Middleware())
+			a.engine.GET("/big", func(c *gin.Context) {
+				n.inc()
+				switch mode {
+				case "content-length":
+					c.DataFromReader(200, int64(len(body)), "application/octet-stream", bytes.NewReader(body), nil)
+				case "chunked-writes":
+					for rest := body; len(rest) > 0; {
+						chunk := rest[:min(64<<10, len(rest))]
+						rest = rest[len(chunk):]
+						if _, err := c.Writer.Write(chunk); err != nil {
+							return
+						}
+					}
+				case "single-write":
+					c.Data(200, "application/octet-stream", body)
+				}
+			})
+			for i := range 2 {
+				r := a.do("GET", "/big")
+				expect(t, r, "SKIP")
+				if got := r.header.Get("Cache-Status"); got != "gincache; fwd=bypass; detail=too-large" {
+					t.Errorf("Cache-Status %q", got)
+				}
+				if sha256.Sum256([]byte(r.body)) != want || len(r.body) != size {
+					t.Fatalf("request %d: body of %d bytes differs from the handler's", i, len(r.body))
+				}
+			}
+			if n.get() != 2 {
+				t.Fatalf("oversized body stored (%d runs)", n.get())
+			}
+			if a.cache.inflight.Load() != 0 {
+				t.Errorf("in-flight bytes not released: %d", a.cache.inflight.Load())
+			}
+		})
+	}
+}
+
+func TestInflightCap(t *testing.T) {
+	body := strings.Repeat("x", 10000)
+	a, n := countingApp(t, Policy{}, func(c *gin.Context) { c.String(200, body) }, WithMaxInflightBytes(6000))
+	for range 2 {
+		r := a.do("GET", "/r")
+		expect(t, r, "SKIP")
+		if r.body != body || r.header.Get("Cache-Status") != "gincache; fwd=bypass; detail=inflight-cap" {
+			t.Fatalf("body %d bytes, Cache-Status %q", len(r.body), r.header.Get("Cache-Status"))
+		}
+	}
+	if n.get() != 2 || a.cache.inflight.Load() != 0 {
+		t.Fatalf("runs %d, in flight %d", n.get(), a.cache.inflight.Load())
+	}
+}
+
+func TestFlushedResponseNotStored(t *testing.T) {
+	a, n := countingApp(t, Policy{}, func(c *gin.Context) {
+		c.Writer.WriteString("part one;")
+		c.Writer.Flush()
+		c.Writer.WriteString("part two")
+	})
+	for range 2 {
+		r := a.do("GET", "/r")
+		expect(t, r, "SKIP")
+		if r.body != "part one;part two" || r.header.Get("Cache-Status") != "gincache; fwd=bypass; detail=streamed" {
+			t.Fatalf("%q %q", r.body, r.header.Get("Cache-Status"))
+		}
+	}
+	if n.get() != 2 {
+		t.Fatal("streamed response stored")
+	}
+}
+
+func TestAbortWithoutBodyNotStored(t *testing.T) {
+	a := newTestApp(t, Table{get("/r", time.Minute)})
+	n := &counter{}
+	a.engine.GET("/r", a.cache.Middleware(), func(c *gin.Context) { n.inc(); c.Abort() })
+	for range 2 {
+		expect(t, a.do("GET", "/r"), "MISS")
+	}
+	if n.get() != 2 {
+		t.Fatal("an aborted empty response was stored")
+	}
+}
+
+func TestEmptyBodyStored(t *testing.T) {
+	a, n := countingApp(t, Policy{}, func(c *gin.Context) {
+		c.Status(http.StatusNoContent)
+		c.Writer.WriteHeaderNow()
+	})
+	expect(t, a.do("GET", "/r"), "MISS")
+	r := a.do("GET", "/r")
+	expect(t, r, "HIT")
+	if r.status != http.StatusNoContent || r.body != "" || n.get() != 1 {
+		t.Fatalf("status %d body %q runs %d", r.status, r.body, n.get())
+	}
+}
+
+// TestVaryIsolation: an auth middleware before the cache sets user_id;
+// two users never see each other's entry, and a request without a user
+// is never stored.
+func TestVaryIsolation(t *testing.T) {
+	a := newTestApp(t, Table{{Method: "GET", Path: "/profile", Policy: Policy{TTL: time.Minute, Vary: []string{"user_id"}}}})
+	a.engine.Use(func(c *gin.Context) {
+		if u := c.GetHeader("X-User"); u != "" {
+			c.Set("user_id", u)
+		}
+	}, a.cache.Middleware())
+	a.engine.GET("/profile", func(c *gin.Context) {
+		c.String(200, "profile of %s", c.GetString("user_id"))
+	})
+	for range 3 {
+		for _, u := range []string{"alice", "bob"} {
+			r := a.do("GET", "/profile", "X-User", u, "Authorization", "Bearer "+u)
+			if r.body != "profile of "+u {
+				t.Fatalf("%s got %q", u, r.body)
+			}
+		}
+	}
+	r := a.do("GET", "/profile")
+	expect(t, r, "SKIP")
+	if r.body != "profile of " {
+		t.Fatalf("anonymous got %q", r.body)
+	}
+	keys, err := a.cache.Service().Keys(t.Context(), "", "", 100)
+	if err != nil || len(keys.Keys) != 2 {
+		t.Fatalf("keys %v %v", keys.Keys, err)
+	}
+	if st := a.cache.Service().Stats(); st.Hits != 4 || st.Misses != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestOtherMethodsPassThrough(t *testing.T) {
+	a := newTestApp(t, Table{get("/r", time.Minute)})
+	a.engine.Use(a.cache.Middleware())
+	a.engine.GET("/r", func(c *gin.Context) { c.String(200, "get") })
+	a.engine.HEAD("/r", func(c *gin.Context) { c.Status(200) })
+	a.engine.OPTIONS("/r", func(c *gin.Context) { c.Status(204) })
+	for _, m := range []string{"HEAD", "OPTIONS"} {
+		if r := a.do(m, "/r"); r.header.Get("X-Cache") != "" {
+			t.Errorf("%s got X-Cache %q", m, r.header.Get("X-Cache"))
+		}
+	}
+}
+
+func TestHandlerNameFallback(t *testing.T) {
+	handler := func(c *gin.Context) { c.String(200, "x") }
+	name := nameOf(t, handler)
+	a := newTestApp(t, Table{{Method: "GET", Handler: name, Policy: Policy{TTL: time.Minute}}})
+	a.engine.Use(a.cache.Middleware())
+	a.engine.GET("/dynamic/:id", handler)
+	expect(t, a.do("GET", "/dynamic/1"), "MISS")
+	expect(t, a.do("GET", "/dynamic/1"), "HIT")
+}
+
+// nameOf returns the name Gin reports for a handler.
+func nameOf(t *testing.T, h gin.HandlerFunc) string {
+	t.Helper()
+	r := gin.New()
+	r.GET("/probe", h)
+	return r.Routes()[0].Handler
+}
+
+func TestManyRoutesResolveOnce(t *testing.T) {
+	var table Table
+	for i := range 50 {
+		table = append(table, get("/r"+strconv.Itoa(i), time.Minute))
+	}
+	a := newTestApp(t, table)
+	a.engine.Use(a.cache.Middleware())
+	for i := range 50 {
+		a.engine.GET("/r"+strconv.Itoa(i), func(c *gin.Context) { c.String(200, "%d", i) })
+	}
+	for range 2 {
+		for i := range 50 {
+			if r := a.do("GET", fmt.Sprintf("/r%d", i)); r.body != strconv.Itoa(i) {
+				t.Fatalf("route %d answered %q", i, r.body)
+			}
+		}
+	}
+	if got := len(*a.cache.routes.all.Load()); got != 50 {
+		t.Fatalf("%d route states for 50 routes", got)
+	}
+	if st := a.cache.Service().Stats(); st.Hits != 50 || st.Misses != 50 || len(st.Routes) != 50 {
+		t.Fatalf("stats %+v", st)
+	}
+}

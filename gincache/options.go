@@ -1,0 +1,204 @@
+package gincache
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+)
+
+// Option configures New. Each option validates its value; New reports
+// every invalid one.
+type Option func(*config) error
+
+// config is what the options set; zero fields get the defaults in
+// New.
+type config struct {
+	backend         backend.Backend
+	defaultTTL      time.Duration
+	disabled        bool
+	maxResponseSize int64
+	maxInflight     int64
+	prefix          string
+	appVersion      string
+	logger          *slog.Logger
+	budget          time.Duration
+	writeBudget     time.Duration
+	ignoreNoCache   bool
+	now             func() time.Time
+}
+
+// Defaults.
+const (
+	DefaultTTL             = 60 * time.Second
+	DefaultMaxResponseSize = 10 << 20
+	DefaultMaxInflight     = 128 << 20
+	DefaultKeyPrefix       = "gincache"
+	DefaultBudget          = 50 * time.Millisecond
+	DefaultWriteBudget     = 500 * time.Millisecond
+	// keyFormatVersion is the stored format; it leads the key version so
+	// that a release that changes the entry format never reads old entries.
+	keyFormatVersion = "1"
+)
+
+// WithBackend sets where responses are kept. Default: a new
+// backend.NewMemory with its defaults (64 MiB), which Close closes. A
+// backend passed here is the caller's to close.
+func WithBackend(b backend.Backend) Option {
+	return func(c *config) error {
+		if b == nil {
+			return errors.New("WithBackend: nil backend")
+		}
+		c.backend = b
+		return nil
+	}
+}
+
+// WithDefaultTTL sets the TTL of routes whose policy leaves TTL at 0.
+// Default: 60s. It must be positive.
+func WithDefaultTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithDefaultTTL: %v is not a positive duration", d)
+		}
+		c.defaultTTL = d
+		return nil
+	}
+}
+
+// WithEnabled turns caching on or off as a whole. Default: on. A disabled
+// cache serves no hits and stores nothing, but its writes still
+// invalidate, so that other instances sharing the backend never serve
+// what they made stale.
+func WithEnabled(on bool) Option {
+	return func(c *config) error {
+		c.disabled = !on
+		return nil
+	}
+}
+
+// WithMaxResponseSize sets the largest body stored, in bytes. A response
+// known to be larger from its Content-Length is streamed through at once;
+// one that grows past it stops being buffered and streams on; neither is
+// stored. Default: 10 MiB. It must be positive.
+func WithMaxResponseSize(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("WithMaxResponseSize: %d is not a positive size", n)
+		}
+		c.maxResponseSize = n
+		return nil
+	}
+}
+
+// WithMaxInflightBytes caps the bytes buffered by all requests being
+// filled at once, so that many large misses together cannot exhaust
+// memory: past the cap a response streams through uncached. Default:
+// 128 MiB. It must be positive.
+func WithMaxInflightBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("WithMaxInflightBytes: %d is not a positive size", n)
+		}
+		c.maxInflight = n
+		return nil
+	}
+}
+
+// WithKeyPrefix sets the namespace of every key and token this cache
+// writes; clearing everything deletes only keys under it. Default:
+// "gincache". Letters, digits and _ . - : only, at most 64 bytes.
+func WithKeyPrefix(p string) Option {
+	return func(c *config) error {
+		if p == "" || len(p) > 64 {
+			return fmt.Errorf("WithKeyPrefix: %q must be 1 to 64 bytes", p)
+		}
+		for i := 0; i < len(p); i++ {
+			ch := p[i]
+			if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '_' || ch == '.' || ch == '-' || ch == ':') {
+				return fmt.Errorf("WithKeyPrefix: %q may hold only letters, digits and _ . - :", p)
+			}
+		}
+		c.prefix = p
+		return nil
+	}
+}
+
+// WithKeyVersion adds an application version (a build id, a schema
+// number) to every key, so that a deploy that changes response shapes
+// never serves entries stored by the previous one. Default: none. Letters,
+// digits and _ . - only, at most 64 bytes.
+func WithKeyVersion(v string) Option {
+	return func(c *config) error {
+		if v == "" || len(v) > 64 || !validToken(v) {
+			return fmt.Errorf("WithKeyVersion: %q must be 1 to 64 letters, digits, _ . -", v)
+		}
+		c.appVersion = v
+		return nil
+	}
+}
+
+// WithLogger sets where cache errors are logged (rate-limited). Default:
+// slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithBudget bounds the time one request spends in a networked backend,
+// the lookup and the store together (the handler's own time is not
+// counted). Past it the request goes on uncached. Default: 50ms. It does
+// not apply to backends that implement backend.Local.
+func WithBudget(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithBudget: %v is not a positive duration", d)
+		}
+		c.budget = d
+		return nil
+	}
+}
+
+// WithWriteBudget bounds the time a write waits for its invalidation
+// before its response is sent. An invalidation that fails or times out
+// makes this instance serve no hits until it has renewed the global epoch.
+// Default: 500ms.
+func WithWriteBudget(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithWriteBudget: %v is not a positive duration", d)
+		}
+		c.writeBudget = d
+		return nil
+	}
+}
+
+// WithHonorNoCache decides whether a request's "Cache-Control: no-cache"
+// (or "Pragma: no-cache") bypasses the cache and runs the handler.
+// Default: true, as HTTP caches do. Turn it off when clients must not be
+// able to force handler runs (docs/SECURITY.md).
+func WithHonorNoCache(on bool) Option {
+	return func(c *config) error {
+		c.ignoreNoCache = !on
+		return nil
+	}
+}
+
+// WithClock sets the time source. Default: time.Now. Tests inject a fake
+// clock (and give the same one to the memory backend).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("WithClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}

@@ -1,0 +1,198 @@
+package gincache
+
+import (
+	"encoding/hex"
+	"hash/crc32"
+	"net/http"
+	"net/textproto"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+)
+
+// storable decides whether a response the handler produced on a miss may
+// be kept, following docs/CACHING_LIMITS.md.
+func (rs *routeState) storable(status int, h http.Header) (notStoredReason, bool) {
+	if status < 200 || status > 299 || status == http.StatusPartialContent {
+		return notStoredStatus, false
+	}
+	if len(h["Set-Cookie"]) > 0 {
+		return notStoredCookie, false
+	}
+	if cc := h["Cache-Control"]; len(cc) > 0 {
+		if hasDirective(cc, "no-store") {
+			return notStoredNoStore, false
+		}
+		if hasDirective(cc, "no-cache") {
+			// It may be stored only to be revalidated on every use, which
+			// this cache does not do.
+			return notStoredNoCache, false
+		}
+		if hasDirective(cc, "private") && !rs.identity {
+			return notStoredPrivate, false
+		}
+	}
+	encoded := false
+	for _, ce := range h["Content-Encoding"] {
+		if strings.TrimSpace(ce) != "" && !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+			encoded = true
+		}
+	}
+	if encoded && !rs.variesOnHeader("Accept-Encoding") {
+		return notStoredEncoding, false
+	}
+	for _, line := range h["Vary"] {
+		for line != "" {
+			var name string
+			name, line, _ = strings.Cut(line, ",")
+			name = strings.TrimSpace(name)
+			switch {
+			case name == "":
+			case name == "*":
+				return notStoredVary, false
+			case strings.EqualFold(name, "Accept-Encoding") && !encoded:
+				// The body is the same for every encoding: a compressing
+				// middleware outside the cache adds this Vary.
+			case !rs.variesOnHeader(name):
+				return notStoredVary, false
+			}
+		}
+	}
+	return 0, true
+}
+
+// variesOnHeader reports whether the key holds the named request header.
+func (rs *routeState) variesOnHeader(name string) bool {
+	canon := textproto.CanonicalMIMEHeaderKey(name)
+	for _, v := range rs.vary {
+		if v.kind == varyHeader && v.name == canon {
+			return true
+		}
+	}
+	return false
+}
+
+// unstoredHeaders are never stored: hop-by-hop fields (RFC 9110 7.6.1),
+// fields that describe this very response (Date, Age), the cache's own,
+// and Content-Length, which the entry sets itself.
+var unstoredHeaders = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Proxy-Connection": true, "Te": true,
+	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	"Date": true, "Age": true, "Content-Length": true, "Set-Cookie": true,
+	HeaderXCache: true, HeaderCacheStatus: true,
+}
+
+// newEntry builds the entry for a stored response, in the form a hit
+// replays it: sorted canonical header fields with len == cap value slices,
+// Content-Length and a strong ETag among them. body is copied.
+func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.Time, outer headerSnapshot) *backend.Entry {
+	connection := map[string]bool{}
+	for _, line := range h["Connection"] {
+		for _, f := range strings.Split(line, ",") {
+			connection[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(f))] = true
+		}
+	}
+	e := &backend.Entry{
+		Status:   status,
+		Body:     slices.Clone(body),
+		StoredAt: now,
+		Expires:  now.Add(rs.ttl),
+		Stale:    rs.stale,
+	}
+	if e.Body == nil {
+		e.Body = []byte{}
+	}
+	e.ETag = h.Get("Etag")
+	if e.ETag == "" {
+		e.ETag = strongETag(body)
+	}
+	fields := make([]backend.HeaderField, 0, len(h)+2)
+	for name, vals := range h {
+		canon := textproto.CanonicalMIMEHeaderKey(name)
+		if unstoredHeaders[canon] || connection[canon] || canon == "Etag" || len(vals) == 0 || outer.unchanged(name, vals) {
+			continue
+		}
+		fields = append(fields, backend.HeaderField{Name: canon, Values: slices.Clip(slices.Clone(vals))})
+	}
+	fields = append(fields, backend.HeaderField{Name: "Etag", Values: one(e.ETag)})
+	if bodyAllowed(status) && len(body) > autoLengthLimit {
+		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: one(strconv.Itoa(len(body)))})
+	}
+	slices.SortFunc(fields, func(a, b backend.HeaderField) int { return strings.Compare(a.Name, b.Name) })
+	e.Header = fields
+	return e
+}
+
+// headerSnapshot records the header fields set before the handler chain
+// ran, by middleware outside the cache (CORS, request ids, security
+// headers). Those middlewares run again on every hit and set them for
+// that request; storing their values from the first request would replay
+// them to everyone (an Access-Control-Allow-Origin for another origin, a
+// request id). A field the handler changed is stored.
+type headerSnapshot []outerField
+
+type outerField struct {
+	name  string
+	first *string // identity of the values slice
+	n     int
+}
+
+func snapshotHeader(h http.Header) headerSnapshot {
+	if len(h) == 0 {
+		return nil
+	}
+	s := make(headerSnapshot, 0, len(h))
+	for name, vals := range h {
+		if len(vals) > 0 {
+			s = append(s, outerField{name, &vals[0], len(vals)})
+		}
+	}
+	return s
+}
+
+// unchanged reports whether the field name still holds exactly what was
+// there before the chain ran.
+func (s headerSnapshot) unchanged(name string, vals []string) bool {
+	for _, f := range s {
+		if f.name == name {
+			return len(vals) == f.n && &vals[0] == f.first
+		}
+	}
+	return false
+}
+
+// autoLengthLimit: net/http sets Content-Length by itself on a response
+// written in one piece smaller than its chunking buffer (2048 bytes), so
+// entries carry the header only above that, saving a header on small hits.
+const autoLengthLimit = 2048
+
+// bodyAllowed reports whether a response with this status carries a body
+// (and so a Content-Length).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+var crcC = crc32.MakeTable(crc32.Castagnoli)
+
+// strongETag is a strong entity tag for body: CRC-32C and CRC-32 IEEE
+// (64 bits together, both computed in hardware, so a 16 KiB body costs
+// about a microsecond) and the length. It depends only on the bytes, so
+// every instance computes the same tag for the same body.
+func strongETag(body []byte) string {
+	var sum [8]byte
+	c := crc32.Checksum(body, crcC)
+	k := crc32.ChecksumIEEE(body)
+	sum[0], sum[1], sum[2], sum[3] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
+	sum[4], sum[5], sum[6], sum[7] = byte(k>>24), byte(k>>16), byte(k>>8), byte(k)
+	b := make([]byte, 0, 32)
+	b = append(b, '"')
+	b = hex.AppendEncode(b, sum[:])
+	b = append(b, '-')
+	b = strconv.AppendInt(b, int64(len(body)), 16)
+	b = append(b, '"')
+	return string(b)
+}

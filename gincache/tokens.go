@@ -1,0 +1,168 @@
+package gincache
+
+import (
+	"strings"
+)
+
+// Token names. Every path node N has two tokens: S(N), renewed when N's
+// whole subtree changes, and E(N), renewed when N's own responses change;
+// one global epoch token sits above them all. Names look like
+//
+//	gincache:t:{/}:epoch
+//	gincache:t:{/}:S:/
+//	gincache:t:{/spaces}:S:/spaces/123
+//	gincache:t:{/spaces}:E:/spaces/123
+//
+// The braces are a Redis Cluster hash tag: all tokens under one first
+// segment share a slot, so a hit reads them with one MGET, while different
+// resources spread over the cluster. Nodes come from the decoded path
+// (URL.Path, what Gin routes on by default), split on '/' with empty
+// segments dropped, so /spaces/%31, /spaces/1 and /spaces//1/ all name the
+// same nodes: when in doubt two requests share tokens, which can only
+// over-invalidate. Hosts are not part of token names: a write through any
+// host name invalidates the path everywhere.
+const (
+	// maxDepth is the deepest path cached; deeper GETs are passed through.
+	maxDepth = 32
+	// maxNames is the most tokens one GET depends on: epoch, S of the root
+	// and of each node, E of the last node.
+	maxNames = maxDepth + 3
+	// maxTagLen and maxNodeLen bound a name; longer parts become digests.
+	maxTagLen  = 64
+	maxNodeLen = 256
+)
+
+// tokenNamer builds token names for one cache.
+type tokenNamer struct {
+	head  string // "gincache:t:"
+	epoch string // head + "{/}:epoch"
+	rootS string // head + "{/}:S:/"
+	rootE string // head + "{/}:E:/"
+}
+
+func newTokenNamer(prefix string) tokenNamer {
+	head := prefix + ":t:"
+	return tokenNamer{
+		head:  head,
+		epoch: head + "{/}:epoch",
+		rootS: head + "{/}:S:/",
+		rootE: head + "{/}:E:/",
+	}
+}
+
+// segments splits a decoded path into its non-empty segments, appending
+// them to dst. ok is false past maxDepth.
+func segments(dst []string, path string) ([]string, bool) {
+	for path != "" {
+		var seg string
+		seg, path, _ = strings.Cut(path, "/")
+		if seg == "" {
+			continue
+		}
+		if len(dst) == maxDepth {
+			return dst, false
+		}
+		dst = append(dst, seg)
+	}
+	return dst, true
+}
+
+// nameSet accumulates token names in one buffer; names are views into it.
+type nameSet struct {
+	buf   []byte
+	ends  []int
+	names []string
+}
+
+func (n *nameSet) reset() {
+	n.buf = n.buf[:0]
+	n.ends = n.ends[:0]
+	n.names = n.names[:0]
+}
+
+// add appends the name of token kind ('S' or 'E') at the node made of
+// segs[:depth] (depth 0 is the root).
+func (n *nameSet) add(t *tokenNamer, kind byte, segs []string, depth int) {
+	if depth == 0 {
+		if kind == 'S' {
+			n.addConst(t.rootS)
+		} else {
+			n.addConst(t.rootE)
+		}
+		return
+	}
+	b := append(n.buf, t.head...)
+	b = append(b, "{/"...)
+	start := len(b)
+	b = appendEscaped(b, segs[0], segmentSafe)
+	b = bound(b, start, maxTagLen, 0)
+	b = append(b, "}:"...)
+	b = append(b, kind, ':')
+	start = len(b)
+	for _, s := range segs[:depth] {
+		b = append(b, '/')
+		b = appendEscaped(b, s, segmentSafe)
+	}
+	b = bound(b, start, maxNodeLen, 0)
+	n.buf = b
+	n.ends = append(n.ends, len(b))
+	n.names = append(n.names, "")
+}
+
+// addConst adds a name that is a constant string.
+func (n *nameSet) addConst(s string) {
+	n.ends = append(n.ends, -1)
+	n.names = append(n.names, s)
+}
+
+// finish turns the buffer positions into strings. It runs once all names
+// are added, because the buffer may move while it grows.
+func (n *nameSet) finish() []string {
+	start := 0
+	for i, end := range n.ends {
+		if end < 0 {
+			continue
+		}
+		n.names[i] = unsafeString(n.buf[start:end])
+		start = end
+	}
+	return n.names
+}
+
+// readNames lists the tokens a GET of the path depends on: the epoch, S of
+// the root and of every node down to the path, and E of the path.
+func (n *nameSet) readNames(t *tokenNamer, segs []string) {
+	n.addConst(t.epoch)
+	for d := 0; d <= len(segs); d++ {
+		n.add(t, 'S', segs, d)
+	}
+	n.add(t, 'E', segs, len(segs))
+}
+
+// writeNames lists the tokens a successful write renews. PUT, PATCH and
+// DELETE change the resource and everything under it, and every list
+// above it: S of the path, E of each ancestor. POST creates inside the
+// path: E of the path and of each ancestor, never S, so the other items of
+// a collection stay cached.
+func (n *nameSet) writeNames(t *tokenNamer, method string, segs []string) {
+	if method == "POST" {
+		for d := 0; d <= len(segs); d++ {
+			n.add(t, 'E', segs, d)
+		}
+		return
+	}
+	n.add(t, 'S', segs, len(segs))
+	for d := 0; d < len(segs); d++ {
+		n.add(t, 'E', segs, d)
+	}
+}
+
+// targetNames lists the tokens an explicit target renews: E of an exact
+// path, S of a path given with a trailing "/*".
+func (n *nameSet) targetNames(t *tokenNamer, segs []string, subtree bool) {
+	if subtree {
+		n.add(t, 'S', segs, len(segs))
+	} else {
+		n.add(t, 'E', segs, len(segs))
+	}
+}

@@ -1,0 +1,287 @@
+package gincache
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+)
+
+// captureWriter buffers a miss's response so the cache can decide, once
+// the handler is done, whether to store it and what X-Cache says, before
+// anything reaches the client. It writes through (and stores nothing) as
+// soon as the response cannot be stored whole: a Content-Length or a body
+// over the size cap, the in-flight cap reached, a Flush (streaming) or a
+// Hijack. The handler sets headers on the real header map; nothing is
+// sent until finish or the switch to writing through.
+type captureWriter struct {
+	gin.ResponseWriter // the writer underneath
+
+	c      *Cache
+	status int
+	size   int // -1 until something is written, as in gin
+	buf    *[]byte
+	// reserved counts the bytes of buf charged to the in-flight cap.
+	reserved int64
+
+	through  bool       // writing through: the response is not stored
+	reason   skipReason // why, when through
+	hijacked bool
+}
+
+var (
+	_ gin.ResponseWriter = (*captureWriter)(nil)
+	_ gin.ResponseWriter = (*writeHook)(nil)
+)
+
+// bufPool holds capture buffers; large ones are dropped rather than kept.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledBuf = 256 << 10
+
+var capturePool = sync.Pool{New: func() any { return new(captureWriter) }}
+
+func (c *Cache) newCaptureWriter(w gin.ResponseWriter) *captureWriter {
+	cw := capturePool.Get().(*captureWriter)
+	*cw = captureWriter{ResponseWriter: w, c: c, status: http.StatusOK, size: -1}
+	return cw
+}
+
+// release returns the buffer and the writer to their pools and gives back
+// the in-flight reservation.
+func (w *captureWriter) release() {
+	w.dropBuffer()
+	*w = captureWriter{}
+	capturePool.Put(w)
+}
+
+func (w *captureWriter) dropBuffer() {
+	if w.reserved != 0 {
+		w.c.inflight.Add(-w.reserved)
+		w.reserved = 0
+	}
+	if w.buf != nil {
+		if cap(*w.buf) <= maxPooledBuf {
+			*w.buf = (*w.buf)[:0]
+			bufPool.Put(w.buf)
+		}
+		w.buf = nil
+	}
+}
+
+func (w *captureWriter) body() []byte {
+	if w.buf == nil {
+		return nil
+	}
+	return *w.buf
+}
+
+// WriteHeader records the status; it is sent later.
+func (w *captureWriter) WriteHeader(code int) {
+	if w.through {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if code > 0 && w.size == -1 {
+		w.status = code
+	}
+}
+
+// WriteHeaderNow marks the headers as written (Written reports true); they
+// are still held until the cache decides.
+func (w *captureWriter) WriteHeaderNow() {
+	if w.through {
+		w.ResponseWriter.WriteHeaderNow()
+		return
+	}
+	if w.size == -1 {
+		w.size = 0
+		w.checkDeclaredLength()
+	}
+}
+
+// checkDeclaredLength switches to writing through at once when the
+// handler declared a Content-Length over the cap.
+func (w *captureWriter) checkDeclaredLength() {
+	if cl := w.ResponseWriter.Header().Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n > w.c.cfg.maxResponseSize {
+			w.writeThrough(skipTooLarge)
+		}
+	}
+}
+
+func (w *captureWriter) Write(p []byte) (int, error) {
+	w.WriteHeaderNow()
+	if w.through {
+		n, err := w.ResponseWriter.Write(p)
+		w.size += n
+		return n, err
+	}
+	if int64(len(w.body())+len(p)) > w.c.cfg.maxResponseSize {
+		w.writeThrough(skipTooLarge)
+		n, err := w.ResponseWriter.Write(p)
+		w.size += n
+		return n, err
+	}
+	if !w.grow(len(p)) {
+		w.writeThrough(skipInflight)
+		n, err := w.ResponseWriter.Write(p)
+		w.size += n
+		return n, err
+	}
+	*w.buf = append(*w.buf, p...)
+	w.size += len(p)
+	return len(p), nil
+}
+
+func (w *captureWriter) WriteString(s string) (int, error) {
+	w.WriteHeaderNow()
+	if w.through {
+		n, err := w.ResponseWriter.WriteString(s)
+		w.size += n
+		return n, err
+	}
+	// Write copies s into the buffer; the conversion does not escape.
+	return w.Write([]byte(s))
+}
+
+// grow makes room for n more bytes. The in-flight cap is charged for the
+// buffer's whole capacity; false when the cap would be exceeded.
+func (w *captureWriter) grow(n int) bool {
+	if w.buf == nil {
+		w.buf = bufPool.Get().(*[]byte)
+	}
+	b := *w.buf
+	need := cap(b)
+	if len(b)+n > need {
+		need = max(len(b)+n, min(2*need, int(w.c.cfg.maxResponseSize)))
+	}
+	if delta := int64(need) - w.reserved; delta > 0 {
+		if w.c.inflight.Add(delta) > w.c.cfg.maxInflight {
+			w.c.inflight.Add(-delta)
+			return false
+		}
+		w.reserved = int64(need)
+	}
+	if need > cap(b) {
+		nb := make([]byte, len(b), need)
+		copy(nb, b)
+		*w.buf = nb
+	}
+	return true
+}
+
+// writeThrough stops buffering: it sends the headers (marked SKIP with the
+// reason), the status and what was buffered, and passes everything after
+// that straight on. Nothing will be stored.
+func (w *captureWriter) writeThrough(reason skipReason) {
+	if w.through {
+		return
+	}
+	w.through, w.reason = true, reason
+	h := w.ResponseWriter.Header()
+	h[HeaderXCache] = w.c.hdr.skip
+	h[HeaderCacheStatus] = w.c.hdr.statusSkip[reason]
+	w.ResponseWriter.WriteHeader(w.status)
+	if w.size >= 0 {
+		w.ResponseWriter.WriteHeaderNow()
+	}
+	if b := w.body(); len(b) > 0 {
+		// An error here is the client's connection failing; the handler
+		// sees the next one.
+		_, _ = w.ResponseWriter.Write(b)
+	}
+	w.dropBuffer()
+}
+
+func (w *captureWriter) Status() int {
+	if w.through {
+		return w.ResponseWriter.Status()
+	}
+	return w.status
+}
+
+func (w *captureWriter) Size() int {
+	if w.through {
+		return w.ResponseWriter.Size()
+	}
+	return w.size
+}
+
+func (w *captureWriter) Written() bool {
+	if w.through {
+		return w.ResponseWriter.Written()
+	}
+	return w.size != -1
+}
+
+// Flush means the handler streams: a streamed response is never stored.
+func (w *captureWriter) Flush() {
+	w.writeThrough(skipStreamed)
+	w.ResponseWriter.Flush()
+}
+
+// Hijack hands the connection to the handler; nothing is stored.
+func (w *captureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.hijacked = true
+	w.through, w.reason = true, skipStreamed
+	w.dropBuffer()
+	return w.ResponseWriter.Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// writeHook runs a write's invalidation when its status is committed,
+// before the first byte of the response can reach the client: at the
+// first Write, WriteHeaderNow, Flush or Hijack, or after the handler
+// returns when it wrote nothing (Gin sends the headers of such responses
+// itself, after every middleware has returned).
+type writeHook struct {
+	gin.ResponseWriter
+	c         *Cache
+	gc        *gin.Context
+	rs        *routeState
+	committed bool
+}
+
+func (w *writeHook) commit() {
+	if w.committed {
+		return
+	}
+	w.committed = true
+	if s := w.ResponseWriter.Status(); s >= 200 && s < 400 {
+		w.c.invalidateWrite(w.gc, w.rs)
+	}
+}
+
+func (w *writeHook) WriteHeaderNow() {
+	w.commit()
+	w.ResponseWriter.WriteHeaderNow()
+}
+
+func (w *writeHook) Write(p []byte) (int, error) {
+	w.commit()
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *writeHook) WriteString(s string) (int, error) {
+	w.commit()
+	return w.ResponseWriter.WriteString(s)
+}
+
+func (w *writeHook) Flush() {
+	w.commit()
+	w.ResponseWriter.Flush()
+}
+
+func (w *writeHook) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.commit()
+	return w.ResponseWriter.Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *writeHook) Unwrap() http.ResponseWriter { return w.ResponseWriter }
