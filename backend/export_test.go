@@ -1,12 +1,6 @@
 package backend
 
-import (
-	"context"
-	"time"
-)
-
-// SetClock replaces the breakers' and logs' clock, for tests.
-func (o *RedisOptions) SetClock(now func() time.Time) { o.now = now }
+import "context"
 
 // CheckRunIDs runs one run_id check now, as the watcher does in the
 // background.

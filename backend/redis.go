@@ -202,7 +202,7 @@ func NewRedisClient(ctx context.Context, client redis.UniversalClient, opts Redi
 }
 
 func newRedis(opts RedisOptions, kind string) *Redis {
-	r := &Redis{kind: kind, log: newRateLog(opts.Logger, opts.now)}
+	r := &Redis{kind: kind, log: newRateLog(opts.Logger, opts.Now)}
 	r.entryNS, r.tokenNS = namespaces(opts.KeyPrefix)
 	r.watch = newWatcher(r, opts.CheckInterval)
 	r.breakers = &breakers{
@@ -212,7 +212,7 @@ func newRedis(opts RedisOptions, kind string) *Redis {
 				node:      node,
 				threshold: int32(opts.BreakerThreshold),
 				cooldown:  opts.BreakerCooldown,
-				now:       opts.now,
+				now:       opts.Now,
 				onChange:  r.breakerChanged,
 				onFailure: r.callFailed,
 			}

@@ -17,8 +17,7 @@ import (
 func TestRedisClusterOneNodeDown(t *testing.T) {
 	c := testutil.StartPrivateCluster(t, 3)
 	clock := backend.NewFakeClock()
-	opts := backend.RedisOptions{KeyPrefix: "app", BreakerThreshold: 2, BreakerCooldown: time.Second, Logger: quiet}
-	opts.SetClock(clock.Now)
+	opts := backend.RedisOptions{KeyPrefix: "app", BreakerThreshold: 2, BreakerCooldown: time.Second, Logger: quiet, Now: clock.Now}
 	r := newTestCluster(t, c, opts)
 	const n = 30
 	for i := range n {

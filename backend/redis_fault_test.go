@@ -54,8 +54,7 @@ func failUntilOpen(t *testing.T, r *backend.Redis, key string, names ...string) 
 // faultBackend opens a backend with a breaker driven by clock.
 func faultBackend(t *testing.T, srv *testutil.Redis, clock *backend.FakeClock, log *slog.Logger) *backend.Redis {
 	t.Helper()
-	opts := backend.RedisOptions{BreakerThreshold: 3, BreakerCooldown: time.Second, Logger: log}
-	opts.SetClock(clock.Now)
+	opts := backend.RedisOptions{BreakerThreshold: 3, BreakerCooldown: time.Second, Logger: log, Now: clock.Now}
 	return newTestRedis(t, srv.URL(), opts)
 }
 
@@ -203,8 +202,7 @@ func TestRedisClientHookBreaker(t *testing.T) {
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true, MaxRetries: -1})
 	defer client.Close()
 	clock := backend.NewFakeClock()
-	opts := backend.RedisOptions{BreakerThreshold: 2, Logger: quiet}
-	opts.SetClock(clock.Now)
+	opts := backend.RedisOptions{BreakerThreshold: 2, Logger: quiet, Now: clock.Now}
 	r, err := backend.NewRedisClient(context.Background(), client, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -76,8 +76,9 @@ type RedisOptions struct {
 	// Default: slog.Default().
 	Logger *slog.Logger
 
-	// now is the clock of the breakers; tests replace it.
-	now func() time.Time
+	// Now is the clock of the breakers' cooldowns and of the log's rate
+	// limit (TTLs are Redis's). Default: time.Now. Tests inject a fake one.
+	Now func() time.Time
 }
 
 const (
@@ -140,8 +141,8 @@ func (o *RedisOptions) validate() error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.now == nil {
-		o.now = time.Now
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return nil
 }
