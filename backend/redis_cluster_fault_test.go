@@ -16,7 +16,7 @@ import (
 // hits. The breakers are per node, installed as hooks on the node clients.
 func TestRedisClusterOneNodeDown(t *testing.T) {
 	c := testutil.StartPrivateCluster(t, 3)
-	clock := backend.NewFakeClock()
+	clock := testutil.NewClock()
 	opts := backend.RedisOptions{KeyPrefix: "app", BreakerThreshold: 2, BreakerCooldown: time.Second, Logger: quiet, Now: clock.Now}
 	r := newTestCluster(t, c, opts)
 	const n = 30

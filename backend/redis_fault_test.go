@@ -1,12 +1,10 @@
 package backend_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,7 +50,7 @@ func failUntilOpen(t *testing.T, r *backend.Redis, key string, names ...string) 
 }
 
 // faultBackend opens a backend with a breaker driven by clock.
-func faultBackend(t *testing.T, srv *testutil.Redis, clock *backend.FakeClock, log *slog.Logger) *backend.Redis {
+func faultBackend(t *testing.T, srv *testutil.Redis, clock *testutil.Clock, log *slog.Logger) *backend.Redis {
 	t.Helper()
 	opts := backend.RedisOptions{BreakerThreshold: 3, BreakerCooldown: time.Second, Logger: log, Now: clock.Now}
 	return newTestRedis(t, srv.URL(), opts)
@@ -60,7 +58,7 @@ func faultBackend(t *testing.T, srv *testutil.Redis, clock *backend.FakeClock, l
 
 func TestRedisKilledThenBack(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
-	clock := backend.NewFakeClock()
+	clock := testutil.NewClock()
 	r := faultBackend(t, srv, clock, quiet)
 	fillEntry(t, r, "k", time.Minute, itemNames...)
 	if err := lookupWithin(t, r, "k", itemNames...); err != nil {
@@ -106,7 +104,7 @@ func TestRedisKilledThenBack(t *testing.T) {
 
 func TestRedisHungThenResumed(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
-	clock := backend.NewFakeClock()
+	clock := testutil.NewClock()
 	r := faultBackend(t, srv, clock, quiet)
 	fillEntry(t, r, "k", time.Minute, itemNames...)
 	epoch := r.Epoch()
@@ -144,29 +142,11 @@ func TestRedisHungThenResumed(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination safe for the backend's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // A restart that the breaker never noticed (too quick to fail enough
 // calls) still changes the epoch: the run_id check sees a new server.
 func TestRedisRestartChangesEpochByRunID(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	r := newTestRedis(t, srv.URL(), backend.RedisOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx := context.Background()
 	if err := r.Ping(ctx); err != nil {
@@ -201,7 +181,7 @@ func TestRedisClientHookBreaker(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true, MaxRetries: -1})
 	defer client.Close()
-	clock := backend.NewFakeClock()
+	clock := testutil.NewClock()
 	opts := backend.RedisOptions{BreakerThreshold: 2, Logger: quiet, Now: clock.Now}
 	r, err := backend.NewRedisClient(context.Background(), client, opts)
 	if err != nil {

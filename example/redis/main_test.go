@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,28 +88,10 @@ func TestServesUncachedWithoutRedis(t *testing.T) {
 	}
 }
 
-// syncBuffer collects run's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRunStartsAndStops(t *testing.T) {
 	redis := testutil.StartRedis(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, "127.0.0.1:0", redis.URL(), &out) }()
 	testutil.WaitFor(t, "the start message", func() bool { return strings.Contains(out.String(), "Try:") })
