@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,9 +28,12 @@ type Cache struct {
 	// take its Peek fast path.
 	mem *backend.Memory
 
-	namer    tokenNamer
-	keyHead  string        // "gincache:1:GET:"
-	tokenTTL time.Duration // how long renewed tokens live: the longest entry life
+	keyed []varySource // parsed keyed headers
+	// middlewareName is how Gin names the handler Middleware returns.
+	middlewareName string
+	namer          tokenNamer
+	keyHead        string        // "gincache:1:GET:"
+	tokenTTL       time.Duration // how long renewed tokens live: the longest entry life
 
 	routes       routeTable
 	serviceStats routeStats
@@ -109,6 +113,14 @@ func New(table Table, opts ...Option) (*Cache, error) {
 		c.epocher = e
 		c.epoch.seen.Store(e.Epoch())
 	}
+	if !cfg.keyedSet {
+		cfg.keyedHeaders = DefaultKeyedHeaders
+	}
+	for _, name := range cfg.keyedHeaders {
+		src, _ := parseVary("header:" + name) // names validated by the option
+		src.label = "k." + strings.ToLower(name)
+		c.keyed = append(c.keyed, src)
+	}
 	c.namer = newTokenNamer(cfg.prefix)
 	version := keyFormatVersion
 	if cfg.appVersion != "" {
@@ -125,6 +137,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	c.log = newRateLogger(cfg.logger, 10*time.Second, cfg.now)
 	c.hdr = newHeaderValues()
 	c.service = &Service{c: c}
+	c.middlewareName = funcName(c.Middleware())
 	return c, nil
 }
 

@@ -48,7 +48,10 @@ func (c *Cache) epochReady() bool {
 	c.epoch.lastTry.Store(now)
 	ctx, cancel := c.budgetContext(context.Background())
 	defer cancel()
-	if err := c.backend.Renew(ctx, []string{c.namer.epoch}, c.tokenTTL); err != nil {
+	start := c.observeStart()
+	err := c.backend.Renew(ctx, []string{c.namer.epoch}, c.tokenTTL)
+	c.observe(OpEpoch, nil, start, err)
+	if err != nil {
 		c.log.error("epoch", "gincache: renewing the epoch failed; still serving no hits", err)
 		return false
 	}

@@ -49,16 +49,17 @@ var (
 const upperhex = "0123456789ABCDEF"
 
 // appendEscaped appends s to b, percent-encoding every byte not in safe.
+// Runs of safe bytes, the common case, are appended whole.
 func appendEscaped(b []byte, s string, safe *byteSet) []byte {
+	start := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if safe[c] {
-			b = append(b, c)
-			continue
+		if c := s[i]; !safe[c] {
+			b = append(b, s[start:i]...)
+			b = append(b, '%', upperhex[c>>4], upperhex[c&15])
+			start = i + 1
 		}
-		b = append(b, '%', upperhex[c>>4], upperhex[c&15])
 	}
-	return b
+	return append(b, s[start:]...)
 }
 
 // hashMarker starts a component that was too long and was replaced by a

@@ -58,6 +58,21 @@ func (g *flightGroup) join(fk string) (*flight, bool) {
 	return f, true
 }
 
+// lead starts the flight for fk if none is under way; it never waits.
+func (g *flightGroup) lead(fk string) (*flight, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.flights[fk]; ok {
+		return nil, false
+	}
+	if g.flights == nil {
+		g.flights = make(map[string]*flight)
+	}
+	f := &flight{done: make(chan struct{})}
+	g.flights[fk] = f
+	return f, true
+}
+
 // finish publishes the leader's result and releases the waiters.
 func (g *flightGroup) finish(fk string, f *flight, e *backend.Entry) {
 	g.mu.Lock()

@@ -10,9 +10,10 @@ import (
 const (
 	// HeaderXCache is HIT, MISS, STALE or SKIP.
 	HeaderXCache = "X-Cache"
-	// HeaderCacheStatus is the RFC 9211 Cache-Status header; its detail
-	// parameter names why a request was not served from, or not stored
-	// in, the cache.
+	// HeaderCacheStatus is the RFC 9211 Cache-Status header, sent on
+	// every response of a cached route that the cache did not serve fresh
+	// itself (MISS, STALE, SKIP); its detail parameter names why a request
+	// was not served from, or not stored in, the cache.
 	HeaderCacheStatus = "Cache-Status"
 	// cacheName identifies this cache in Cache-Status.
 	cacheName = "gincache"
@@ -24,7 +25,6 @@ const (
 type headerValues struct {
 	hit, miss, stale, skip []string
 
-	statusHit       []string
 	statusStored    []string
 	statusCollapsed []string
 	statusStale     []string
@@ -40,7 +40,6 @@ func newHeaderValues() headerValues {
 		miss:            one("MISS"),
 		stale:           one("STALE"),
 		skip:            one("SKIP"),
-		statusHit:       one(cacheName + "; hit"),
 		statusStored:    one(cacheName + "; fwd=miss; stored"),
 		statusCollapsed: one(cacheName + "; fwd=miss; collapsed"),
 		statusStale:     one(cacheName + "; hit; fwd=stale"),

@@ -64,7 +64,10 @@ func (c *Cache) invalidateWrite(gc *gin.Context, rs *routeState) {
 		segs, _ = segments(segs[:0], t.resolve(gc.Params))
 		ns.targetNames(&c.namer, segs, t.subtree)
 	}
-	if err := c.renew(gc.Request.Context(), ns.finish()); err != nil {
+	start := c.observeStart()
+	err := c.renew(gc.Request.Context(), ns.finish())
+	c.observe(OpInvalidate, rs, start, err)
+	if err != nil {
 		rs.stats.backendErrors.Add(1)
 		c.log.error("invalidate", "gincache: invalidation failed; serving no hits until the epoch is renewed", err,
 			"method", gc.Request.Method, "path", gc.Request.URL.Path)

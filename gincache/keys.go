@@ -47,6 +47,7 @@ const (
 	skipEpoch
 	skipBackendErr
 	skipDisabled
+	skipOrder
 	numSkipReasons
 )
 
@@ -63,6 +64,7 @@ var skipNames = [numSkipReasons]string{
 	skipEpoch:      "epoch-pending",
 	skipBackendErr: "backend-error",
 	skipDisabled:   "disabled",
+	skipOrder:      "middleware-order",
 }
 
 func (r skipReason) String() string { return skipNames[r] }
@@ -134,23 +136,40 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 	}
 	pairs := s.pairs[:0]
 	s.decoded = s.decoded[:0]
-	for raw != "" {
-		var part string
-		part, raw, _ = strings.Cut(raw, "&")
+	// One pass per pair finds its end, its '=' and whether it needs
+	// decoding; a ';' (which Go's own parser rejects) makes it malformed.
+	for i := 0; i < len(raw); {
+		start, eq, escaped := i, -1, false
+		for ; i < len(raw) && raw[i] != '&'; i++ {
+			switch raw[i] {
+			case '=':
+				if eq < 0 {
+					eq = i
+				}
+			case '%', '+':
+				escaped = true
+			case ';':
+				return b, skipQuery
+			}
+		}
+		part := raw[start:i]
+		i++ // past '&'
 		if part == "" {
 			continue
 		}
-		if strings.IndexByte(part, ';') >= 0 {
-			return b, skipQuery
+		rawName, rawValue := part, ""
+		if eq >= 0 {
+			rawName, rawValue = raw[start:eq], raw[eq+1:start+len(part)]
 		}
-		rawName, rawValue, _ := strings.Cut(part, "=")
-		name, ok := s.unescape(rawName)
-		if !ok {
-			return b, skipQuery
-		}
-		value, ok := s.unescape(rawValue)
-		if !ok {
-			return b, skipQuery
+		name, value := rawName, rawValue
+		if escaped {
+			var ok bool
+			if name, ok = s.unescape(rawName); !ok {
+				return b, skipQuery
+			}
+			if value, ok = s.unescape(rawValue); !ok {
+				return b, skipQuery
+			}
 		}
 		if rs.query != nil && !rs.queryAllowed(name) {
 			continue
@@ -244,12 +263,18 @@ func unhex(c byte) byte {
 
 // appendVary appends "label=value" for each vary source, joined by '&'. A
 // missing or empty value (an empty identity must never be shared) skips
-// the cache.
+// the cache. Then come the keyed headers (WithKeyedHeaders) the request
+// carries, each under its own label: a forwarding header a handler may
+// render from (X-Forwarded-Host in an absolute URL) can then never poison
+// the entry served to requests without it, or with another value. Labels
+// are distinct and values escaped, so the list reads back one way only.
 func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) {
-	for i, v := range rs.vary {
-		if i > 0 {
+	first := true
+	for _, v := range rs.vary {
+		if !first {
 			b = append(b, '&')
 		}
+		first = false
 		b = append(b, v.label...)
 		b = append(b, '=')
 		var ok bool
@@ -264,6 +289,18 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 		if !ok {
 			return b, skipVary
 		}
+	}
+	for _, v := range rs.keyed {
+		if len(gc.Request.Header[v.name]) == 0 {
+			continue
+		}
+		if !first {
+			b = append(b, '&')
+		}
+		first = false
+		b = append(b, v.label...)
+		b = append(b, '=')
+		b, _ = appendHeaderValue(b, gc.Request.Header, v.name)
 	}
 	return b, skipNone
 }

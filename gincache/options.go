@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"runtime"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
@@ -28,6 +32,10 @@ type config struct {
 	writeBudget     time.Duration
 	ignoreNoCache   bool
 	now             func() time.Time
+	observer        Observer
+	keyedHeaders    []string
+	keyedSet        bool
+	authNames       []string
 }
 
 // Defaults.
@@ -118,7 +126,7 @@ func WithKeyPrefix(p string) Option {
 		for i := 0; i < len(p); i++ {
 			ch := p[i]
 			if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '_' || ch == '.' || ch == '-' || ch == ':') {
-				return fmt.Errorf("WithKeyPrefix: %q may hold only letters, digits and _ . - :", p)
+				return fmt.Errorf("WithKeyPrefix: %q may hold only letters, digits, underscores, dots, dashes and colons", p)
 			}
 		}
 		c.prefix = p
@@ -201,4 +209,54 @@ func WithClock(now func() time.Time) Option {
 		c.now = now
 		return nil
 	}
+}
+
+// DefaultKeyedHeaders are the request headers put in the key whenever a
+// request carries them, whatever the route's vary list: forwarding and
+// URL-override headers that frameworks and handlers render from (absolute
+// links, redirects), and that an attacker can send to poison a shared
+// entry. Behind a proxy that always sets them they cost nothing: every
+// request carries the same value.
+var DefaultKeyedHeaders = []string{
+	"X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Forwarded-Scheme",
+	"X-Host", "X-Original-URL", "X-Rewrite-URL",
+}
+
+// WithKeyedHeaders replaces DefaultKeyedHeaders: the request headers put in
+// every key when present. No names turns the mechanism off (do that only
+// if no handler and no middleware reads them).
+func WithKeyedHeaders(names ...string) Option {
+	return func(c *config) error {
+		for _, n := range names {
+			if !validToken(n) {
+				return fmt.Errorf("WithKeyedHeaders: %q is not a header name", n)
+			}
+		}
+		c.keyedHeaders, c.keyedSet = names, true
+		return nil
+	}
+}
+
+// WithAuthMiddleware names the authentication middleware of the
+// application, so the cache can check, once per route, that it runs
+// before the cache. A route where one of them comes after the cache (so a
+// HIT would be served before authentication) is never cached: its
+// requests are passed through with X-Cache: SKIP (detail
+// middleware-order) and the cache logs an error naming the route. See
+// docs/SECURITY.md on where the middleware belongs.
+func WithAuthMiddleware(auth ...gin.HandlerFunc) Option {
+	return func(c *config) error {
+		for _, h := range auth {
+			if h == nil {
+				return errors.New("WithAuthMiddleware: nil handler")
+			}
+			c.authNames = append(c.authNames, funcName(h))
+		}
+		return nil
+	}
+}
+
+// funcName is the name Gin reports for a handler.
+func funcName(h gin.HandlerFunc) string {
+	return runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
 }

@@ -5,7 +5,6 @@ package gincache_test
 // SIGSTOP, restarted empty) while requests flow.
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -226,7 +225,6 @@ func TestRedisOutagesThroughHTTP(t *testing.T) {
 	clock := testutil.NewClock()
 	store := quickstart.NewStore()
 	in := newInstance(t, srv.URL(), store, clock, backend.RedisOptions{BreakerThreshold: 3, BreakerCooldown: time.Second})
-	ctx := context.Background()
 
 	expectReply(t, "first GET", in.do(t, "GET", "/spaces/4", ""), 200, "MISS")
 	expectReply(t, "second GET", in.do(t, "GET", "/spaces/4", ""), 200, "HIT")
@@ -241,7 +239,7 @@ func TestRedisOutagesThroughHTTP(t *testing.T) {
 	if n := in.cache.Service().Stats().BackendErrors; n == 0 {
 		t.Fatal("no backend error counted with Redis killed")
 	}
-	if h := in.cache.Service().Health(ctx); h.OK || h.Breaker != backend.BreakerOpen {
+	if h := in.cache.Service().Health(t.Context()); h.OK || h.Breaker != backend.BreakerOpen {
 		t.Fatalf("health with Redis killed: %+v", h)
 	}
 	// A write while Redis is down: its invalidation cannot happen.

@@ -24,6 +24,9 @@ type routeState struct {
 	ttl    time.Duration
 	stale  time.Duration
 	vary   []varySource
+	// keyed are the keyed headers (WithKeyedHeaders) not already in vary:
+	// in the key when the request carries them.
+	keyed []varySource
 	// identity: the key holds who asks (a context key, the Authorization
 	// header or a cookie), so Authorization and Cookie need not bypass.
 	identity  bool
@@ -31,7 +34,28 @@ type routeState struct {
 	queryNone bool     // an empty list: none counts
 	targets   []target
 
+	// misordered: an authentication middleware runs after the cache on
+	// this route (WithAuthMiddleware); it is never cached.
+	misordered bool
+
 	stats routeStats
+}
+
+// authAfterCache reports whether any of the configured authentication
+// middlewares comes after the cache's middleware in a route's chain.
+func (c *Cache) authAfterCache(chain []string) bool {
+	cacheAt := -1
+	for i, name := range chain {
+		if name == c.middlewareName && cacheAt < 0 {
+			cacheAt = i
+		}
+		for _, auth := range c.cfg.authNames {
+			if name == auth && cacheAt >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // target is a parsed Invalidate entry: segments, some of them route
@@ -124,6 +148,13 @@ func (c *Cache) resolve(gc *gin.Context, slot methodSlot, path string) *routeSta
 		handler = gc.HandlerName()
 	}
 	rs := c.newRouteState(method, path, c.lookupPolicy(method, path, handler))
+	if rs.cached && len(c.cfg.authNames) > 0 {
+		rs.misordered = c.authAfterCache(gc.HandlerNames())
+		if rs.misordered {
+			c.cfg.logger.Error("gincache: an authentication middleware runs after the cache on this route; it will not be cached",
+				"method", method, "route", path, "handlers", gc.HandlerNames())
+		}
+	}
 	next := make(map[string]*routeState)
 	if cur != nil {
 		next = maps.Clone(*cur)
@@ -184,6 +215,11 @@ func (c *Cache) newRouteState(method, path string, p *Policy) *routeState {
 		if p.Query != nil {
 			rs.query = p.Query
 			rs.queryNone = len(p.Query) == 0
+		}
+		for _, k := range c.keyed {
+			if !rs.variesOnHeader(k.name) {
+				rs.keyed = append(rs.keyed, k)
+			}
 		}
 	}
 	for _, t := range p.Invalidate {

@@ -88,7 +88,7 @@ var unstoredHeaders = map[string]bool{
 
 // newEntry builds the entry for a stored response, in the form a hit
 // replays it: sorted canonical header fields with len == cap value slices,
-// Content-Length and a strong ETag among them. body is copied.
+// Content-Length and a strong ETag among them. The entry keeps body.
 func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.Time, outer headerSnapshot) *backend.Entry {
 	connection := map[string]bool{}
 	for _, line := range h["Connection"] {
@@ -98,7 +98,7 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	}
 	e := &backend.Entry{
 		Status:   status,
-		Body:     slices.Clone(body),
+		Body:     body,
 		StoredAt: now,
 		Expires:  now.Add(rs.ttl),
 		Stale:    rs.stale,

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -23,24 +24,36 @@ type captureWriter struct {
 	c      *Cache
 	status int
 	size   int // -1 until something is written, as in gin
-	buf    *[]byte
+	buf    []byte
 	// reserved counts the bytes of buf charged to the in-flight cap.
 	reserved int64
 
 	through  bool       // writing through: the response is not stored
 	reason   skipReason // why, when through
 	hijacked bool
+
+	// detached: a stale entry's refresh, after the client has had its
+	// response. Headers go to a map of its own and nothing reaches the
+	// client.
+	detached bool
+	header   http.Header
+}
+
+// Header returns the header map the handler fills.
+func (w *captureWriter) Header() http.Header {
+	if !w.detached {
+		return w.ResponseWriter.Header()
+	}
+	if w.header == nil {
+		w.header = make(http.Header)
+	}
+	return w.header
 }
 
 var (
 	_ gin.ResponseWriter = (*captureWriter)(nil)
 	_ gin.ResponseWriter = (*writeHook)(nil)
 )
-
-// bufPool holds capture buffers; large ones are dropped rather than kept.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-const maxPooledBuf = 256 << 10
 
 var capturePool = sync.Pool{New: func() any { return new(captureWriter) }}
 
@@ -50,38 +63,41 @@ func (c *Cache) newCaptureWriter(w gin.ResponseWriter) *captureWriter {
 	return cw
 }
 
-// release returns the buffer and the writer to their pools and gives back
-// the in-flight reservation.
+// release gives back the in-flight reservation and returns the writer to
+// its pool.
 func (w *captureWriter) release() {
 	w.dropBuffer()
 	*w = captureWriter{}
 	capturePool.Put(w)
 }
 
+// dropBuffer forgets the buffer and gives back its reservation. The
+// buffer is not pooled: a stored response keeps it as its body.
 func (w *captureWriter) dropBuffer() {
 	if w.reserved != 0 {
 		w.c.inflight.Add(-w.reserved)
 		w.reserved = 0
 	}
-	if w.buf != nil {
-		if cap(*w.buf) <= maxPooledBuf {
-			*w.buf = (*w.buf)[:0]
-			bufPool.Put(w.buf)
-		}
-		w.buf = nil
-	}
+	w.buf = nil
 }
 
-func (w *captureWriter) body() []byte {
-	if w.buf == nil {
-		return nil
+func (w *captureWriter) body() []byte { return w.buf }
+
+// takeBody hands the captured body over to an entry: the buffer itself
+// when it wastes little (a handler that writes once, as c.JSON and c.Data
+// do, fills a buffer of exactly its size), a right-sized copy otherwise.
+func (w *captureWriter) takeBody() []byte {
+	b := w.buf
+	w.dropBuffer()
+	if cap(b)-len(b) > len(b)/8 {
+		return append(make([]byte, 0, len(b)), b...)
 	}
-	return *w.buf
+	return b[:len(b):len(b)]
 }
 
 // WriteHeader records the status; it is sent later.
 func (w *captureWriter) WriteHeader(code int) {
-	if w.through {
+	if w.through && !w.detached {
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}
@@ -93,7 +109,7 @@ func (w *captureWriter) WriteHeader(code int) {
 // WriteHeaderNow marks the headers as written (Written reports true); they
 // are still held until the cache decides.
 func (w *captureWriter) WriteHeaderNow() {
-	if w.through {
+	if w.through && !w.detached {
 		w.ResponseWriter.WriteHeaderNow()
 		return
 	}
@@ -106,7 +122,7 @@ func (w *captureWriter) WriteHeaderNow() {
 // checkDeclaredLength switches to writing through at once when the
 // handler declared a Content-Length over the cap.
 func (w *captureWriter) checkDeclaredLength() {
-	if cl := w.ResponseWriter.Header().Get("Content-Length"); cl != "" {
+	if cl := w.Header().Get("Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n > w.c.cfg.maxResponseSize {
 			w.writeThrough(skipTooLarge)
 		}
@@ -115,6 +131,9 @@ func (w *captureWriter) checkDeclaredLength() {
 
 func (w *captureWriter) Write(p []byte) (int, error) {
 	w.WriteHeaderNow()
+	if w.through && w.detached {
+		return len(p), nil // a refresh that cannot be stored: drop it
+	}
 	if w.through {
 		n, err := w.ResponseWriter.Write(p)
 		w.size += n
@@ -132,13 +151,16 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 		w.size += n
 		return n, err
 	}
-	*w.buf = append(*w.buf, p...)
+	w.buf = append(w.buf, p...)
 	w.size += len(p)
 	return len(p), nil
 }
 
 func (w *captureWriter) WriteString(s string) (int, error) {
 	w.WriteHeaderNow()
+	if w.through && w.detached {
+		return len(s), nil
+	}
 	if w.through {
 		n, err := w.ResponseWriter.WriteString(s)
 		w.size += n
@@ -148,29 +170,28 @@ func (w *captureWriter) WriteString(s string) (int, error) {
 	return w.Write([]byte(s))
 }
 
-// grow makes room for n more bytes. The in-flight cap is charged for the
-// buffer's whole capacity; false when the cap would be exceeded.
+// grow makes room for n more bytes. The first write sizes the buffer
+// exactly (at least 512 bytes); later ones double it. The in-flight cap is
+// charged for the buffer's capacity; false when it would be exceeded.
 func (w *captureWriter) grow(n int) bool {
-	if w.buf == nil {
-		w.buf = bufPool.Get().(*[]byte)
+	need := len(w.buf) + n
+	if need <= cap(w.buf) {
+		return true
 	}
-	b := *w.buf
-	need := cap(b)
-	if len(b)+n > need {
-		need = max(len(b)+n, min(2*need, int(w.c.cfg.maxResponseSize)))
+	size := max(need, 512)
+	if w.buf != nil {
+		size = max(need, min(2*cap(w.buf), int(w.c.cfg.maxResponseSize)))
 	}
-	if delta := int64(need) - w.reserved; delta > 0 {
+	if delta := int64(size) - w.reserved; delta > 0 {
 		if w.c.inflight.Add(delta) > w.c.cfg.maxInflight {
 			w.c.inflight.Add(-delta)
 			return false
 		}
-		w.reserved = int64(need)
+		w.reserved = int64(size)
 	}
-	if need > cap(b) {
-		nb := make([]byte, len(b), need)
-		copy(nb, b)
-		*w.buf = nb
-	}
+	nb := make([]byte, len(w.buf), size)
+	copy(nb, w.buf)
+	w.buf = nb
 	return true
 }
 
@@ -182,6 +203,10 @@ func (w *captureWriter) writeThrough(reason skipReason) {
 		return
 	}
 	w.through, w.reason = true, reason
+	if w.detached {
+		w.dropBuffer()
+		return
+	}
 	h := w.ResponseWriter.Header()
 	h[HeaderXCache] = w.c.hdr.skip
 	h[HeaderCacheStatus] = w.c.hdr.statusSkip[reason]
@@ -198,21 +223,21 @@ func (w *captureWriter) writeThrough(reason skipReason) {
 }
 
 func (w *captureWriter) Status() int {
-	if w.through {
+	if w.through && !w.detached {
 		return w.ResponseWriter.Status()
 	}
 	return w.status
 }
 
 func (w *captureWriter) Size() int {
-	if w.through {
+	if w.through && !w.detached {
 		return w.ResponseWriter.Size()
 	}
 	return w.size
 }
 
 func (w *captureWriter) Written() bool {
-	if w.through {
+	if w.through && !w.detached {
 		return w.ResponseWriter.Written()
 	}
 	return w.size != -1
@@ -221,11 +246,16 @@ func (w *captureWriter) Written() bool {
 // Flush means the handler streams: a streamed response is never stored.
 func (w *captureWriter) Flush() {
 	w.writeThrough(skipStreamed)
-	w.ResponseWriter.Flush()
+	if !w.detached {
+		w.ResponseWriter.Flush()
+	}
 }
 
 // Hijack hands the connection to the handler; nothing is stored.
 func (w *captureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.detached {
+		return nil, nil, errors.New("gincache: a stale entry's refresh cannot hijack the connection")
+	}
 	w.hijacked = true
 	w.through, w.reason = true, skipStreamed
 	w.dropBuffer()

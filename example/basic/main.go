@@ -1,6 +1,8 @@
 // Command basic serves the Quick Start API with every GET cached in
 // memory: the first GET of a URL says X-Cache: MISS, the next ones HIT,
-// and a successful write clears exactly what it made stale.
+// and a successful write clears exactly what it made stale. The admin
+// API and dashboard are mounted at /api/cache, answering loopback
+// connections only (as fastapi-intelligent-cache's include_admin_routes).
 //
 //	go run ./example/basic            # listens on :8080, or $ADDR
 package main
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -36,16 +40,23 @@ func main() {
 }
 
 // newEngine builds the application: the cache on the in-memory backend
-// (the default), then the API.
+// (the default), the admin routes, then the API.
 func newEngine() (*gin.Engine, *gincache.Cache, error) {
 	cache, err := gincache.New(quickstart.CachePolicies, gincache.WithDefaultTTL(60*time.Second))
 	if err != nil {
 		return nil, nil, err
 	}
 	r := gin.New()
-	r.Use(gin.Logger(), gin.Recovery(), cache.Middleware())
+	r.Use(gin.Logger(), gin.Recovery())
+	// The admin routes go outside the cache middleware, at the default
+	// base /api/cache, for loopback connections only.
+	if _, err := admin.Mount(r, cache); err != nil {
+		cache.Close()
+		return nil, nil, err
+	}
+	app := r.Group("/", cache.Middleware())
 	api := &quickstart.API{Store: quickstart.NewStore()}
-	api.Register(r)
+	api.Register(app)
 	if err := cache.CheckRoutes(r.Routes()); err != nil {
 		cache.Close()
 		return nil, nil, err
@@ -63,9 +74,12 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 
-	base := "http://localhost" + addr
-	if addr[0] != ':' {
-		base = "http://" + addr
+	base := "http://" + addr
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			// The admin routes want a localhost Host header.
+			base = "http://" + net.JoinHostPort("localhost", port)
+		}
 	}
 	fmt.Fprintf(out, `gin-intelligent-cache basic example on %s (in-memory backend)
 
@@ -75,6 +89,13 @@ Try:
   curl -i %[2]s/spaces/4                    # a space, cached for a day
   curl -i -X PATCH %[2]s/spaces/4 -d '{"name":"shed"}'   # invalidates /spaces/4, its items, /spaces
   curl -i -H 'Cache-Control: no-cache' %[2]s/items       # X-Cache: SKIP
+
+Admin (from this machine only):
+  open %[2]s/api/cache/                    # the dashboard
+  curl -s %[2]s/api/cache/stats
+  curl -s '%[2]s/api/cache/keys?pattern=*/spaces*'
+  curl -s -X POST '%[2]s/api/cache/invalidate?path=/spaces/4'
+  curl -s -X POST '%[2]s/api/cache/clear?pattern=*/items*'
 `, addr, base)
 
 	select {

@@ -7,7 +7,9 @@
 // Keys live under the prefix "example" ("example:e:..." for responses,
 // "example:t:..." for invalidation tokens). If Redis is not reachable at
 // start, it says so and serves uncached; when Redis comes back, caching
-// resumes by itself.
+// resumes by itself. The admin API and dashboard are mounted at
+// /api/cache, answering loopback connections only; its key listing is a
+// SCAN of Redis.
 package main
 
 import (
@@ -16,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +28,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
@@ -71,9 +75,15 @@ func newApp(redisURL string) (*app, error) {
 		return nil, err
 	}
 	r := gin.New()
-	r.Use(gin.Logger(), gin.Recovery(), cache.Middleware())
-	(&quickstart.API{Store: quickstart.NewStore()}).Register(r)
+	r.Use(gin.Logger(), gin.Recovery())
 	a := &app{engine: r, cache: cache, backend: b}
+	// The admin routes go outside the cache middleware, at the default
+	// base /api/cache, for loopback connections only.
+	if _, err := admin.Mount(r, cache); err != nil {
+		a.Close()
+		return nil, err
+	}
+	(&quickstart.API{Store: quickstart.NewStore()}).Register(r.Group("/", cache.Middleware()))
 	if err := cache.CheckRoutes(r.Routes()); err != nil {
 		a.Close()
 		return nil, err
@@ -107,9 +117,12 @@ func run(ctx context.Context, addr, redisURL string, out io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 
-	base := "http://localhost" + addr
-	if addr[0] != ':' {
-		base = "http://" + addr
+	base := "http://" + addr
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			// The admin routes want a localhost Host header.
+			base = "http://" + net.JoinHostPort("localhost", port)
+		}
 	}
 	fmt.Fprintf(out, `gin-intelligent-cache Redis example on %s
 
@@ -118,6 +131,11 @@ Try:
   curl -i %[2]s/spaces/4                    # a space, cached for a day
   curl -i -X PATCH %[2]s/spaces/4 -d '{"name":"shed"}'   # invalidates /spaces/4, its items, /spaces
   redis-cli --scan --pattern 'example:*'    # what is stored
+
+Admin (from this machine only):
+  open %[2]s/api/cache/                    # the dashboard
+  curl -s %[2]s/api/cache/health           # backend redis, breaker state
+  curl -s '%[2]s/api/cache/keys?pattern=*/spaces*'
 `, addr, base)
 
 	select {

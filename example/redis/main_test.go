@@ -61,6 +61,21 @@ func TestCachesInRedis(t *testing.T) {
 	if _, xc := get(t, "GET", srv.URL+"/spaces/4", ""); xc != "MISS" {
 		t.Fatalf("GET after the write: %s, want MISS", xc)
 	}
+	// The admin API lists the keys from Redis and reports its health.
+	for path, want := range map[string]string{
+		"/api/cache/keys?pattern=*/spaces*": "/spaces/4",
+		"/api/cache/health":                 `"backend":"redis"`,
+	} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("GET %s: %d %s; want 200 with %s", path, res.StatusCode, body, want)
+		}
+	}
 }
 
 func TestServesUncachedWithoutRedis(t *testing.T) {

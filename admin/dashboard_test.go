@@ -1,0 +1,347 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+)
+
+// browserNames are the executables a headless Chromium may go by.
+var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "headless-shell"}
+
+// findBrowser returns the path of a Chromium, or skips the test when
+// there is none, unless GINCACHE_REQUIRE_BROWSER is set (CI sets it), in
+// which case a missing browser fails the test.
+func findBrowser(t *testing.T) string {
+	t.Helper()
+	for _, name := range browserNames {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("GINCACHE_REQUIRE_BROWSER") != "" {
+		t.Fatalf("GINCACHE_REQUIRE_BROWSER is set and no browser was found (%v): apt-get install chromium", browserNames)
+	}
+	t.Skipf("no headless browser (%v); set GINCACHE_REQUIRE_BROWSER to make this a failure", browserNames)
+	return ""
+}
+
+// browser is one headless Chromium tab for a test, with what the page
+// wrote to its console and the dialogs it opened.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+
+	mu      sync.Mutex
+	errors  []string // console errors, exceptions, error log entries
+	dialogs []string
+	// accept says whether the next confirm dialogs are accepted.
+	accept atomic.Bool
+}
+
+// startBrowser launches Chromium with the network features that call
+// home turned off (the machine may have no route out) and a throwaway
+// profile; cleanup stops it.
+func startBrowser(t *testing.T) *browser {
+	path := findBrowser(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1100),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	b := &browser{t: t, ctx: ctx}
+	b.accept.Store(true)
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+		wg.Wait()
+	})
+
+	// Console starts the browser; its messages and the dialogs are read
+	// from the start.
+	messages := chromedp.Console(ctx)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	wg.Go(func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.mu.Lock()
+				b.errors = append(b.errors, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
+				b.mu.Unlock()
+			}
+		}
+	})
+	wg.Go(func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, string(ev.Type)+": "+ev.Message)
+			b.mu.Unlock()
+			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: b.accept.Load()}); err != nil {
+				return
+			}
+		}
+	})
+	return b
+}
+
+// do runs actions, failing the test on error.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v; console errors: %v", what, err, b.consoleErrors())
+	}
+}
+
+// waitFor polls a JavaScript predicate until it is true.
+func (b *browser) waitFor(what, predicate string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		b.t.Fatalf("waiting for %s: %v; console errors: %v", what, err, b.consoleErrors())
+	}
+}
+
+func (b *browser) consoleErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.errors)
+}
+
+func (b *browser) dialogMessages() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.dialogs)
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// shownKeys are the keys the key browser lists.
+func shownKeys(b *browser) []string {
+	b.t.Helper()
+	return eval[[]string](b, `[...document.querySelectorAll("#keys button[data-key]")].map(e => e.dataset.key)`)
+}
+
+// deleteButton selects the Delete button of a key.
+func deleteButton(key string) chromedp.CSS {
+	q := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(key)
+	return chromedp.CSS(`#keys button[data-key="` + q + `"]`)
+}
+
+// checkShownStats compares the stats cards with GET /stats.
+func checkShownStats(t *testing.T, a *testApp, b *browser) gincache.Stats {
+	t.Helper()
+	var st gincache.Stats
+	a.do("GET", base+"/stats").json(t, &st)
+	want := map[string]string{
+		"hits": u(st.Hits), "misses": u(st.Misses), "stale": u(st.Stale), "stores": u(st.Stores),
+		"invalidations": u(st.Invalidations), "backend_errors": u(st.BackendErrors),
+		"hit_rate": fmt.Sprintf("%.1f%%", st.HitRate*100),
+	}
+	shown := eval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll("[id^='stat-']")].map(e => [e.id.slice(5), e.textContent]))`)
+	if !maps.Equal(shown, want) {
+		t.Fatalf("the page shows %v, GET /stats says %v", shown, want)
+	}
+	return st
+}
+
+func u(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestDashboardInBrowser drives the page in a real headless Chromium:
+// it loads with no console error, shows what GET /stats says and keeps
+// it current, draws the chart, pages through keys, finds a key, deletes
+// one and clears a pattern after confirmation (and does nothing when the
+// confirmation is dismissed). It saves a screenshot in the test's temp
+// dir (and in $GINCACHE_ARTIFACTS_DIR when set).
+func TestDashboardInBrowser(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		b := startBrowser(t)
+		be := bc.open(t)
+		a := newApp(t, be, appConfig{})
+		ctx := context.Background()
+
+		// Traffic before the page loads: 5 misses, 2 hits, 1 skip.
+		a.fill("/items", "/items/1", "/items/2", "/spaces/1", "/spaces/2")
+		a.do("GET", "/items")
+		a.do("GET", "/items/1")
+		a.do("GET", "/items", "Cache-Control", "no-cache")
+		manual := map[string]bool{}
+		for i := range 30 {
+			k := fmt.Sprintf("manual/%02d", i)
+			manual[k] = true
+			if err := a.cache.Service().Set(ctx, k, []byte("v"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		keyOf := func(part string) string {
+			for k := range ourKeys(t, be) {
+				if strings.Contains(k, part+":") {
+					return k
+				}
+			}
+			t.Fatalf("no key for %s", part)
+			return ""
+		}
+		space1, space2 := keyOf("/spaces/1"), keyOf("/spaces/2")
+
+		b.do("load the page", chromedp.Navigate(a.srv.URL+base+"/?refresh=300"))
+		b.waitFor("the first stats", `document.getElementById("stat-hits").textContent !== "–" && document.querySelectorAll("#keys button[data-key]").length > 0`)
+		st := checkShownStats(t, a, b)
+		if st.Hits != 2 || st.Misses != 5 {
+			t.Fatalf("the traffic made %d hits and %d misses", st.Hits, st.Misses)
+		}
+		if got := eval[[]string](b, `[...document.querySelectorAll("#skips td")].map(e => e.textContent)`); !slices.Equal(got, []string{"no-cache", "1"}) {
+			t.Errorf("skips table: %v", got)
+		}
+		if got := eval[int](b, `document.querySelectorAll("#routes tbody tr").length`); got != len(st.Routes) {
+			t.Errorf("routes table has %d rows, /stats %d routes", got, len(st.Routes))
+		}
+		if got := eval[string](b, `document.getElementById("health").textContent`); !strings.HasPrefix(got, bc.name+" · ") {
+			t.Errorf("health badge %q", got)
+		}
+
+		// More traffic: the page catches up and charts the interval.
+		for range 4 {
+			a.do("GET", "/items/2")
+		}
+		b.waitFor("the refreshed stats and a chart point",
+			`document.getElementById("stat-hits").textContent === "6" && Number(document.getElementById("chart").dataset.points) >= 1`)
+		checkShownStats(t, a, b)
+
+		// Paging: 30 manual keys at 25 a page.
+		b.do("search manual/*",
+			chromedp.SetValue(chromedp.ID("count"), "25"),
+			chromedp.SetValue(chromedp.ID("pattern"), "manual/*"),
+			chromedp.Click(chromedp.ID("search-btn")))
+		b.waitFor("page 1", `document.getElementById("keys-status").textContent.startsWith("page 1: 25 key(s), more")`)
+		paged := shownKeys(b)
+		b.do("next page", chromedp.Click(chromedp.ID("next-page")))
+		b.waitFor("page 2", `document.getElementById("keys-status").textContent.startsWith("page 2:") && document.getElementById("next-page").hidden`)
+		paged = append(paged, shownKeys(b)...)
+		pagedSet := map[string]bool{}
+		for _, k := range paged {
+			pagedSet[k] = true
+		}
+		if len(paged) != len(manual) || !maps.Equal(pagedSet, manual) {
+			t.Fatalf("paging showed %v, want the 30 manual keys", paged)
+		}
+
+		// Search finds the space entries and nothing else.
+		b.do("search */spaces/*",
+			chromedp.SetValue(chromedp.ID("pattern"), "*/spaces/*"),
+			chromedp.Click(chromedp.ID("search-btn")))
+		b.waitFor("the space keys", `document.getElementById("keys-status").textContent.startsWith("page 1: 2 key(s)")`)
+		if got := shownKeys(b); !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values([]string{space1, space2}))) {
+			t.Fatalf("search */spaces/* shows %v, want %s and %s", got, space1, space2)
+		}
+
+		// A dismissed confirmation deletes nothing.
+		b.accept.Store(false)
+		b.do("dismissed delete", chromedp.Click(deleteButton(space2)))
+		if !present(t, be, gincache.DefaultKeyPrefix+":"+space2) {
+			t.Fatal("a dismissed delete removed the key")
+		}
+		// An accepted one deletes the key from the backend, and only it.
+		b.accept.Store(true)
+		b.do("delete", chromedp.Click(deleteButton(space1)))
+		b.waitFor("the delete notice", `document.getElementById("notice").textContent.startsWith("Deleted ")`)
+		if present(t, be, gincache.DefaultKeyPrefix+":"+space1) {
+			t.Fatalf("%s is still in the backend after the page deleted it", space1)
+		}
+		if !present(t, be, gincache.DefaultKeyPrefix+":"+space2) {
+			t.Fatalf("deleting %s removed %s too", space1, space2)
+		}
+		if got := shownKeys(b); !slices.Equal(got, []string{space2}) {
+			t.Errorf("after the delete the page lists %v", got)
+		}
+
+		// Clear a pattern: the item entries go, the rest stays.
+		b.do("clear */items*",
+			chromedp.SetValue(chromedp.ID("pattern"), "*/items*"),
+			chromedp.Click(chromedp.ID("clear-btn")))
+		b.waitFor("the clear notice", `document.getElementById("notice").textContent === "Cleared 3 entries matching */items*"`)
+		left := ourKeys(t, be)
+		for k := range left {
+			if strings.Contains(k, "/items") {
+				t.Errorf("%s survived the clear of */items*", k)
+			}
+		}
+		if len(left) != 31 || !left[space2] {
+			t.Errorf("after the clear the backend holds %d keys, want the 30 manual ones and %s", len(left), space2)
+		}
+		if got := shownKeys(b); len(got) != 0 {
+			t.Errorf("after the clear the page lists %v", got)
+		}
+
+		dialogs := b.dialogMessages()
+		if len(dialogs) != 3 || !strings.Contains(dialogs[0], space2) || !strings.Contains(dialogs[1], space1) ||
+			!strings.Contains(dialogs[2], "*/items*") || !strings.HasPrefix(dialogs[2], "confirm: ") {
+			t.Errorf("confirmation dialogs: %q", dialogs)
+		}
+
+		// The screenshot: every key, the stats and the chart.
+		b.do("list every key",
+			chromedp.SetValue(chromedp.ID("count"), "100"),
+			chromedp.SetValue(chromedp.ID("pattern"), "*"),
+			chromedp.Click(chromedp.ID("search-btn")))
+		b.waitFor("every key", `document.getElementById("keys-status").textContent.startsWith("page 1: 31 key(s)")`)
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shot := filepath.Join(t.TempDir(), "dashboard.png")
+		if err := os.WriteFile(shot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+		if dir := os.Getenv("GINCACHE_ARTIFACTS_DIR"); dir != "" {
+			kept := filepath.Join(dir, "dashboard-"+bc.name+".png")
+			if err := os.WriteFile(kept, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot kept: %s", kept)
+		}
+
+		if errs := b.consoleErrors(); len(errs) > 0 {
+			t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
+}

@@ -1,0 +1,328 @@
+package admin_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/admin"
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+)
+
+func init() { gin.SetMode(gin.TestMode) }
+
+// backendCase is a backend the route tests run on.
+type backendCase struct {
+	// name is also the backend's Kind.
+	name string
+	// open returns a fresh, empty backend that cleanup closes.
+	open func(t *testing.T) backend.Backend
+	// putRaw and rawPresent, when set, write and look up a key of the
+	// backend's store itself (a Redis key written by another program in
+	// the same database), beside the entries the Backend API writes.
+	putRaw     func(t *testing.T, key string)
+	rawPresent func(t *testing.T, key string) bool
+}
+
+// backends lists the backends every route test runs on. The Redis
+// backend joins when it lands on main, as
+//
+//	{name: "redis", open: func(t *testing.T) backend.Backend {
+//		srv = testutil.StartRedis(t)
+//		b, err := backend.NewRedis(srv.URL(), backend.RedisOptions{})
+//		...
+//	}, putRaw: ... srv.Client().Set(...), rawPresent: ... Exists(...)},
+func backends() []backendCase {
+	return []backendCase{
+		{name: "memory", open: func(t *testing.T) backend.Backend {
+			m, err := backend.NewMemory(backend.MemoryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { m.Close() })
+			return m
+		}},
+	}
+}
+
+// forEachBackend runs f as a subtest on every backend.
+func forEachBackend(t *testing.T, f func(t *testing.T, bc backendCase)) {
+	for _, bc := range backends() {
+		t.Run(bc.name, func(t *testing.T) { f(t, bc) })
+	}
+}
+
+// table is the policy table of the test application.
+var table = gincache.Table{
+	{Method: "GET", Path: "/items", Policy: gincache.Policy{TTL: time.Hour}},
+	{Method: "GET", Path: "/items/:id", Policy: gincache.Policy{TTL: time.Hour}},
+	{Method: "GET", Path: "/spaces", Policy: gincache.Policy{TTL: time.Hour}},
+	{Method: "GET", Path: "/spaces/:id", Policy: gincache.Policy{TTL: time.Hour}},
+}
+
+// testApp is a real Gin engine behind a real HTTP server: the admin
+// routes, and an application whose GETs the cache serves.
+type testApp struct {
+	t      *testing.T
+	cache  *gincache.Cache
+	be     backend.Backend
+	engine *gin.Engine
+	srv    *httptest.Server
+	// runs counts handler runs, so a test tells a HIT from a MISS by
+	// what the application did, not only by a header.
+	runs atomic.Int64
+}
+
+// appConfig tunes newApp.
+type appConfig struct {
+	admin    []admin.Option
+	listener net.Listener // default: a loopback one
+	rawPath  bool         // Engine.UseRawPath
+}
+
+// newApp builds and starts the application on be.
+func newApp(t *testing.T, be backend.Backend, cfg appConfig) *testApp {
+	t.Helper()
+	cache, err := gincache.New(table, gincache.WithBackend(be), gincache.WithLogger(quietLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	a := &testApp{t: t, cache: cache, be: be, engine: gin.New()}
+	a.engine.UseRawPath = cfg.rawPath
+	if _, err := admin.Mount(a.engine, cache, cfg.admin...); err != nil {
+		t.Fatal(err)
+	}
+	app := a.engine.Group("/", cache.Middleware())
+	handler := func(c *gin.Context) {
+		n := a.runs.Add(1)
+		c.JSON(http.StatusOK, gin.H{"path": c.Request.URL.Path, "run": n})
+	}
+	for _, r := range table {
+		app.GET(r.Path, handler)
+	}
+	app.PUT("/spaces/:id", handler)
+	app.POST("/spaces", handler)
+	a.srv = httptest.NewUnstartedServer(a.engine)
+	if cfg.listener != nil {
+		a.srv.Listener.Close()
+		a.srv.Listener = cfg.listener
+	}
+	a.srv.Start()
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// response is what a request got.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// json decodes the body into v, failing the test if it is not JSON.
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("body is not JSON (%v): %q", err, r.body)
+	}
+}
+
+// errorBody decodes an admin error.
+func (r response) errorBody(t *testing.T) (msg, param string) {
+	t.Helper()
+	var e struct {
+		Error string `json:"error"`
+		Param string `json:"param"`
+	}
+	r.json(t, &e)
+	if e.Error == "" {
+		t.Fatalf("error body without a message: %s", r.body)
+	}
+	return e.Error, e.Param
+}
+
+// do sends a request over HTTP; header holds name, value pairs.
+func (a *testApp) do(method, path string, header ...string) response {
+	a.t.Helper()
+	return send(a.t, a.srv.Client(), method, a.srv.URL+path, header...)
+}
+
+func send(t *testing.T, client *http.Client, method, url string, header ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if strings.EqualFold(header[i], "Host") {
+			req.Host = header[i+1]
+			continue
+		}
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{res.StatusCode, res.Header, body}
+}
+
+// checkJSON checks the headers every admin JSON answer carries.
+func checkJSON(t *testing.T, what string, r response) {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("%s: Content-Type %q", what, ct)
+	}
+	if r.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("%s: no X-Content-Type-Options: nosniff", what)
+	}
+	if r.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("%s: Cache-Control %q, want no-store", what, r.header.Get("Cache-Control"))
+	}
+	if !json.Valid(r.body) {
+		t.Errorf("%s: body is not JSON: %q", what, r.body)
+	}
+}
+
+// entryKeys lists the full keys of every entry in the backend, ours and
+// foreign, straight from the backend.
+func entryKeys(t *testing.T, be backend.Backend) map[string]bool {
+	t.Helper()
+	keys := map[string]bool{}
+	cursor := ""
+	for {
+		page, next, err := be.Scan(context.Background(), "", cursor, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range page {
+			keys[k.Key] = true
+		}
+		if next == "" {
+			return keys
+		}
+		cursor = next
+	}
+}
+
+// ourKeys is entryKeys below the default prefix, made relative.
+func ourKeys(t *testing.T, be backend.Backend) map[string]bool {
+	t.Helper()
+	rel := map[string]bool{}
+	for k := range entryKeys(t, be) {
+		if r, ok := strings.CutPrefix(k, gincache.DefaultKeyPrefix+":"); ok {
+			rel[r] = true
+		}
+	}
+	return rel
+}
+
+// storeForeign puts an entry under a key outside our prefix, as another
+// application sharing the backend would.
+func storeForeign(t *testing.T, be backend.Backend, key string) {
+	t.Helper()
+	now := time.Now()
+	e := &backend.Entry{Status: 200, Body: []byte("foreign " + key), StoredAt: now, Expires: now.Add(time.Hour)}
+	if err := be.Store(context.Background(), key, e, time.Hour, backend.Tokens{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// present reports whether the backend still holds an entry under key.
+func present(t *testing.T, be backend.Backend, key string) bool {
+	t.Helper()
+	_, err := be.Lookup(context.Background(), key, backend.Tokens{})
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, backend.ErrNotFound):
+		return false
+	}
+	t.Fatalf("lookup %q: %v", key, err)
+	return false
+}
+
+// fill makes the application cache a response for each path.
+func (a *testApp) fill(paths ...string) {
+	a.t.Helper()
+	for _, p := range paths {
+		if r := a.do("GET", p); r.status != 200 || r.header.Get("X-Cache") != "MISS" {
+			a.t.Fatalf("GET %s: %d, X-Cache %q", p, r.status, r.header.Get("X-Cache"))
+		}
+	}
+}
+
+// remoteListener makes every accepted connection report addr as its
+// peer, as a connection from another host would.
+type remoteListener struct {
+	net.Listener
+	addr net.Addr
+}
+
+func (l remoteListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return remoteConn{c, l.addr}, nil
+}
+
+type remoteConn struct {
+	net.Conn
+	addr net.Addr
+}
+
+func (c remoteConn) RemoteAddr() net.Addr { return c.addr }
+
+// newRemoteListener listens on loopback, with peers reported as
+// 203.0.113.7 (TEST-NET-3).
+func newRemoteListener(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return remoteListener{l, &net.TCPAddr{IP: net.ParseIP("203.0.113.7"), Port: 40000}}
+}
+
+// adminRoutes lists the admin routes registered on the engine under
+// base, as "METHOD path".
+func adminRoutes(e *gin.Engine, base string) []string {
+	var out []string
+	for _, r := range e.Routes() {
+		if r.Path == base || strings.HasPrefix(r.Path, strings.TrimSuffix(base, "/")+"/") {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+// serveLocal serves a request from a loopback peer in process.
+func serveLocal(e http.Handler, method, path string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	req.RemoteAddr = "127.0.0.1:5000"
+	req.Host = "localhost"
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, req)
+	return w
+}

@@ -1,0 +1,91 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/admin"
+)
+
+// TestPagingWhileKeysAreAdded walks GET /keys in small pages while keys
+// are added, before and after the walk's position, between pages and
+// from another goroutine at the same time: every key present for the
+// whole walk comes back at least once, and no page holds a key twice.
+func TestPagingWhileKeysAreAdded(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bc backendCase) {
+		a := newApp(t, bc.open(t), appConfig{})
+		svc := a.cache.Service()
+		ctx := context.Background()
+		set := func(key string) {
+			if err := svc.Set(ctx, key, []byte(key), time.Hour); err != nil {
+				t.Error(err)
+			}
+		}
+		const seeded = 300
+		for i := range seeded {
+			set(fmt.Sprintf("seed/%04d", i))
+		}
+
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			// Bounded, so that the walk's cost does not grow without end.
+			for i := range 2000 {
+				select {
+				case <-stop:
+					return
+				default:
+					set(fmt.Sprintf("concurrent/%06d", i))
+				}
+			}
+		})
+
+		seen := map[string]int{}
+		cursor, pages := "0", 0
+		for {
+			r := a.do("GET", base+"/keys?count=7&pattern=seed/*&cursor="+url.QueryEscape(cursor))
+			if r.status != 200 {
+				t.Fatalf("page %d: %d %s", pages, r.status, r.body)
+			}
+			var page admin.KeyPage
+			r.json(t, &page)
+			inPage := map[string]bool{}
+			for _, k := range page.Keys {
+				if inPage[k.Key] {
+					t.Fatalf("page %d holds %q twice", pages, k.Key)
+				}
+				inPage[k.Key] = true
+				seen[k.Key]++
+			}
+			pages++
+			// Keys that sort before and after any position of the walk.
+			set(fmt.Sprintf("seed/0000-added-%d", pages))
+			set(fmt.Sprintf("seed/%04d-added", (pages*37)%seeded))
+			set(fmt.Sprintf("seed/zzzz-added-%d", pages))
+			if page.Cursor == "0" {
+				break
+			}
+			cursor = page.Cursor
+		}
+		close(stop)
+		wg.Wait()
+
+		if pages < seeded/7 {
+			t.Fatalf("%d pages for %d keys at 7 a page", pages, seeded)
+		}
+		for i := range seeded {
+			if k := fmt.Sprintf("seed/%04d", i); seen[k] == 0 {
+				t.Errorf("%s, present for the whole walk, was never listed", k)
+			}
+		}
+		for k := range seen {
+			if len(k) < 5 || k[:5] != "seed/" {
+				t.Errorf("the pattern seed/* listed %q", k)
+			}
+		}
+	})
+}

@@ -1,0 +1,70 @@
+package directive
+
+import (
+	"go/token"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+)
+
+// FuzzParseDirective checks that the parser never panics, that every
+// rejection points inside the comment with a well-formed message, and that
+// whatever it accepts, gincache accepts too: the policy built from a valid
+// directive passes gincache.Table.Validate.
+func FuzzParseDirective(f *testing.F) {
+	for _, s := range []string{
+		"ttl=3600 vary=user_id",
+		"ttl=default public query=",
+		"ttl=1h30m stale=30 vary=header:X-Tenant,cookie:lang query=page,limit",
+		"off invalidate=/reports/summary,/spaces/:space_id/stats/*",
+		"invalidate=/,/*",
+		"ttl=0 vary=,x stale",
+		"tll=5",
+		"",
+		" ttl=5",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rest string) {
+		text := Prefix + rest
+		d, errs := Parse([]Comment{{Text: text, Pos: base}})
+		for _, e := range errs {
+			if e.Pos < base || e.Pos > base+token.Pos(len(text)) {
+				t.Fatalf("%q: error %q at offset %d, outside the comment", text, e.Msg, e.Pos-base)
+			}
+			if e.Msg == "" || unicode.IsUpper(rune(e.Msg[0])) || strings.HasSuffix(e.Msg, ".") {
+				t.Fatalf("%q: malformed message %q", text, e.Msg)
+			}
+		}
+		if len(errs) > 0 {
+			return
+		}
+		if err := asTable(d).Validate(); err != nil {
+			t.Fatalf("%q parses, but gincache rejects its policy: %v", text, err)
+		}
+	})
+}
+
+// asTable turns a directive into the routes it could describe: a GET
+// carrying its GET keys and a write carrying its write keys, on a path that
+// has every parameter its targets name.
+func asTable(d *Directive) gincache.Table {
+	path := "/r"
+	seen := make(map[string]bool)
+	var targets []string
+	for _, t := range d.Invalidate {
+		targets = append(targets, t.Path)
+		for _, p := range t.Params {
+			if !seen[p.Name] {
+				seen[p.Name] = true
+				path += "/:" + p.Name
+			}
+		}
+	}
+	return gincache.Table{
+		{Method: "GET", Path: "/r", Policy: gincache.Policy{TTL: d.TTL, Stale: d.Stale, Vary: d.Vary, Public: d.Public, Query: d.Query}},
+		{Method: "PUT", Path: path, Policy: gincache.Policy{Invalidate: targets, NoInvalidate: d.Off}},
+	}
+}

@@ -1,0 +1,196 @@
+package explain
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+)
+
+func get(path string) gincache.Route {
+	return gincache.Route{Method: "GET", Path: path, Policy: gincache.Policy{TTL: time.Minute}}
+}
+
+// invalidated returns, for one write, the paths of the cached routes it
+// invalidates with their reasons.
+func invalidated(w gincache.Route, gets ...string) map[string]string {
+	var table gincache.Table
+	for _, g := range gets {
+		table = append(table, get(g))
+	}
+	m := Map(table, []gincache.Route{w})
+	out := make(map[string]string)
+	for _, h := range m[0].Hits {
+		out[h.Route.Path] = strings.Join(h.Reasons, "; ")
+	}
+	return out
+}
+
+var tree = []string{"/", "/a", "/a/b", "/a/b/c", "/a/b/c/d", "/a/x", "/a/:id", "/z"}
+
+func TestPutRenewsSubtreeAndAncestorLists(t *testing.T) {
+	for _, m := range []string{"PUT", "PATCH", "DELETE"} {
+		got := invalidated(gincache.Route{Method: m, Path: "/a/b"}, tree...)
+		want := map[string]string{
+			"/":        "ancestor list /",
+			"/a":       "ancestor list /a",
+			"/a/b":     "subtree of /a/b",
+			"/a/b/c":   "subtree of /a/b",
+			"/a/b/c/d": "subtree of /a/b",
+			// /a/:id may be /a/b: over-invalidation is safe.
+			"/a/:id": "subtree of /a/b",
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s /a/b:\ngot  %v\nwant %v", m, got, want)
+		}
+	}
+}
+
+func TestPostRenewsOwnResponsesOnly(t *testing.T) {
+	got := invalidated(gincache.Route{Method: "POST", Path: "/a/b"}, tree...)
+	want := map[string]string{
+		"/":      "ancestor list /",
+		"/a":     "ancestor list /a",
+		"/a/b":   "own responses of /a/b",
+		"/a/:id": "own responses of /a/b",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("POST /a/b:\ngot  %v\nwant %v", got, want)
+	}
+}
+
+func TestOffAndExplicitTargets(t *testing.T) {
+	w := gincache.Route{Method: "DELETE", Path: "/a/b/c", Policy: gincache.Policy{
+		NoInvalidate: true,
+		Invalidate:   []string{"/z", "/a/x/*", "/a/:id"},
+	}}
+	got := invalidated(w, tree...)
+	want := map[string]string{
+		"/z":   "explicit target /z",
+		"/a/x": "explicit target /a/x/*; explicit target /a/:id",
+		"/a/b": "explicit target /a/:id",
+		// /a/:id may be /a/x.
+		"/a/:id": "explicit target /a/x/*; explicit target /a/:id",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("off with targets:\ngot  %v\nwant %v", got, want)
+	}
+	if got := invalidated(gincache.Route{Method: "PUT", Path: "/q", Policy: gincache.Policy{Invalidate: []string{"/*"}}}, "/", "/a"); !reflect.DeepEqual(got, map[string]string{
+		"/":  "ancestor list /; explicit target /*",
+		"/a": "explicit target /*",
+	}) {
+		t.Errorf("target /*: %v", got)
+	}
+}
+
+func TestCatchAll(t *testing.T) {
+	got := invalidated(gincache.Route{Method: "PUT", Path: "/files/*path"}, "/", "/files", "/files/a/b", "/other")
+	want := map[string]string{
+		"/": "ancestor list /",
+		// The catch-all may be empty (/files/) or one segment (/files/a,
+		// whose ancestor is /files).
+		"/files":     "subtree of /files/*path; ancestor list /files",
+		"/files/a/b": "subtree of /files/*path",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("PUT /files/*path:\ngot  %v\nwant %v", got, want)
+	}
+	got = invalidated(gincache.Route{Method: "POST", Path: "/files/x"}, "/files/*path")
+	if got["/files/*path"] == "" {
+		t.Errorf("POST /files/x does not reach GET /files/*path: %v", got)
+	}
+}
+
+func TestUnknownPaths(t *testing.T) {
+	table := gincache.Table{get("/a"), {Method: "GET", Handler: "pkg.h", Policy: gincache.Policy{TTL: time.Second}}}
+	m := Map(table, []gincache.Route{{Method: "PUT", Handler: "pkg.w"}, {Method: "PUT", Path: "/a"}})
+	if len(m) != 2 || m[0].Route.Path != "" || len(m[0].Hits) != 0 {
+		t.Fatalf("unknown write path: %+v", m)
+	}
+	if len(m[1].Hits) != 1 || m[1].Hits[0].Route.Path != "/a" {
+		t.Errorf("a GET of unknown path was matched: %+v", m[1].Hits)
+	}
+}
+
+func TestMapOrder(t *testing.T) {
+	table := gincache.Table{
+		get("/a"),
+		{Method: "PUT", Path: "/a", Handler: "h2", Policy: gincache.Policy{NoInvalidate: true}},
+		{Method: "POST", Path: "/c", Handler: "h3", Policy: gincache.Policy{NoInvalidate: true}},
+	}
+	writes := []gincache.Route{{Method: "DELETE", Path: "/a"}, {Method: "POST", Path: "/b"}}
+	var got []string
+	for _, w := range Map(table, writes) {
+		got = append(got, w.Route.Method+" "+w.Route.Path)
+	}
+	want := []string{"DELETE /a", "PUT /a", "POST /b", "POST /c"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	tests := []struct {
+		r    gincache.Route
+		want string
+	}{
+		{gincache.Route{Method: "GET"}, "ttl=default"},
+		{gincache.Route{Method: "GET", Policy: gincache.Policy{TTL: 90 * time.Minute, Stale: 30 * time.Second, Vary: []string{"a", "header:B"}, Public: true, Query: []string{}}}, "ttl=1h30m stale=30s vary=a,header:B public query="},
+		{gincache.Route{Method: "GET", Policy: gincache.Policy{TTL: 2 * time.Hour, Query: []string{"p", "q"}}}, "ttl=2h query=p,q"},
+		{gincache.Route{Method: "POST"}, ""},
+		{gincache.Route{Method: "PUT", Policy: gincache.Policy{NoInvalidate: true, Invalidate: []string{"/a", "/b/*"}}}, "off invalidate=/a,/b/*"},
+	}
+	for _, tt := range tests {
+		if got := Summary(tt.r); got != tt.want {
+			t.Errorf("Summary(%+v) = %q, want %q", tt.r, got, tt.want)
+		}
+	}
+}
+
+func TestMermaidEscapes(t *testing.T) {
+	var b strings.Builder
+	table := gincache.Table{{Method: "GET", Path: `/a/"q"/<x>`, Policy: gincache.Policy{TTL: time.Second}}}
+	if err := Mermaid(&b, table, []gincache.Route{{Method: "PUT", Path: `/a/"q"/<x>`}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `flowchart LR
+    subgraph cached["Cached GET routes"]
+        g0["GET /a/#quot;q#quot;/#lt;x#gt;<br/>ttl=1s"]
+    end
+    subgraph writes["Write routes"]
+        w0["PUT /a/#quot;q#quot;/#lt;x#gt;"]
+    end
+    w0 -->|"subtree of /a/#quot;q#quot;/#lt;x#gt;"| g0
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func ExampleText() {
+	table := gincache.Table{
+		{Method: "GET", Path: "/spaces", Handler: "app.listSpaces", Policy: gincache.Policy{TTL: time.Hour}},
+		{Method: "GET", Path: "/spaces/:space_id", Handler: "app.getSpace", Policy: gincache.Policy{TTL: time.Hour, Vary: []string{"user_id"}}},
+		{Method: "GET", Path: "/reports/summary", Handler: "app.summary", Policy: gincache.Policy{TTL: 5 * time.Minute}},
+		{Method: "DELETE", Path: "/spaces/:space_id", Handler: "app.deleteSpace", Policy: gincache.Policy{Invalidate: []string{"/reports/summary"}}},
+	}
+	// A write route without a directive still invalidates by the rules.
+	writes := []gincache.Route{{Method: "POST", Path: "/spaces", Handler: "app.createSpace"}}
+	Text(os.Stdout, table, writes)
+	// Output:
+	// Cached routes (3):
+	//   GET /spaces            ttl=1h               app.listSpaces
+	//   GET /spaces/:space_id  ttl=1h vary=user_id  app.getSpace
+	//   GET /reports/summary   ttl=5m               app.summary
+	//
+	// Write routes (2) and the cached routes they invalidate:
+	//   POST /spaces  app.createSpace
+	//       GET /spaces  own responses of /spaces
+	//   DELETE /spaces/:space_id  [invalidate=/reports/summary]  app.deleteSpace
+	//       GET /spaces            ancestor list /spaces
+	//       GET /spaces/:space_id  subtree of /spaces/:space_id
+	//       GET /reports/summary   explicit target /reports/summary
+}

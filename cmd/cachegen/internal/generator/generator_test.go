@@ -1,0 +1,191 @@
+package generator
+
+import (
+	"go/format"
+	"go/token"
+	"go/types"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+)
+
+// TestJoinPathsMatchesGin registers routes on real Gin groups and checks
+// that joinPaths computes the paths Gin reports.
+func TestJoinPathsMatchesGin(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	tests := []struct{ group, rel string }{
+		{"", "/items"},
+		{"/api", "/items"},
+		{"/api", "items"},
+		{"/api/", "/items"},
+		{"/api", "items/"},
+		{"/api/", ""},
+		{"/api", ""},
+		{"/api", "/"},
+		{"api", "/x"},
+		{"/a/../b", "/c"},
+		{"/a", "./c"},
+		{"/a", "/:id/*rest"},
+	}
+	for _, tt := range tests {
+		r := gin.New()
+		var g gin.IRoutes = r
+		prefix := "/"
+		if tt.group != "" {
+			g = r.Group(tt.group)
+			prefix = joinPaths("/", tt.group)
+		}
+		g.GET(tt.rel, func(*gin.Context) {})
+		want := r.Routes()[0].Path
+		if got := joinPaths(prefix, tt.rel); got != want {
+			t.Errorf("group %q + %q: joinPaths gives %q, Gin %q", tt.group, tt.rel, got, want)
+		}
+	}
+}
+
+func TestPathToPrefix(t *testing.T) {
+	tests := map[string]string{
+		"example.com/app":          "example.com/app",
+		"gopkg.in/yaml.v3":         "gopkg.in/yaml%2ev3",
+		"example.com/a.b/c.d":      "example.com/a.b/c%2ed",
+		"example.com/100%/x":       "example.com/100%25/x",
+		"example.com/sp ace":       "example.com/sp%20ace",
+		"example.com/caf\u00e9":    "example.com/caf%c3%a9",
+		"example.com/q\"uote/last": "example.com/q%22uote/last",
+	}
+	for in, want := range tests {
+		if got := pathToPrefix(in); got != want {
+			t.Errorf("pathToPrefix(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParsePos(t *testing.T) {
+	tests := map[string]token.Position{
+		"":                 {},
+		"-":                {},
+		"/a/b.go":          {Filename: "/a/b.go"},
+		"/a/b.go:12":       {Filename: "/a/b.go", Line: 12},
+		"/a/b.go:12:7":     {Filename: "/a/b.go", Line: 12, Column: 7},
+		"C:/w/b.go:3:4":    {Filename: "C:/w/b.go", Line: 3, Column: 4},
+		"/a/with:colon.go": {Filename: "/a/with:colon.go"},
+	}
+	for in, want := range tests {
+		if got := parsePos(in); got != want {
+			t.Errorf("parsePos(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+func TestDiagnosticFormat(t *testing.T) {
+	pos := token.Position{Filename: "/w/app/main.go", Line: 3, Column: 9}
+	tests := []struct {
+		d    Diagnostic
+		dir  string
+		want string
+	}{
+		{Diagnostic{Pos: pos, Message: "bad"}, "/w/app", "main.go:3:9: bad"},
+		{Diagnostic{Pos: pos, Severity: Warning, Message: "hm"}, "/w", "app/main.go:3:9: warning: hm"},
+		{Diagnostic{Pos: pos, Severity: Note, Message: "fyi"}, "/elsewhere", "/w/app/main.go:3:9: note: fyi"},
+		{Diagnostic{Pos: token.Position{Filename: "/w/x.go", Line: 2}, Message: "m"}, "", "/w/x.go:2: m"},
+		{Diagnostic{Severity: Warning, Message: "empty"}, "/w", "cachegen: warning: empty"},
+	}
+	for _, tt := range tests {
+		if got := tt.d.Format(tt.dir); got != tt.want {
+			t.Errorf("Format(%q) = %q, want %q", tt.dir, got, tt.want)
+		}
+	}
+}
+
+func TestDurationExpr(t *testing.T) {
+	tests := map[time.Duration]string{
+		time.Hour:               "time.Hour",
+		90 * time.Minute:        "90 * time.Minute",
+		3 * time.Hour:           "3 * time.Hour",
+		61 * time.Second:        "61 * time.Second",
+		250 * time.Millisecond:  "250 * time.Millisecond",
+		1500 * time.Microsecond: "1500 * time.Microsecond",
+		time.Duration(1000001):  "time.Duration(1000001)",
+	}
+	for d, want := range tests {
+		if got := durationExpr(d, "time"); got != want {
+			t.Errorf("durationExpr(%v) = %q, want %q", d, got, want)
+		}
+	}
+	if got := durationExpr(time.Minute, "time2"); got != "time2.Minute" {
+		t.Errorf("with an alias: %q", got)
+	}
+}
+
+func TestHasParam(t *testing.T) {
+	for _, tt := range []struct {
+		path, name string
+		want       bool
+	}{
+		{"/a/:id", "id", true},
+		{"/a/:id/b", "id", true},
+		{"/files/*rest", "rest", true},
+		{"/a/:idx", "id", false},
+		{"/a/id", "id", false},
+	} {
+		if got := hasParam(tt.path, tt.name); got != tt.want {
+			t.Errorf("hasParam(%q, %q) = %v", tt.path, tt.name, got)
+		}
+	}
+	if !strings.HasPrefix(Header, "// Code generated ") || !strings.HasSuffix(Header, " DO NOT EDIT.") {
+		t.Errorf("Header %q is not recognised by go/ast.IsGenerated", Header)
+	}
+}
+
+// TestRenderIsFormatted checks that render's output is what gofmt would
+// make of it, for a table using every field and imports that need
+// aliases.
+func TestRenderIsFormatted(t *testing.T) {
+	out := types.NewPackage("example.com/app", "app")
+	// A package-level name that collides with an import's name.
+	out.Scope().Insert(types.NewVar(token.NoPos, out, "handlers", types.Typ[types.Int]))
+	table := gincache.Table{
+		{Method: "GET", Handler: "example.com/app.h"},
+		{Method: "GET", Path: "/a", Handler: "example.com/app.(*T).M-fm", Policy: gincache.Policy{
+			TTL: 90 * time.Minute, Stale: time.Second, Vary: []string{"user_id", "header:X-A"}, Public: true, Query: []string{},
+		}},
+		{Method: "PUT", Path: "/a/:id", Policy: gincache.Policy{Invalidate: []string{"/b", "/a/:id/*"}, NoInvalidate: true}},
+		{Method: "POST", Path: `/q"uote\`, Policy: gincache.Policy{NoInvalidate: true}},
+	}
+	refs := []ref{
+		{expr: "h"},
+		{expr: "(*T).M"},
+		{path: "example.com/app/handlers", name: "handlers", expr: "(*Items).Show"},
+		{path: "example.com/other/handlers", name: "handlers", expr: "List"},
+		{path: "example.com/web.v1", name: "web", expr: "Index"},
+		{path: "example.com/a/z", name: "z", expr: "Z"},
+	}
+	src, err := render(out, "Policies", table, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	formatted, err := format.Source(src)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	if d := textdiff.Unified("rendered", "gofmt", string(src), string(formatted)); d != "" {
+		t.Errorf("render's output is not gofmt'd:\n%s", d)
+	}
+	for _, want := range []string{
+		"\thandlers2 \"example.com/app/handlers\"\n",
+		"\thandlers3 \"example.com/other/handlers\"\n",
+		"\tweb \"example.com/web.v1\"\n",
+		"\t_ = (*handlers2.Items).Show\n",
+		"\t_ = handlers3.List\n",
+		"{Method: \"GET\", Path: \"/a\", Handler: \"example.com/app.(*T).M-fm\", Policy: gincache.Policy{TTL: 90 * time.Minute, Stale: time.Second, Vary: []string{\"user_id\", \"header:X-A\"}, Public: true, Query: []string{}}},",
+	} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("output lacks %q:\n%s", want, src)
+		}
+	}
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// TestUsersNeverSeeEachOthersProfile drives the example over real HTTP.
+func TestUsersNeverSeeEachOthersProfile(t *testing.T) {
+	r, cache, err := newEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	get := func(token string) (status int, user, xcache string) {
+		req, _ := http.NewRequest("GET", srv.URL+"/user/profile", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body struct{ User string }
+		json.NewDecoder(res.Body).Decode(&body)
+		return res.StatusCode, body.User, res.Header.Get("X-Cache")
+	}
+	want := []struct{ token, user, xcache string }{
+		{"alice-token", "alice", "MISS"},
+		{"bob-token", "bob", "MISS"},
+		{"alice-token", "alice", "HIT"},
+		{"bob-token", "bob", "HIT"},
+	}
+	for _, w := range want {
+		status, user, xcache := get(w.token)
+		if status != 200 || user != w.user || xcache != w.xcache {
+			t.Fatalf("%s: status %d user %q X-Cache %q, want %s %s", w.token, status, user, xcache, w.user, w.xcache)
+		}
+	}
+	if status, _, xcache := get(""); status != 401 || xcache != "" {
+		t.Fatalf("no token: status %d X-Cache %q; auth must run before the cache", status, xcache)
+	}
+	if err := cache.CheckRoutes(r.Routes()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,210 @@
+package gincache
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+)
+
+// The security suite: each test is an attack through real HTTP that must
+// fail.
+
+// echoApp caches GET /*path and answers with what it was asked, so any
+// response served to the wrong request shows.
+func echoApp(t *testing.T, opts ...Option) *testApp {
+	a := newTestApp(t, Table{{Method: "GET", Path: "/e/*path", Policy: Policy{TTL: time.Hour}}}, opts...)
+	a.engine.Use(a.cache.Middleware())
+	a.engine.GET("/e/*path", func(c *gin.Context) {
+		c.String(200, "uri=%s fwd-host=%s original=%s", c.Request.RequestURI, c.GetHeader("X-Forwarded-Host"), c.GetHeader("X-Original-URL"))
+	})
+	return a
+}
+
+func TestAttackKeyCollisions(t *testing.T) {
+	a := echoApp(t)
+	uris := []string{
+		"/e/a:b", "/e/a/b", "/e/a%2Fb", "/e/a%252Fb", "/e/a*", "/e/a%2A", "/e/x?a=1:b=2", "/e/x?a=1&b=2",
+		"/e/x?tag=a&tag=b", "/e/x?tag=b", "/e/x%3Fy", "/e/x?y", "/e/x?a=%26b", "/e/x?a=&b", "/e/%5B1%5D", "/e/[1]",
+	}
+	for round := range 2 {
+		for _, u := range uris {
+			r := a.do("GET", u)
+			if !strings.HasPrefix(r.body, "uri="+u+" ") {
+				t.Fatalf("round %d: %s was answered with %q (%s)", round, u, r.body, r.xcache())
+			}
+		}
+	}
+}
+
+func TestAttackPatternInjection(t *testing.T) {
+	a := echoApp(t)
+	hostile := []string{"/e/*", "/e/?", "/e/[a-z]", "/e/%5C*", "/e/x?q=*", "/e/x?q=%5B%5D", "/e/%2A%3F"}
+	for _, u := range hostile {
+		a.do("GET", u)
+	}
+	a.do("GET", "/e/innocent")
+	page, err := a.cache.Service().Keys(t.Context(), "", "", 100)
+	if err != nil || len(page.Keys) != len(hostile)+1 {
+		t.Fatalf("keys %v %v", page.Keys, err)
+	}
+	for _, k := range page.Keys {
+		if strings.ContainsAny(k.Key, backend.GlobMeta) {
+			t.Fatalf("key %q carries a glob metacharacter from its URL", k.Key)
+		}
+		// Used as a pattern, each key selects itself only.
+		if n, err := a.cache.Service().ClearPattern(t.Context(), k.Key); n != 1 || err != nil {
+			t.Fatalf("clearing %q removed %d entries (%v)", k.Key, n, err)
+		}
+	}
+}
+
+func TestAttackPoisonThroughForwardingHeaders(t *testing.T) {
+	for _, hdr := range []string{"X-Forwarded-Host", "X-Original-URL"} {
+		t.Run(hdr, func(t *testing.T) {
+			a := echoApp(t)
+			evil := a.do("GET", "/e/page", hdr, "evil.example")
+			if !strings.Contains(evil.body, "evil.example") {
+				t.Fatalf("the handler should reflect the header: %q", evil.body)
+			}
+			victim := a.do("GET", "/e/page")
+			if strings.Contains(victim.body, "evil") {
+				t.Fatalf("poisoned: a request without %s got %q (%s)", hdr, victim.body, victim.xcache())
+			}
+			// A proxy that always sets the header gets caching back.
+			a.do("GET", "/e/page", hdr, "shop.example")
+			expect(t, a.do("GET", "/e/page", hdr, "shop.example"), "HIT")
+		})
+	}
+}
+
+// gzipInside compresses responses for clients that accept gzip: a
+// compressing middleware placed after (inside) the cache, the case where
+// a compressed body reaches the cache.
+func gzipInside(c *gin.Context) {
+	if !strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+		c.Next()
+		return
+	}
+	rec := &bufferingWriter{ResponseWriter: c.Writer}
+	c.Writer = rec
+	c.Next()
+	c.Writer = rec.ResponseWriter
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(rec.buf.Bytes())
+	zw.Close()
+	c.Header("Content-Encoding", "gzip")
+	c.Header("Vary", "Accept-Encoding")
+	c.Writer.WriteHeader(rec.Status())
+	c.Writer.Write(buf.Bytes())
+}
+
+type bufferingWriter struct {
+	gin.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (w *bufferingWriter) Write(p []byte) (int, error)       { return w.buf.Write(p) }
+func (w *bufferingWriter) WriteString(s string) (int, error) { return w.buf.WriteString(s) }
+func (w *bufferingWriter) WriteHeaderNow()                   {}
+
+func TestAttackPoisonThroughAcceptEncoding(t *testing.T) {
+	a := newTestApp(t, Table{get("/doc", time.Hour)})
+	a.engine.Use(a.cache.Middleware(), gzipInside)
+	a.engine.GET("/doc", func(c *gin.Context) { c.String(200, "plain text body") })
+	gz := a.do("GET", "/doc", "Accept-Encoding", "gzip")
+	if gz.header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("setup: no gzip: %v", gz.header)
+	}
+	plain := a.do("GET", "/doc")
+	if plain.body != "plain text body" || plain.header.Get("Content-Encoding") != "" {
+		t.Fatalf("a client without gzip got %q, %v", plain.body, plain.header)
+	}
+}
+
+func TestAttackHugeQueryAndHeaders(t *testing.T) {
+	a := newTestApp(t, Table{{Method: "GET", Path: "/q", Policy: Policy{TTL: time.Hour, Vary: []string{"header:X-Big"}}}})
+	a.engine.Use(a.cache.Middleware())
+	a.engine.GET("/q", func(c *gin.Context) { c.String(200, "%d", len(c.Request.URL.RawQuery)) })
+	q := "a=" + strings.Repeat("x", 200_000)
+	big := strings.Repeat("y", 200_000)
+	for range 2 {
+		if r := a.do("GET", "/q?"+q, "X-Big", big, "X-Forwarded-Host", big); r.status != 200 || r.body != "200002" {
+			t.Fatalf("status %d body %.40q", r.status, r.body)
+		}
+	}
+	page, _ := a.cache.Service().Keys(t.Context(), "", "", 10)
+	if len(page.Keys) != 1 || len(page.Keys[0].Key) > 1500 {
+		t.Fatalf("key of %d bytes", len(page.Keys[0].Key))
+	}
+}
+
+func TestAttackCredentialLeaks(t *testing.T) {
+	a := newTestApp(t, Table{get("/me", time.Hour)})
+	a.engine.Use(a.cache.Middleware())
+	a.engine.GET("/me", func(c *gin.Context) {
+		user := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if user == "" {
+			user = "anonymous"
+		}
+		c.SetCookie("seen", user, 60, "/", "", false, true)
+		c.String(200, "hello %s", user)
+	})
+	// A route that forgot vary=user_id: credentials bypass it, and the
+	// per-user Set-Cookie keeps even the anonymous response out.
+	alice := a.do("GET", "/me", "Authorization", "Bearer alice")
+	anon := a.do("GET", "/me")
+	if strings.Contains(anon.body, "alice") || strings.Contains(anon.header.Get("Set-Cookie"), "alice") {
+		t.Fatalf("leak: anonymous got %q %q", anon.body, anon.header.Get("Set-Cookie"))
+	}
+	expect(t, alice, "SKIP")
+	bob := a.do("GET", "/me", "Authorization", "Bearer bob")
+	if strings.Contains(bob.body, "alice") {
+		t.Fatalf("leak: bob got %q", bob.body)
+	}
+}
+
+func authMiddleware(c *gin.Context) {
+	if c.GetHeader("Authorization") != "Bearer ok" {
+		c.AbortWithStatus(http.StatusUnauthorized)
+		return
+	}
+	c.Set("user_id", "u1")
+}
+
+// TestAttackHitBeforeAuth: mounted before auth, a cache would serve a HIT
+// to anyone. With WithAuthMiddleware it refuses to cache such a route;
+// in the safe order (auth, then cache) an unauthenticated request never
+// reaches the cache.
+func TestAttackHitBeforeAuth(t *testing.T) {
+	t.Run("wrong order is caught", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/secret", Policy: Policy{TTL: time.Hour, Public: true}}}, WithAuthMiddleware(authMiddleware))
+		a.engine.Use(a.cache.Middleware(), authMiddleware)
+		a.engine.GET("/secret", func(c *gin.Context) { c.String(200, "the secret") })
+		r := a.do("GET", "/secret", "Authorization", "Bearer ok")
+		expect(t, r, "SKIP")
+		if r.header.Get("Cache-Status") != "gincache; fwd=bypass; detail=middleware-order" {
+			t.Fatalf("Cache-Status %q", r.header.Get("Cache-Status"))
+		}
+		if r := a.do("GET", "/secret"); r.status != 401 {
+			t.Fatalf("unauthenticated request got %d %q", r.status, r.body)
+		}
+	})
+	t.Run("safe order", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/secret", Policy: Policy{TTL: time.Hour, Vary: []string{"user_id"}}}}, WithAuthMiddleware(authMiddleware))
+		g := a.engine.Group("/", authMiddleware, a.cache.Middleware())
+		g.GET("/secret", func(c *gin.Context) { c.String(200, "the secret") })
+		a.do("GET", "/secret", "Authorization", "Bearer ok")
+		expect(t, a.do("GET", "/secret", "Authorization", "Bearer ok"), "HIT")
+		if r := a.do("GET", "/secret"); r.status != 401 || strings.Contains(r.body, "secret") {
+			t.Fatalf("unauthenticated request got %d %q", r.status, r.body)
+		}
+	})
+}
