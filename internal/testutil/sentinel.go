@@ -1,0 +1,64 @@
+package testutil
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// StartReplica starts a redis-server replicating master and waits until
+// it has synced. Both need the real binary (see StartRealRedis).
+func StartReplica(t testing.TB, master *Redis) *Redis {
+	t.Helper()
+	if !master.Real() {
+		t.Fatal("testutil: StartReplica needs a master started by StartRealRedis")
+	}
+	r := startReal(t, master.bin, "--replicaof", "127.0.0.1", strconv.Itoa(master.port))
+	deadline := time.Now().Add(startTimeout)
+	for {
+		info, err := r.Client().Info(context.Background(), "replication").Result()
+		if err == nil && strings.Contains(info, "master_link_status:up") {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testutil: replica %s not in sync with %s after %v: %v %q", r.Addr(), master.Addr(), startTimeout, err, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Sentinel is a Redis Sentinel watching one master, for tests of
+// failovers. It is stopped at the test's cleanup.
+type Sentinel struct {
+	proc *process
+}
+
+// StartSentinel starts a Sentinel (redis-server --sentinel) that monitors
+// master under name with a quorum of one, so that it can fail over on its
+// own (SENTINEL FAILOVER, or the master down for a second).
+func StartSentinel(t testing.TB, name string, master *Redis) *Sentinel {
+	t.Helper()
+	bin := realServerBinary(t, "Sentinel test")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "sentinel.conf")
+	text := fmt.Sprintf("sentinel monitor %[1]s 127.0.0.1 %[2]d 1\n"+
+		"sentinel down-after-milliseconds %[1]s 1000\n"+
+		"sentinel failover-timeout %[1]s 5000\n", name, master.port)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := startOnFreePort(bin, dir, conf, func(int) ([]string, error) { return []string{"--sentinel"}, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.kill)
+	return &Sentinel{proc: p}
+}
+
+// Addr is the Sentinel's host:port on loopback.
+func (s *Sentinel) Addr() string { return s.proc.addr() }
