@@ -1,11 +1,11 @@
 package backend
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"time"
+	"unsafe"
 )
 
 // Entry is one cached response.
@@ -123,8 +123,19 @@ func (e *Entry) AppendBinary(b []byte) ([]byte, error) {
 // UnmarshalBinary decodes an entry encoded by MarshalBinary. Any damage
 // (truncation, a flipped bit, trailing bytes, an unknown version) is an
 // error wrapping ErrCorrupt; it never panics. The entry does not keep a
-// reference to data.
+// reference to data: it keeps one copy of it, which all its strings and
+// its body share.
 func (e *Entry) UnmarshalBinary(data []byte) error {
+	return e.decode(string(data))
+}
+
+// decode decodes an entry from s and keeps s: header names and values,
+// the ETag and the body are views of it, so a decoded entry costs a few
+// allocations whatever its number of headers. Nothing ever writes to a
+// decoded entry's strings; its Body may be written by its owner, and no
+// string overlaps it.
+func (e *Entry) decode(s string) error {
+	data := unsafe.Slice(unsafe.StringData(s), len(s)) // read-only view
 	if len(data) < len(entryMagic)+1+4 {
 		return corrupt("too short")
 	}
@@ -156,21 +167,22 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 	}
 	if n := d.count(2, maxEncodedHeaders); n > 0 {
 		out.Header = make([]HeaderField, n)
+		// One backing array for every field's values; each field gets a
+		// full slice expression of it (len == cap), as Entry requires.
+		values := make([]string, 0, n+2)
 		for i := range out.Header {
 			out.Header[i].Name = d.string()
 			m := d.count(1, maxEncodedHeaders)
-			vals := make([]string, m)
-			for j := range vals {
-				vals[j] = d.string()
+			start := len(values)
+			for range m {
+				values = append(values, d.string())
 			}
-			out.Header[i].Values = vals[:m:m]
+			out.Header[i].Values = values[start : start+m : start+m]
 		}
 	}
 	out.ETag = d.string()
 	bodyLen := d.count(1, len(d.b))
-	// A copy, as encoding.BinaryUnmarshaler requires: the caller may reuse
-	// data, and a Body aliasing it would also pin the whole buffer.
-	out.Body = bytes.Clone(d.bytes(bodyLen))
+	out.Body = d.bytes(bodyLen)
 	if d.err != "" {
 		return corrupt(d.err)
 	}
@@ -267,6 +279,9 @@ func (d *decoder) bytes(n int) []byte {
 	return out
 }
 
+// string returns a view of the next string: decode's input is a string,
+// never written, so the view is immutable.
 func (d *decoder) string() string {
-	return string(d.bytes(d.count(1, len(d.b))))
+	b := d.bytes(d.count(1, len(d.b)))
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

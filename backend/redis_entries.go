@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -43,9 +42,9 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok Tokens) (*Entry, err
 	data, found := vals[0].(string)
 	if found {
 		e := new(Entry)
-		// The entry aliases the reply's bytes instead of copying them: the
-		// string is never written, and an Entry from Lookup is read-only.
-		err = e.UnmarshalBinary(unsafe.Slice(unsafe.StringData(data), len(data)))
+		// The entry's strings and body are views of the reply's string: no
+		// copy, and an Entry from Lookup is read-only.
+		err = e.decode(data)
 		if err == nil && tokensMatch(e.Tokens, vals[1:]) {
 			return e, nil
 		}
