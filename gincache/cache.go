@@ -44,8 +44,10 @@ type Cache struct {
 	hdr          headerValues
 	service      *Service
 
-	// background work (stale refreshes) that Close waits for
+	// background work (epoch retries) that Close stops and waits for
+	bgMu   sync.Mutex // orders starting background work with Close
 	bg     sync.WaitGroup
+	stop   chan struct{}
 	closed atomic.Bool
 }
 
@@ -95,7 +97,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 		cfg.now = time.Now
 	}
 
-	c := &Cache{cfg: cfg, table: table}
+	c := &Cache{cfg: cfg, table: table, stop: make(chan struct{})}
 	if cfg.backend == nil {
 		m, err := backend.NewMemory(backend.MemoryOptions{Now: cfg.now})
 		if err != nil {
@@ -145,9 +147,13 @@ func New(table Table, opts ...Option) (*Cache, error) {
 // refreshes) and closes the backend if New created it. A backend passed
 // with WithBackend stays open: it is the caller's.
 func (c *Cache) Close() error {
+	c.bgMu.Lock()
 	if !c.closed.CompareAndSwap(false, true) {
+		c.bgMu.Unlock()
 		return nil
 	}
+	close(c.stop)
+	c.bgMu.Unlock()
 	c.bg.Wait()
 	if c.ownBackend {
 		return c.backend.Close()

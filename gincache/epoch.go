@@ -21,12 +21,44 @@ type epochState struct {
 
 	renewing atomic.Bool
 	lastTry  atomic.Int64 // Unix ns of the last renewal attempt
+	// retrying: a background goroutine keeps trying to renew.
+	retrying atomic.Bool
 }
 
 // epochRetry spaces renewal attempts while the backend is failing.
 const epochRetry = 100 * time.Millisecond
 
 func (e *epochState) failed() { e.failures.Add(1) }
+
+// retryEpoch keeps trying to renew the epoch in the background after a
+// failed invalidation, so that the window in which another instance could
+// serve what the failed write made stale closes as soon as the backend is
+// back, whether or not GETs reach this instance. One goroutine at a time;
+// Close stops it.
+func (c *Cache) retryEpoch() {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	if c.closed.Load() || !c.epoch.retrying.CompareAndSwap(false, true) {
+		return
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		defer c.epoch.retrying.Store(false)
+		t := time.NewTicker(epochRetry)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-t.C:
+				if c.epochReady() {
+					return
+				}
+			}
+		}
+	}()
+}
 
 // epochReady reports whether hits may be served, trying to renew the
 // epoch when they may not. One request at a time tries, at most every

@@ -88,6 +88,7 @@ func (c *Cache) renew(parent context.Context, names []string) error {
 	err := c.backend.Renew(ctx, names, c.tokenTTL)
 	if err != nil {
 		c.epoch.failed()
+		c.retryEpoch()
 	}
 	return err
 }

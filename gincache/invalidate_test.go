@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.uber.org/goleak"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
@@ -370,4 +371,37 @@ func TestStaleFillRace(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEpochRenewedInBackground: after a failed invalidation the instance
+// renews the epoch by itself once the backend is back, without waiting
+// for a GET, and Close stops the goroutine that does it.
+func TestEpochRenewedInBackground(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	clock := newFakeClock()
+	mem, _ := backend.NewMemory(backend.MemoryOptions{Now: clock.Now})
+	defer mem.Close()
+	fb := &failingBackend{Memory: mem, failing: true}
+	c, err := New(Table{get("/a", time.Hour)}, WithBackend(fb), WithClock(clock.Now), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(c.Middleware())
+	r.PUT("/a", func(c *gin.Context) { c.String(200, "w") })
+	serve(r, "PUT", "/a")
+	if c.Service().Health(t.Context()).ServingHits {
+		t.Fatal("hits should stop after a failed invalidation")
+	}
+	fb.mu.Lock()
+	fb.failing = false
+	fb.mu.Unlock()
+	clock.Advance(time.Second)
+	waitFor(t, "the background renewal", func() bool { return c.Service().Health(t.Context()).ServingHits })
+	// A second failure starts it again; Close stops it.
+	fb.mu.Lock()
+	fb.failing = true
+	fb.mu.Unlock()
+	serve(r, "PUT", "/a")
+	c.Close()
 }
