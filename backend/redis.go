@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/ratelog"
 )
 
 // Redis is the Redis backend, on a standalone server, a Sentinel-managed
@@ -90,7 +92,7 @@ type Redis struct {
 	hookMu   sync.Mutex
 	hooked   map[*redis.Client]bool // node clients with the hook (a cluster makes few over its life)
 	watch    *watcher
-	log      *rateLog
+	log      *ratelog.Logger
 	epoch    atomic.Uint64
 
 	closed    atomic.Bool
@@ -202,7 +204,7 @@ func NewRedisClient(ctx context.Context, client redis.UniversalClient, opts Redi
 }
 
 func newRedis(opts RedisOptions, kind string) *Redis {
-	r := &Redis{kind: kind, log: newRateLog(opts.Logger, opts.Now)}
+	r := &Redis{kind: kind, log: ratelog.New(opts.Logger, opts.Now)}
 	r.entryNS, r.tokenNS = namespaces(opts.KeyPrefix)
 	r.watch = newWatcher(r, opts.CheckInterval)
 	r.breakers = &breakers{
@@ -239,9 +241,9 @@ func (r *Redis) breakerChanged(b *breaker, from, to breakerState) {
 	node := nodeName(b.node)
 	switch {
 	case to == stateOpen && from == stateClosed:
-		r.log.log(slog.LevelWarn, "breaker-open:"+b.node, "backend: redis circuit breaker opened, skipping the node", "node", node, "cooldown", b.cooldown)
+		r.log.Log(slog.LevelWarn, "breaker-open:"+b.node, "backend: redis circuit breaker opened, skipping the node", "node", node, "cooldown", b.cooldown)
 	case to == stateClosed:
-		r.log.log(slog.LevelInfo, "breaker-closed:"+b.node, "backend: redis circuit breaker closed, the node answers again", "node", node)
+		r.log.Log(slog.LevelInfo, "breaker-closed:"+b.node, "backend: redis circuit breaker closed, the node answers again", "node", node)
 		// Writes could not invalidate while the node failed.
 		r.renewEpoch("node " + node + " back after failures")
 		r.watch.nudge()
@@ -249,7 +251,7 @@ func (r *Redis) breakerChanged(b *breaker, from, to breakerState) {
 }
 
 func (r *Redis) callFailed(b *breaker, err error) {
-	r.log.log(slog.LevelWarn, "fail:"+b.node, "backend: redis call failed", "node", nodeName(b.node), "err", err)
+	r.log.Log(slog.LevelWarn, "fail:"+b.node, "backend: redis call failed", "node", nodeName(b.node), "err", err)
 }
 
 // Kind implements Kinder: "redis", "redis-sentinel" or "redis-cluster".

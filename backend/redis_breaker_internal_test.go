@@ -1,14 +1,11 @@
 package backend
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -191,24 +188,5 @@ func TestBreakersReportTheWorstNode(t *testing.T) {
 	_ = a
 	if s.state() != BreakerClosed {
 		t.Fatalf("all closed: %s", s.state())
-	}
-}
-
-func TestRateLogSuppressesAndCounts(t *testing.T) {
-	clock := NewFakeClock()
-	var buf bytes.Buffer
-	l := newRateLog(slog.New(slog.NewTextHandler(&buf, nil)), clock.Now)
-	for range 100 {
-		l.log(slog.LevelWarn, "fail:a", "call failed")
-	}
-	l.log(slog.LevelWarn, "fail:b", "other node")
-	clock.Advance(logEvery)
-	l.log(slog.LevelWarn, "fail:a", "call failed")
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("%d lines, want 3 (one per kind, then one after the interval):\n%s", len(lines), buf.String())
-	}
-	if strings.Contains(lines[0], "suppressed") || !strings.Contains(lines[2], "suppressed=99") {
-		t.Fatalf("want the third line to count the 99 left out:\n%s", buf.String())
 	}
 }

@@ -154,5 +154,5 @@ type masterNode struct {
 // its epoch token.
 func (r *Redis) renewEpoch(why string) {
 	e := r.epoch.Add(1)
-	r.log.log(slog.LevelWarn, "epoch:"+why, "backend: redis epoch renewed, cached entries will be dropped", "reason", why, "epoch", e)
+	r.log.Log(slog.LevelWarn, "epoch:"+why, "backend: redis epoch renewed, cached entries will be dropped", "reason", why, "epoch", e)
 }

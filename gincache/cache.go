@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/ratelog"
 )
 
 // Cache caches the GET routes of a policy table and invalidates on
@@ -40,7 +41,7 @@ type Cache struct {
 	flights      flightGroup
 	inflight     atomic.Int64
 	epoch        epochState
-	log          *rateLogger
+	log          *ratelog.Logger
 	hdr          headerValues
 	service      *Service
 
@@ -136,7 +137,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	// A token must outlive every entry recorded under it; a minute of
 	// margin covers the time between a fill's lookup and its store.
 	c.tokenTTL += time.Minute
-	c.log = newRateLogger(cfg.logger, 10*time.Second, cfg.now)
+	c.log = ratelog.New(cfg.logger, cfg.now)
 	c.hdr = newHeaderValues()
 	c.service = &Service{c: c}
 	c.middlewareName = funcName(c.Middleware())

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"time"
 )
@@ -84,7 +85,7 @@ func (c *Cache) epochReady() bool {
 	err := c.backend.Renew(ctx, []string{c.namer.epoch}, c.tokenTTL)
 	c.observe(OpEpoch, nil, start, err)
 	if err != nil {
-		c.log.error("epoch", "gincache: renewing the epoch failed; still serving no hits", err)
+		c.log.Log(slog.LevelError, "epoch", "gincache: renewing the epoch failed; still serving no hits", "error", err)
 		return false
 	}
 	// A failure that happened while renewing is not covered: the next

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -69,7 +70,7 @@ func (c *Cache) invalidateWrite(gc *gin.Context, rs *routeState) {
 	c.observe(OpInvalidate, rs, start, err)
 	if err != nil {
 		rs.stats.backendErrors.Add(1)
-		c.log.error("invalidate", "gincache: invalidation failed; serving no hits until the epoch is renewed", err,
+		c.log.Log(slog.LevelError, "invalidate", "gincache: invalidation failed; serving no hits until the epoch is renewed", "error", err,
 			"method", gc.Request.Method, "path", gc.Request.URL.Path)
 		return
 	}

@@ -3,6 +3,7 @@ package gincache
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -135,7 +136,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	case errors.Is(err, backend.ErrNotFound):
 	default:
 		rs.stats.backendErrors.Add(1)
-		c.log.error("lookup", "gincache: backend lookup failed; serving uncached", err, "route", rs.path)
+		c.log.Log(slog.LevelError, "lookup", "gincache: backend lookup failed; serving uncached", "error", err, "route", rs.path)
 		c.skip(gc, rs, skipBackendErr)
 		return
 	}
@@ -347,7 +348,7 @@ func (c *Cache) keep(gc *gin.Context, rs *routeState, cw *captureWriter, h http.
 	default:
 		reason = notStoredError
 		rs.stats.backendErrors.Add(1)
-		c.log.error("store", "gincache: backend store failed", err, "route", rs.path)
+		c.log.Log(slog.LevelError, "store", "gincache: backend store failed", "error", err, "route", rs.path)
 	}
 	rs.stats.unstored(reason)
 	return e, reason, false
