@@ -3,7 +3,6 @@ package admin_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -36,15 +36,12 @@ type backendCase struct {
 	rawPresent func(t *testing.T, key string) bool
 }
 
-// backends lists the backends every route test runs on. The Redis
-// backend joins when it lands on main, as
-//
-//	{name: "redis", open: func(t *testing.T) backend.Backend {
-//		srv = testutil.StartRedis(t)
-//		b, err := backend.NewRedis(srv.URL(), backend.RedisOptions{})
-//		...
-//	}, putRaw: ... srv.Client().Set(...), rawPresent: ... Exists(...)},
+// backends lists the backends every route test runs on: memory, and a
+// real redis-server (miniredis where no binary exists and
+// GINCACHE_REQUIRE_REDIS is unset), where raw keys written by another
+// program share the database.
 func backends() []backendCase {
+	var srv *testutil.Redis
 	return []backendCase{
 		{name: "memory", open: func(t *testing.T) backend.Backend {
 			m, err := backend.NewMemory(backend.MemoryOptions{})
@@ -53,6 +50,25 @@ func backends() []backendCase {
 			}
 			t.Cleanup(func() { m.Close() })
 			return m
+		}},
+		{name: "redis", open: func(t *testing.T) backend.Backend {
+			srv = testutil.StartRedis(t)
+			b, err := backend.NewRedis(srv.URL(), backend.RedisOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			return b
+		}, putRaw: func(t *testing.T, key string) {
+			if err := srv.Client().Set(t.Context(), key, "foreign", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}, rawPresent: func(t *testing.T, key string) bool {
+			n, err := srv.Client().Exists(t.Context(), key).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n == 1
 		}},
 	}
 }
@@ -251,15 +267,23 @@ func storeForeign(t *testing.T, be backend.Backend, key string) {
 // present reports whether the backend still holds an entry under key.
 func present(t *testing.T, be backend.Backend, key string) bool {
 	t.Helper()
-	_, err := be.Lookup(context.Background(), key, backend.Tokens{})
-	switch {
-	case err == nil:
-		return true
-	case errors.Is(err, backend.ErrNotFound):
-		return false
+	// A listing, not a Lookup: a response entry is valid only with the
+	// token names it was stored under, which the test does not rebuild.
+	cursor := ""
+	for {
+		keys, next, err := be.Scan(context.Background(), backend.EscapeGlob(key), cursor, 100)
+		if err != nil {
+			t.Fatalf("scan for %q: %v", key, err)
+		}
+		for _, k := range keys {
+			if k.Key == key {
+				return true
+			}
+		}
+		if cursor = next; cursor == "" {
+			return false
+		}
 	}
-	t.Fatalf("lookup %q: %v", key, err)
-	return false
 }
 
 // fill makes the application cache a response for each path.

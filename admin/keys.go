@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -86,6 +87,10 @@ func (a *api) listKeys(c *gin.Context) {
 		return
 	}
 	page, err := a.svc.Keys(c.Request.Context(), q["pattern"], cursor, count)
+	if errors.Is(err, backend.ErrBadCursor) {
+		fail(c, http.StatusBadRequest, "cursor", "cursor: %v; start a listing with cursor 0 or none", err)
+		return
+	}
 	if err != nil {
 		serviceError(c, "pattern", err)
 		return

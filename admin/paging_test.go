@@ -74,7 +74,13 @@ func TestPagingWhileKeysAreAdded(t *testing.T) {
 		close(stop)
 		wg.Wait()
 
-		if pages < seeded/7 {
+		// count is a hint: the memory backend keeps to it, Redis SCAN may
+		// return up to a few times more (backendtest's bound: 4*count+16).
+		minPages := seeded / 7
+		if bc.name == "redis" {
+			minPages = seeded / (4*7 + 16)
+		}
+		if pages < minPages {
 			t.Fatalf("%d pages for %d keys at 7 a page", pages, seeded)
 		}
 		for i := range seeded {

@@ -24,6 +24,10 @@ var (
 
 	// ErrClosed: the backend has been closed.
 	ErrClosed = errors.New("backend: closed")
+
+	// ErrBadCursor: Scan was given a cursor the backend did not return
+	// (forged, damaged, or from another backend).
+	ErrBadCursor = errors.New("backend: invalid scan cursor")
 )
 
 // Token is the value of a generation token. Zero means "absent"; every
