@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -86,6 +87,11 @@ func (a *api) listKeys(c *gin.Context) {
 		return
 	}
 	page, err := a.svc.Keys(c.Request.Context(), q["pattern"], cursor, count)
+	if errors.Is(err, backend.ErrBadCursor) {
+		// A cursor of the right shape that the backend never made.
+		fail(c, http.StatusBadRequest, "cursor", "cursor: not a cursor this API returned; start a listing with cursor 0 or none")
+		return
+	}
 	if err != nil {
 		serviceError(c, "pattern", err)
 		return

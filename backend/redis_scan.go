@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -24,7 +23,7 @@ const (
 )
 
 // errBadCursor is returned for a Scan cursor this backend did not make.
-var errBadCursor = errors.New("backend: invalid redis scan cursor")
+var errBadCursor = fmt.Errorf("%w (not a redis backend cursor)", ErrBadCursor)
 
 // scanPos is where an iteration stands: a master's address ("" on a
 // single master), the SCAN cursor on it, and after: when a SCAN call that
