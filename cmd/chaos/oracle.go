@@ -175,26 +175,24 @@ type staleness struct {
 func (o *oracle) checkSpace(id string, got int, s tick) *staleness {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	r := o.spaces[id]
-	if r == nil {
-		return nil
-	}
-	if want, at := r.required(s); got < want {
-		return &staleness{what: "space " + id, got: got, want: want, ackedAt: at, startsAt: s}
-	}
-	return nil
+	return o.spaces[id].check("space "+id, got, s)
 }
 
 // checkItem is checkSpace for an item.
 func (o *oracle) checkItem(ref itemRef, got int, s tick) *staleness {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	r := o.items[ref]
+	return o.items[ref].check("item "+ref.item+" of space "+ref.space, got, s)
+}
+
+// check compares a version read at tick s with the resource's history
+// (nil: unknown, nothing to compare with). The oracle's lock is held.
+func (r *resource) check(what string, got int, s tick) *staleness {
 	if r == nil {
 		return nil
 	}
 	if want, at := r.required(s); got < want {
-		return &staleness{what: "item " + ref.item + " of space " + ref.space, got: got, want: want, ackedAt: at, startsAt: s}
+		return &staleness{what: what, got: got, want: want, ackedAt: at, startsAt: s}
 	}
 	return nil
 }

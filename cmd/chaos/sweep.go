@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 )
 
 // sweepRounds is how often the sweep reads each resource: the first read
@@ -38,96 +37,62 @@ func (r *runner) sweep(ctx context.Context, c *client) error {
 			c.sweepItem(ref)
 		}
 		for u := range r.cfg.users {
-			c.sweepProfile(u)
+			c.readProfileOf("user-" + strconv.Itoa(u))
 		}
 	}
 	return nil
 }
 
 // differs reports a sweep read that does not match the store.
-func (c *client) differs(path string, res response, format string, args ...any) {
-	c.r.viol.add(violation{Kind: vSweep, Phase: res.phase, Method: http.MethodGet, Path: path, XCache: res.xcache,
-		Detail: fmt.Sprintf(format, args...) + fmt.Sprintf(" (at %s)", time.Now().UTC().Format(time.RFC3339Nano))})
+func (c *client) differs(res response, format string, args ...any) {
+	c.r.viol.add(violation{Kind: vSweep, Phase: res.phase, Method: res.method, Path: res.path, XCache: res.xcache,
+		Detail: fmt.Sprintf(format, args...)})
 }
 
 func (c *client) sweepSpace(id string) {
-	path := "/spaces/" + id
-	res, ok := c.send(http.MethodGet, path, nil, http.StatusOK)
+	res, ok := c.send(http.MethodGet, "/spaces/"+id, nil, http.StatusOK)
 	if !ok {
 		return
 	}
-	var b spaceBody
-	if err := decode(res.body, &b); err != nil || b.Space == nil {
-		c.malformed(http.MethodGet, path, res, "want space %s (%v)", id, err)
-		return
-	}
-	if truth, _ := c.r.app.store.Space(id); *b.Space != truth {
-		c.differs(path, res, "got %+v, the store holds %+v", *b.Space, truth)
+	if sp, ok := c.spaceIn(res, id); ok {
+		if truth, _ := c.r.app.store.Space(id); sp != truth {
+			c.differs(res, "got %+v, the store holds %+v", sp, truth)
+		}
 	}
 }
 
 func (c *client) sweepItem(ref itemRef) {
-	path := "/spaces/" + ref.space + "/items/" + ref.item
-	res, ok := c.send(http.MethodGet, path, nil, http.StatusOK)
+	res, ok := c.send(http.MethodGet, ref.path(), nil, http.StatusOK)
 	if !ok {
 		return
 	}
-	var b itemBody
-	if err := decode(res.body, &b); err != nil || b.Item == nil {
-		c.malformed(http.MethodGet, path, res, "want item %s of space %s (%v)", ref.item, ref.space, err)
-		return
-	}
-	if truth, _ := c.r.app.store.SpaceItem(ref.space, ref.item); *b.Item != truth {
-		c.differs(path, res, "got %+v, the store holds %+v", *b.Item, truth)
+	if it, ok := c.itemIn(res, ref); ok {
+		if truth, _ := c.r.app.store.SpaceItem(ref.space, ref.item); it != truth {
+			c.differs(res, "got %+v, the store holds %+v", it, truth)
+		}
 	}
 }
 
 func (c *client) sweepSpaceItems(id string) {
-	path := "/spaces/" + id + "/items"
-	res, ok := c.send(http.MethodGet, path, nil, http.StatusOK)
+	res, ok := c.send(http.MethodGet, "/spaces/"+id+"/items", nil, http.StatusOK)
 	if !ok {
 		return
 	}
-	var b itemsBody
-	if err := decode(res.body, &b); err != nil || b.Items == nil {
-		c.malformed(http.MethodGet, path, res, "want the items of space %s (%v)", id, err)
-		return
-	}
-	truth, _ := c.r.app.store.SpaceItems(id)
-	if !slices.Equal(*b.Items, truth) {
-		c.differs(path, res, "got %d items %v, the store holds %d: %v", len(*b.Items), *b.Items, len(truth), truth)
+	if items, ok := c.itemsIn(res, id); ok {
+		if truth, _ := c.r.app.store.SpaceItems(id); !slices.Equal(items, truth) {
+			c.differs(res, "got %d items %v, the store holds %d: %v", len(items), items, len(truth), truth)
+		}
 	}
 }
 
 func (c *client) sweepSpaces() {
-	const path = "/spaces"
-	res, ok := c.send(http.MethodGet, path, nil, http.StatusOK)
+	res, ok := c.send(http.MethodGet, "/spaces", nil, http.StatusOK)
 	if !ok {
 		return
 	}
-	var b spacesBody
-	if err := decode(res.body, &b); err != nil || b.Spaces == nil {
-		c.malformed(http.MethodGet, path, res, "want the spaces (%v)", err)
-		return
-	}
-	if truth := c.r.app.store.Spaces(); !slices.Equal(*b.Spaces, truth) {
-		c.differs(path, res, "got %v, the store holds %v", *b.Spaces, truth)
-	}
-}
-
-func (c *client) sweepProfile(u int) {
-	user := "user-" + strconv.Itoa(u)
-	res, ok := c.send(http.MethodGet, profilePath, nil, http.StatusOK, headerUser, user)
-	if !ok {
-		return
-	}
-	var b profileBody
-	if err := decode(res.body, &b); err != nil {
-		c.malformed(http.MethodGet, profilePath, res, "want a profile (%v)", err)
-		return
-	}
-	if b.UserID != user {
-		c.r.viol.add(violation{Kind: vCrossUser, Phase: res.phase, Method: http.MethodGet, Path: profilePath, XCache: res.xcache,
-			Detail: fmt.Sprintf("%s asked, got the profile of %q", user, b.UserID)})
+	if spaces, ok := c.spacesIn(res); ok {
+		if truth := c.r.app.store.Spaces(); !slices.Equal(spaces, truth) {
+			c.differs(res, "got %v, the store holds %v", spaces, truth)
+		}
 	}
 }
