@@ -83,6 +83,10 @@ func TestShortRunPasses(t *testing.T) {
 			t.Errorf("phase %s: %d hits with Redis %s", p.Name, n, p.Redis)
 		}
 	}
+	// The sweep compared entries the cache served, not only handler runs.
+	if rep.Sweep.XCache["HIT"] == 0 {
+		t.Errorf("the final sweep got no hit: %v", rep.Sweep.XCache)
+	}
 	// The checks looked at something.
 	c := &rep.Cache
 	if c.Hits == 0 || c.Stores == 0 || c.Invalidations == 0 {

@@ -114,10 +114,10 @@ func (c *client) send(method, path string, body []byte, want int, header ...stri
 	write := method != http.MethodGet
 	if write {
 		t.writes++
-		t.writeLat = append(t.writeLat, lat)
+		t.writeLat.add(lat)
 	} else {
 		t.reads++
-		t.readLat = append(t.readLat, lat)
+		t.readLat.add(lat)
 	}
 	v := violation{Phase: c.r.phaseLabel(phase), Method: method, Path: path}
 	if err != nil {

@@ -47,7 +47,7 @@ const (
 	defaultDuration    = 2 * time.Minute
 	defaultClients     = 32
 	defaultWrites      = 0.2
-	defaultMaxRequests = 2_000_000
+	defaultMaxRequests = 10_000_000
 	defaultSpaces      = 8
 	defaultMaxItems    = 40
 	defaultUsers       = 20

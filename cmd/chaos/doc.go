@@ -33,8 +33,9 @@
 // so that connections open and nothing answers. -phases gives any
 // sequence. The run stops at the end of the schedule or after
 // -max-requests requests, whichever comes first; then, with no request in
-// flight, a final sweep reads every resource twice and compares each
-// answer with the store itself. redis-server is killed and its directory
+// flight, a final sweep brings Redis back if needed, reads every resource
+// until the cache serves it, and compares each answer with the store
+// itself. redis-server is killed and its directory
 // removed at the end, on error and on Ctrl-C; on Linux it is also killed
 // if the harness dies.
 //

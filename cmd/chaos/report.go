@@ -104,7 +104,7 @@ func (r *runner) report(clients []*client, sweep *client, redisVersion string, s
 	rep.Seconds = total.Seconds()
 	rep.All = summarizePhase("all", "", total, all)
 	if sweep != nil {
-		s := summarizePhase("final sweep", "as left", 0, sweep.tallies[len(r.cfg.phases)])
+		s := summarizePhase("final sweep", r.sweepAction, 0, sweep.tallies[len(r.cfg.phases)])
 		rep.Sweep = &s
 	}
 
@@ -154,11 +154,12 @@ func summarizePhase(name, redis string, d time.Duration, t *tally) phaseReport {
 	if d > 0 {
 		p.RPS = float64(p.Requests) / d.Seconds()
 	}
-	all := make([]time.Duration, 0, len(t.readLat)+len(t.writeLat))
-	all = append(append(all, t.readLat...), t.writeLat...)
-	p.Latency = summarize(all)
-	p.ReadLatency = summarize(t.readLat)
-	p.WriteLatency = summarize(t.writeLat)
+	var all histogram
+	all.merge(&t.readLat)
+	all.merge(&t.writeLat)
+	p.Latency = all.summary()
+	p.ReadLatency = t.readLat.summary()
+	p.WriteLatency = t.writeLat.summary()
 	return p
 }
 

@@ -39,6 +39,8 @@ type runner struct {
 	phase   atomic.Int32 // index into cfg.phases; len(cfg.phases) during the final sweep
 	issued  atomic.Int64 // requests the clients have started
 	records []phaseRecord
+	// sweepAction is what the final sweep did to Redis first.
+	sweepAction string
 
 	stopOnce sync.Once
 	stopWhy  string
@@ -144,7 +146,7 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 	var sweep *client
 	if schedErr == nil && ctx.Err() == nil {
 		sweep = r.newClient(len(clients), seed)
-		if err := r.sweep(ctx, sweep); err != nil {
+		if r.sweepAction, err = r.sweep(ctx, sweep); err != nil {
 			schedErr = fmt.Errorf("final sweep: %w", err)
 		}
 	}

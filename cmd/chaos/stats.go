@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 )
 
 // Kinds of violation, in the order the report lists them.
@@ -81,8 +78,8 @@ func (v *violations) total() int64 {
 // own, merged at the end, so recording takes no lock.
 type tally struct {
 	reads, writes int64
-	readLat       []time.Duration
-	writeLat      []time.Duration
+	readLat       histogram
+	writeLat      histogram
 	xcache        map[string]int64 // HIT, MISS, STALE, SKIP, or "none"
 	skipDetail    map[string]int64 // Cache-Status detail of SKIPs and unstored MISSes
 }
@@ -94,8 +91,8 @@ func newTally() *tally {
 func (t *tally) merge(o *tally) {
 	t.reads += o.reads
 	t.writes += o.writes
-	t.readLat = append(t.readLat, o.readLat...)
-	t.writeLat = append(t.writeLat, o.writeLat...)
+	t.readLat.merge(&o.readLat)
+	t.writeLat.merge(&o.writeLat)
 	for k, n := range o.xcache {
 		t.xcache[k] += n
 	}
@@ -114,29 +111,6 @@ func cacheDetail(status string) string {
 	}
 	return ""
 }
-
-// latencies summarises a set of durations, in milliseconds.
-type latencies struct {
-	P50  float64 `json:"p50_ms"`
-	P99  float64 `json:"p99_ms"`
-	P999 float64 `json:"p99_9_ms"`
-	Max  float64 `json:"max_ms"`
-}
-
-// summarize sorts ds and reads its percentiles (nearest rank).
-func summarize(ds []time.Duration) latencies {
-	if len(ds) == 0 {
-		return latencies{}
-	}
-	slices.Sort(ds)
-	at := func(q float64) float64 {
-		i := int(math.Ceil(q*float64(len(ds)))) - 1
-		return ms(ds[min(max(i, 0), len(ds)-1)])
-	}
-	return latencies{P50: at(0.50), P99: at(0.99), P999: at(0.999), Max: ms(ds[len(ds)-1])}
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // sortedKeys returns the map's keys in order, for stable output.
 func sortedKeys(m map[string]int64) []string {

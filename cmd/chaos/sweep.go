@@ -6,28 +6,39 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 )
 
-// sweepRounds is how often the sweep reads each resource: the first read
-// may fill the cache, the next ones are then hits, and both must match.
-const sweepRounds = 2
+// The sweep reads every resource in rounds until sweepRounds rounds in a
+// row were served by the cache (no SKIP: the first may fill it, the next
+// are hits), at most sweepMaxRounds, pausing between rounds while the
+// cache recovers from the last phase.
+const (
+	sweepRounds    = 2
+	sweepMaxRounds = 50
+	sweepPause     = 200 * time.Millisecond
+)
 
-// sweep reads every resource once the clients have stopped and the
-// server handles nothing, and compares each answer, hit or miss, with the
-// store itself: with no write left in flight, anything else is an entry
-// the writes failed to invalidate.
-func (r *runner) sweep(ctx context.Context, c *client) error {
+// sweep runs once the clients have stopped and the server handles
+// nothing: it brings Redis back if the last phase left it down or hung,
+// then reads every resource and compares each answer, hit or miss, with
+// the store itself. With no write left in flight, anything else is an
+// entry the writes failed to invalidate. It returns what it did to Redis.
+func (r *runner) sweep(ctx context.Context, c *client) (string, error) {
 	wait, cancel := context.WithTimeout(ctx, 2*r.cfg.timeout)
 	defer cancel()
 	if err := r.app.quiesce(wait); err != nil {
-		return err
+		return "", err
+	}
+	action, err := r.enter("up")
+	if err != nil {
+		return action, err
 	}
 	r.phase.Store(int32(len(r.cfg.phases)))
+	t := c.tallies[len(r.cfg.phases)]
 	spaces, items := r.oracle.snapshot()
-	for range sweepRounds {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	for round, clean := 0, 0; clean < sweepRounds && round < sweepMaxRounds; round++ {
+		skips := t.xcache["SKIP"]
 		c.sweepSpaces()
 		for _, id := range spaces {
 			c.sweepSpace(id)
@@ -39,8 +50,18 @@ func (r *runner) sweep(ctx context.Context, c *client) error {
 		for u := range r.cfg.users {
 			c.readProfileOf("user-" + strconv.Itoa(u))
 		}
+		if t.xcache["SKIP"] == skips {
+			clean++
+			continue
+		}
+		clean = 0
+		select {
+		case <-ctx.Done():
+			return action, ctx.Err()
+		case <-time.After(sweepPause):
+		}
 	}
-	return nil
+	return action, nil
 }
 
 // differs reports a sweep read that does not match the store.
