@@ -88,7 +88,8 @@ func (a *api) listKeys(c *gin.Context) {
 	}
 	page, err := a.svc.Keys(c.Request.Context(), q["pattern"], cursor, count)
 	if errors.Is(err, backend.ErrBadCursor) {
-		fail(c, http.StatusBadRequest, "cursor", "cursor: %v; start a listing with cursor 0 or none", err)
+		// A cursor of the right shape that the backend never made.
+		fail(c, http.StatusBadRequest, "cursor", "cursor: not a cursor this API returned; start a listing with cursor 0 or none")
 		return
 	}
 	if err != nil {

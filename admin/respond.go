@@ -59,6 +59,11 @@ func params(c *gin.Context, allowed ...string) (map[string]string, bool) {
 			if len(allowed) > 0 {
 				want = strings.Join(allowed, ", ")
 			}
+			if name == "" {
+				// "?=1": there is no name to blame.
+				fail(c, http.StatusBadRequest, "query", "query: a parameter without a name (this route takes: %s)", want)
+				return nil, false
+			}
 			fail(c, http.StatusBadRequest, name, "%s: unknown parameter (this route takes: %s)", name, want)
 			return nil, false
 		}

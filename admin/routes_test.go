@@ -405,6 +405,8 @@ func TestBadParameters(t *testing.T) {
 		{"GET /keys?bogus=1", "bogus"},
 		{"GET /keys?pattern=%zz", "query"},
 		{"GET /keys?a=1;b=2", "query"},
+		{"GET /keys?=1", "query"}, // found by FuzzAdminQuery: a name-less parameter was a 400 without a param
+		{"POST /clear?=", "query"},
 		{"DELETE /keys/" + long, "key"},
 		{"DELETE /keys/", "key"},
 		{"DELETE /keys/x?y=1", "y"},

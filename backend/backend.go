@@ -26,7 +26,7 @@ var (
 	ErrClosed = errors.New("backend: closed")
 
 	// ErrBadCursor: Scan was given a cursor the backend did not return
-	// (forged, damaged, or from another backend).
+	// (bad input from whoever relayed it, not a backend failure).
 	ErrBadCursor = errors.New("backend: invalid scan cursor")
 )
 
@@ -122,7 +122,9 @@ type Backend interface {
 	// Scan lists entry keys matching the glob pattern (Match's syntax; an
 	// empty pattern matches every key), about count at a time. Start with
 	// cursor ""; a returned cursor of "" means the iteration is complete.
-	// Every key present for the whole iteration is returned at least once.
+	// A cursor the backend cannot have returned is an error wrapping
+	// ErrBadCursor (a backend whose cursors are plain keys may accept any
+	// string). Every key present for the whole iteration is returned at least once.
 	// A page never holds the same key twice; a backend documents whether a
 	// key may come back on a later page (Redis SCAN may).
 	Scan(ctx context.Context, pattern, cursor string, count int) (keys []KeyInfo, next string, err error)

@@ -23,7 +23,7 @@ const (
 )
 
 // errBadCursor is returned for a Scan cursor this backend did not make.
-var errBadCursor = fmt.Errorf("%w: not a redis scan cursor", ErrBadCursor)
+var errBadCursor = fmt.Errorf("%w (not a redis backend cursor)", ErrBadCursor)
 
 // scanPos is where an iteration stands: a master's address ("" on a
 // single master), the SCAN cursor on it, and after: when a SCAN call that

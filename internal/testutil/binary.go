@@ -2,8 +2,9 @@ package testutil
 
 import (
 	"os"
-	"os/exec"
 	"testing"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 )
 
 // RequireEnv names the environment variable that turns a missing
@@ -12,7 +13,7 @@ const RequireEnv = "GINCACHE_REQUIRE_REDIS"
 
 // lookPath finds the redis-server binary; tests replace it to simulate a
 // machine without one.
-var lookPath = func() (string, error) { return exec.LookPath("redis-server") }
+var lookPath = redisserver.LookPath
 
 // required reports whether GINCACHE_REQUIRE_REDIS asks for a real server.
 func required() bool {
@@ -35,10 +36,13 @@ func serverBinary(t testing.TB) string {
 	return ""
 }
 
-// realServerBinary returns the redis-server path, or skips the test (fails
-// it under GINCACHE_REQUIRE_REDIS) when there is none: the caller needs
-// what miniredis cannot do (signals, a cluster, INFO server).
-func realServerBinary(t testing.TB, what string) string {
+// RealServerBinary returns the redis-server path, or skips the test (fails
+// it under GINCACHE_REQUIRE_REDIS) when there is none, with a message
+// naming what needed it: for tests that start servers of their own
+// (through internal/redisserver, or a program that does, such as
+// cmd/chaos) or need what miniredis cannot do (signals, a cluster, INFO
+// server).
+func RealServerBinary(t testing.TB, what string) string {
 	t.Helper()
 	path := serverBinary(t)
 	if path == "" {

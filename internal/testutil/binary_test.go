@@ -76,8 +76,9 @@ func TestNoBinarySkipsRealOnlyTests(t *testing.T) {
 	withoutBinary(t)
 	t.Setenv(RequireEnv, "")
 	for name, start := range map[string]func(testing.TB){
-		"StartRealRedis": func(tb testing.TB) { StartRealRedis(tb) },
-		"StartCluster":   func(tb testing.TB) { StartCluster(tb, 3) },
+		"StartRealRedis":   func(tb testing.TB) { StartRealRedis(tb) },
+		"StartCluster":     func(tb testing.TB) { StartCluster(tb, 3) },
+		"RealServerBinary": func(tb testing.TB) { RealServerBinary(tb, "harness test") },
 	} {
 		rec := runRecorded(t, start)
 		if rec.fatal != "" {
@@ -93,9 +94,10 @@ func TestNoBinaryFailsWhenRequired(t *testing.T) {
 	withoutBinary(t)
 	t.Setenv(RequireEnv, "1")
 	for name, start := range map[string]func(testing.TB){
-		"StartRedis":     func(tb testing.TB) { StartRedis(tb) },
-		"StartRealRedis": func(tb testing.TB) { StartRealRedis(tb) },
-		"StartCluster":   func(tb testing.TB) { StartCluster(tb, 3) },
+		"StartRedis":       func(tb testing.TB) { StartRedis(tb) },
+		"StartRealRedis":   func(tb testing.TB) { StartRealRedis(tb) },
+		"StartCluster":     func(tb testing.TB) { StartCluster(tb, 3) },
+		"RealServerBinary": func(tb testing.TB) { RealServerBinary(tb, "harness test") },
 	} {
 		rec := runRecorded(t, start)
 		if rec.skip != "" {

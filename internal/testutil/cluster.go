@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 )
 
 // clusterSlots is the number of hash slots of a Redis Cluster.
@@ -26,7 +28,7 @@ const clusterTimeout = 30 * time.Second
 // under a Prefix and Flush them.
 type Cluster struct {
 	dir     string
-	procs   []*process
+	procs   []*redisserver.Server
 	private bool // started for one test, which may fault its nodes
 }
 
@@ -50,7 +52,7 @@ func StartCluster(t testing.TB, masters int) *Cluster {
 	if masters < 3 {
 		t.Fatalf("testutil: a Redis Cluster needs at least 3 masters, not %d", masters)
 	}
-	bin := realServerBinary(t, "cluster test")
+	bin := RealServerBinary(t, "cluster test")
 	shared.mu.Lock()
 	if shared.clusters == nil {
 		shared.clusters = make(map[int]*sharedCluster)
@@ -104,7 +106,7 @@ func StartPrivateCluster(t testing.TB, masters int) *Cluster {
 	if masters < 3 {
 		t.Fatalf("testutil: a Redis Cluster needs at least 3 masters, not %d", masters)
 	}
-	c, err := startCluster(realServerBinary(t, "cluster test"), masters, privateNodeTimeout)
+	c, err := startCluster(RealServerBinary(t, "cluster test"), masters, privateNodeTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +119,7 @@ func StartPrivateCluster(t testing.TB, masters int) *Cluster {
 func (c *Cluster) Kill(t testing.TB, i int) {
 	t.Helper()
 	c.mustBePrivate(t)
-	c.procs[i].kill()
+	c.procs[i].Kill()
 }
 
 // Pause freezes master i with SIGSTOP; Resume undoes it. Private clusters
@@ -125,7 +127,7 @@ func (c *Cluster) Kill(t testing.TB, i int) {
 func (c *Cluster) Pause(t testing.TB, i int) {
 	t.Helper()
 	c.mustBePrivate(t)
-	if err := c.procs[i].stop(); err != nil {
+	if err := c.procs[i].Pause(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -134,7 +136,7 @@ func (c *Cluster) Pause(t testing.TB, i int) {
 func (c *Cluster) Resume(t testing.TB, i int) {
 	t.Helper()
 	c.mustBePrivate(t)
-	if err := c.procs[i].cont(); err != nil {
+	if err := c.procs[i].Resume(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -160,8 +162,8 @@ func startCluster(bin string, masters int, nodeTimeout time.Duration) (c *Cluste
 	}()
 	busPorts := make([]int, masters)
 	for i := range masters {
-		p, err := startOnFreePort(bin, dir, "", func(port int) ([]string, error) {
-			bus, err := freePort()
+		p, err := redisserver.Start(redisserver.Options{Binary: bin, Dir: dir, PortArgs: func(port int) ([]string, error) {
+			bus, err := redisserver.FreePort()
 			if err != nil {
 				return nil, err
 			}
@@ -172,7 +174,7 @@ func startCluster(bin string, masters int, nodeTimeout time.Duration) (c *Cluste
 				"--cluster-port", strconv.Itoa(bus),
 				"--cluster-node-timeout", strconv.Itoa(int(nodeTimeout.Milliseconds())),
 			}, nil
-		})
+		}})
 		if err != nil {
 			return nil, err
 		}
@@ -183,23 +185,23 @@ func startCluster(bin string, masters int, nodeTimeout time.Duration) (c *Cluste
 	defer cancel()
 	clients := make([]*redis.Client, masters)
 	for i, p := range c.procs {
-		clients[i] = redis.NewClient(&redis.Options{Addr: p.addr(), MaxRetries: -1})
+		clients[i] = redis.NewClient(&redis.Options{Addr: p.Addr(), MaxRetries: -1})
 		defer clients[i].Close()
 	}
 	for i, cl := range clients {
 		lo, hi := i*clusterSlots/masters, (i+1)*clusterSlots/masters-1
 		if err := cl.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err(); err != nil {
-			return nil, fmt.Errorf("testutil: CLUSTER ADDSLOTSRANGE %d %d on %s: %w", lo, hi, c.procs[i].addr(), err)
+			return nil, fmt.Errorf("testutil: CLUSTER ADDSLOTSRANGE %d %d on %s: %w", lo, hi, c.procs[i].Addr(), err)
 		}
 	}
 	for i := 1; i < masters; i++ {
-		if err := clients[0].Do(ctx, "CLUSTER", "MEET", "127.0.0.1", c.procs[i].port, busPorts[i]).Err(); err != nil {
-			return nil, fmt.Errorf("testutil: CLUSTER MEET %s: %w", c.procs[i].addr(), err)
+		if err := clients[0].Do(ctx, "CLUSTER", "MEET", "127.0.0.1", c.procs[i].Port(), busPorts[i]).Err(); err != nil {
+			return nil, fmt.Errorf("testutil: CLUSTER MEET %s: %w", c.procs[i].Addr(), err)
 		}
 	}
 	for i, cl := range clients {
 		if err := waitClusterOK(ctx, cl, masters); err != nil {
-			return nil, fmt.Errorf("testutil: cluster node %s: %w; log: %s", c.procs[i].addr(), err, c.procs[i].logTail())
+			return nil, fmt.Errorf("testutil: cluster node %s: %w; log: %s", c.procs[i].Addr(), err, c.procs[i].LogTail())
 		}
 	}
 	return c, nil
@@ -241,7 +243,7 @@ func containsAll(info string, want []string) bool {
 
 func (c *Cluster) stop() {
 	for _, p := range c.procs {
-		p.kill()
+		p.Close()
 	}
 	_ = os.RemoveAll(c.dir)
 }
@@ -250,7 +252,7 @@ func (c *Cluster) stop() {
 func (c *Cluster) Addrs() []string {
 	addrs := make([]string, len(c.procs))
 	for i, p := range c.procs {
-		addrs[i] = p.addr()
+		addrs[i] = p.Addr()
 	}
 	return addrs
 }
@@ -269,7 +271,7 @@ func (c *Cluster) Client(t testing.TB) *redis.ClusterClient {
 // NodeClient returns a plain client for master i (0-based, in Addrs order),
 // closed at the test's cleanup: for looking at one shard's keys.
 func (c *Cluster) NodeClient(t testing.TB, i int) *redis.Client {
-	cl := redis.NewClient(&redis.Options{Addr: c.procs[i].addr(), ReadTimeout: 2 * time.Second})
+	cl := redis.NewClient(&redis.Options{Addr: c.procs[i].Addr(), ReadTimeout: 2 * time.Second})
 	t.Cleanup(func() { _ = cl.Close() })
 	return cl
 }
@@ -283,7 +285,7 @@ func (c *Cluster) Flush(t testing.TB, prefix string) int {
 		cl := c.NodeClient(t, i)
 		m, err := flushNode(context.Background(), cl, prefix)
 		if err != nil {
-			t.Fatalf("testutil: flushing %q on %s: %v", prefix, c.procs[i].addr(), err)
+			t.Fatalf("testutil: flushing %q on %s: %v", prefix, c.procs[i].Addr(), err)
 		}
 		n += m
 	}

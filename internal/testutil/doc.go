@@ -9,15 +9,18 @@
 // returned *Redis can kill, pause (SIGSTOP), resume and restart the server,
 // for fault tests. Each test gets its own server, so tests need no cleanup
 // of keys; tests that share a server (the cluster) use Prefix and Flush.
+// The processes themselves are run by internal/redisserver, which programs
+// outside tests (cmd/chaos) use too.
 //
 // # No redis-server
 //
 // When no redis-server binary is on PATH and GINCACHE_REQUIRE_REDIS is not
 // set, StartRedis falls back to miniredis (an in-process Redis emulation)
-// so that behaviour tests still run, and StartRealRedis and StartCluster
-// skip the test with a message saying why. With GINCACHE_REQUIRE_REDIS=1
-// (CI sets it) a missing binary fails the test instead: a CI run that
-// quietly skipped every Redis test would prove nothing.
+// so that behaviour tests still run, and StartRealRedis, StartCluster and
+// RealServerBinary skip the test with a message saying why. With
+// GINCACHE_REQUIRE_REDIS=1 (CI sets it) a missing binary fails the test
+// instead: a CI run that quietly skipped every Redis test would prove
+// nothing.
 //
 // # The shared cluster
 //

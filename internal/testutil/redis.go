@@ -11,6 +11,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 )
 
 // Redis is one throwaway Redis server for one test: a real redis-server,
@@ -19,14 +21,11 @@ import (
 type Redis struct {
 	t    testing.TB
 	bin  string // redis-server path; "" when running on miniredis
-	dir  string
 	port int
-	args []string // extra arguments, kept for Restart
 
 	mu     sync.Mutex
-	proc   *process             // nil when killed, or on miniredis
+	srv    *redisserver.Server  // nil on miniredis
 	mini   *miniredis.Miniredis // the fallback, nil on a real server
-	paused bool
 	client *redis.Client
 }
 
@@ -47,17 +46,16 @@ func StartRedis(t testing.TB) *Redis {
 // the test, or fails it under GINCACHE_REQUIRE_REDIS.
 func StartRealRedis(t testing.TB) *Redis {
 	t.Helper()
-	return startReal(t, realServerBinary(t, "test that needs a real redis-server"))
+	return startReal(t, RealServerBinary(t, "test that needs a real redis-server"))
 }
 
 func startReal(t testing.TB, bin string, args ...string) *Redis {
 	t.Helper()
-	r := &Redis{t: t, bin: bin, dir: t.TempDir(), args: args}
-	p, err := startOnFreePort(bin, r.dir, "", func(int) ([]string, error) { return args, nil })
+	srv, err := redisserver.Start(redisserver.Options{Binary: bin, Dir: t.TempDir(), Args: args})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.proc, r.port = p, p.port
+	r := &Redis{t: t, bin: bin, port: srv.Port(), srv: srv}
 	t.Cleanup(r.stop)
 	return r
 }
@@ -83,9 +81,8 @@ func (r *Redis) stop() {
 		_ = r.client.Close()
 		r.client = nil
 	}
-	if r.proc != nil {
-		r.proc.kill()
-		r.proc = nil
+	if r.srv != nil {
+		r.srv.Close()
 	}
 	if r.mini != nil {
 		r.mini.Close()
@@ -123,14 +120,11 @@ func (r *Redis) Kill() {
 	r.t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch {
-	case r.mini != nil:
+	if r.mini != nil {
 		r.mini.Close()
-	case r.proc != nil:
-		r.proc.kill()
-		r.proc = nil
+		return
 	}
-	r.paused = false
+	r.srv.Kill()
 }
 
 // Pause freezes the server with SIGSTOP: it accepts connections (the
@@ -154,19 +148,15 @@ func (r *Redis) signal(pause bool) {
 	if r.mini != nil {
 		r.t.Fatal("testutil: Pause and Resume need a real redis-server (use StartRealRedis)")
 	}
-	if r.proc == nil {
-		r.t.Fatal("testutil: the server is not running")
-	}
 	var err error
 	if pause {
-		err = r.proc.stop()
+		err = r.srv.Pause()
 	} else {
-		err = r.proc.cont()
+		err = r.srv.Resume()
 	}
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.paused = pause
 }
 
 // Restart stops the server if it runs and starts an empty one on the same
@@ -184,16 +174,9 @@ func (r *Redis) Restart() {
 		r.mini = m
 		return
 	}
-	if r.proc != nil {
-		r.proc.kill()
-		r.proc = nil
-	}
-	r.paused = false
-	p, err := startServer(r.bin, r.dir, r.port, "", r.args...)
-	if err != nil {
+	if err := r.srv.Restart(); err != nil {
 		r.t.Fatal(err)
 	}
-	r.proc = p
 }
 
 // Flush deletes every key that starts with prefix and returns how many it

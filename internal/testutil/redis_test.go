@@ -88,7 +88,7 @@ func TestRedisPauseHangsAndResumeAnswers(t *testing.T) {
 }
 
 func TestRedisPausedIsStoppedAtCleanup(t *testing.T) {
-	realServerBinary(t, "test of a paused server") // skip here too, not only in the subtest
+	RealServerBinary(t, "test of a paused server") // skip here too, not only in the subtest
 	var r *Redis
 	t.Run("inner", func(t *testing.T) {
 		r = StartRealRedis(t)

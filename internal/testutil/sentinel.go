@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 )
 
 // StartReplica starts a redis-server replicating master and waits until
@@ -19,14 +21,14 @@ func StartReplica(t testing.TB, master *Redis) *Redis {
 		t.Fatal("testutil: StartReplica needs a master started by StartRealRedis")
 	}
 	r := startReal(t, master.bin, "--replicaof", "127.0.0.1", strconv.Itoa(master.port))
-	deadline := time.Now().Add(startTimeout)
+	deadline := time.Now().Add(redisserver.DefaultStartTimeout)
 	for {
 		info, err := r.Client().Info(context.Background(), "replication").Result()
 		if err == nil && strings.Contains(info, "master_link_status:up") {
 			return r
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("testutil: replica %s not in sync with %s after %v: %v %q", r.Addr(), master.Addr(), startTimeout, err, info)
+			t.Fatalf("testutil: replica %s not in sync with %s after %v: %v %q", r.Addr(), master.Addr(), redisserver.DefaultStartTimeout, err, info)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -35,7 +37,7 @@ func StartReplica(t testing.TB, master *Redis) *Redis {
 // Sentinel is a Redis Sentinel watching one master, for tests of
 // failovers. It is stopped at the test's cleanup.
 type Sentinel struct {
-	proc *process
+	srv *redisserver.Server
 }
 
 // StartSentinel starts a Sentinel (redis-server --sentinel) that monitors
@@ -43,7 +45,7 @@ type Sentinel struct {
 // own (SENTINEL FAILOVER, or the master down for a second).
 func StartSentinel(t testing.TB, name string, master *Redis) *Sentinel {
 	t.Helper()
-	bin := realServerBinary(t, "Sentinel test")
+	bin := RealServerBinary(t, "Sentinel test")
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "sentinel.conf")
 	text := fmt.Sprintf("sentinel monitor %[1]s 127.0.0.1 %[2]d 1\n"+
@@ -52,13 +54,13 @@ func StartSentinel(t testing.TB, name string, master *Redis) *Sentinel {
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err := startOnFreePort(bin, dir, conf, func(int) ([]string, error) { return []string{"--sentinel"}, nil })
+	srv, err := redisserver.Start(redisserver.Options{Binary: bin, Dir: dir, ConfigFile: conf, Args: []string{"--sentinel"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(p.kill)
-	return &Sentinel{proc: p}
+	t.Cleanup(srv.Close)
+	return &Sentinel{srv: srv}
 }
 
 // Addr is the Sentinel's host:port on loopback.
-func (s *Sentinel) Addr() string { return s.proc.addr() }
+func (s *Sentinel) Addr() string { return s.srv.Addr() }

@@ -1,10 +1,10 @@
 //go:build !unix
 
-package testutil
+package redisserver
 
 import "errors"
 
-var errNoSignals = errors.New("testutil: SIGSTOP and SIGCONT need a Unix system")
+var errNoSignals = errors.New("redisserver: SIGSTOP and SIGCONT need a Unix system")
 
 func (p *process) stop() error { return errNoSignals }
 

@@ -1,8 +1,7 @@
-package testutil
+package redisserver
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -14,10 +13,8 @@ import (
 	"time"
 )
 
-// startTimeout bounds how long a redis-server may take to answer PING.
-const startTimeout = 10 * time.Second
-
-// process is one running redis-server.
+// process is one run of redis-server: a Server starts a new one at each
+// Restart.
 type process struct {
 	cmd  *exec.Cmd
 	port int
@@ -25,16 +22,16 @@ type process struct {
 	done chan struct{} // closed when the process has exited
 }
 
-// startServer runs bin on port with persistence off and waits until it
-// answers PING. conf is a configuration file to read first ("" for none:
-// Sentinel needs one); extra are further arguments (cluster settings).
-func startServer(bin, dir string, port int, conf string, extra ...string) (*process, error) {
+// launch runs bin on port with persistence off and waits until it
+// answers PING. conf is a configuration file to read first ("" for none);
+// args are further arguments.
+func launch(bin, dir string, port int, conf string, args []string, timeout time.Duration) (*process, error) {
 	logPath := filepath.Join(dir, fmt.Sprintf("redis-%d.log", port))
-	var args []string
+	var all []string
 	if conf != "" {
-		args = append(args, conf)
+		all = append(all, conf)
 	}
-	args = append(args,
+	all = append(all,
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
 		"--dir", dir,
@@ -44,7 +41,7 @@ func startServer(bin, dir string, port int, conf string, extra ...string) (*proc
 		"--logfile", logPath,
 	)
 	p := &process{
-		cmd:  exec.Command(bin, append(args, extra...)...),
+		cmd:  exec.Command(bin, append(all, args...)...),
 		port: port,
 		log:  logPath,
 		done: make(chan struct{}),
@@ -65,9 +62,9 @@ func startServer(bin, dir string, port int, conf string, extra ...string) (*proc
 		close(p.done)
 	}()
 	if err := <-started; err != nil {
-		return nil, fmt.Errorf("testutil: starting redis-server: %w", err)
+		return nil, fmt.Errorf("redisserver: starting %s: %w", bin, err)
 	}
-	if err := p.waitReady(); err != nil {
+	if err := p.waitReady(timeout); err != nil {
 		p.kill()
 		return nil, err
 	}
@@ -78,8 +75,8 @@ func startServer(bin, dir string, port int, conf string, extra ...string) (*proc
 func (p *process) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p.port)) }
 
 // waitReady polls with PING until the server answers, exits or times out.
-func (p *process) waitReady() error {
-	deadline := time.Now().Add(startTimeout)
+func (p *process) waitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
 	for {
 		err := ping(p.addr())
 		if err == nil {
@@ -87,11 +84,11 @@ func (p *process) waitReady() error {
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("testutil: redis-server on port %d exited at start: %s", p.port, p.logTail())
+			return fmt.Errorf("redisserver: redis-server on port %d exited at start: %s", p.port, p.logTail())
 		default:
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("testutil: redis-server on port %d not ready after %v: %v; log: %s", p.port, startTimeout, err, p.logTail())
+			return fmt.Errorf("redisserver: redis-server on port %d not ready after %v: %v; log: %s", p.port, timeout, err, p.logTail())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -151,35 +148,14 @@ func (p *process) kill() {
 	<-p.done
 }
 
-// freePort returns a loopback TCP port nobody listened on a moment ago.
-// Another process may take it before the server binds it: callers retry.
-func freePort() (int, error) {
+// FreePort returns a loopback TCP port nobody listened on a moment ago.
+// Another process may take it before a server binds it, which is why
+// Start retries on another port when it picked the port itself.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startOnFreePort starts a server on a fresh port, retrying with another
-// port when the start fails (most likely a port taken meanwhile).
-func startOnFreePort(bin, dir, conf string, extra func(port int) ([]string, error)) (*process, error) {
-	var errs []error
-	for range 5 {
-		port, err := freePort()
-		if err != nil {
-			return nil, fmt.Errorf("testutil: finding a free port: %w", err)
-		}
-		args, err := extra(port)
-		if err != nil {
-			return nil, err
-		}
-		p, err := startServer(bin, dir, port, conf, args...)
-		if err == nil {
-			return p, nil
-		}
-		errs = append(errs, err)
-	}
-	return nil, errors.Join(errs...)
 }

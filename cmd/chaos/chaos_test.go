@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
+)
+
+// shortConfig is a brief run on the test's own redis-server binary; the
+// test is skipped without one, or fails under GINCACHE_REQUIRE_REDIS.
+func shortConfig(t *testing.T, phases string, clients int) config {
+	t.Helper()
+	bin := testutil.RealServerBinary(t, "the chaos harness test")
+	cfg, err := parseFlags([]string{"-phases", phases, "-clients", strconv.Itoa(clients),
+		"-spaces", "4", "-max-items", "10", "-users", "5", "-seed", "1"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.redisServer = bin
+	return cfg
+}
+
+// runReport runs cfg and fails the test if the harness itself fails.
+func runReport(t *testing.T, cfg config) *report {
+	t.Helper()
+	rep, err := run(t.Context(), cfg, io.Discard)
+	if err != nil {
+		t.Fatalf("harness error: %v", err)
+	}
+	var text bytes.Buffer
+	if err := rep.writeText(&text); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + text.String())
+	return rep
+}
+
+func violationsOf(rep *report, kind string) int64 {
+	for _, c := range rep.Checks {
+		if c.Kind == kind {
+			return c.Violations
+		}
+	}
+	return -1
+}
+
+// A short version of the full run: every fault of the schedule, and every
+// check at zero, having checked something.
+func TestShortRunPasses(t *testing.T) {
+	cfg := shortConfig(t, "up=1s,down=1s,back=1500ms,hung=1s,back=1500ms,up=1s", 8)
+	rep := runReport(t, cfg)
+	for _, c := range rep.Checks {
+		if c.Violations != 0 {
+			t.Errorf("%s: %d (%s)", c.Name, c.Violations, c.Checked)
+		}
+	}
+	if !rep.Passed || rep.Stopped != stopSchedule || rep.Sweep == nil {
+		t.Fatalf("passed %v, stopped %q, sweep %v; violations %+v", rep.Passed, rep.Stopped, rep.Sweep != nil, rep.Violations)
+	}
+	wantActions := []string{"running", "killed (SIGKILL)", "restarted empty", "paused (SIGSTOP)", "resumed (SIGCONT)", "running"}
+	if len(rep.Phases) != len(wantActions) {
+		t.Fatalf("%d phases reported, want %d", len(rep.Phases), len(wantActions))
+	}
+	for i, p := range rep.Phases {
+		if p.Redis != wantActions[i] {
+			t.Errorf("phase %s: Redis %q, want %q", p.Name, p.Redis, wantActions[i])
+		}
+	}
+	// With Redis killed or frozen nothing can be read from it: every read
+	// of those phases ran the handler.
+	for _, i := range []int{1, 3} {
+		p := rep.Phases[i]
+		if p.Reads == 0 {
+			t.Errorf("phase %s: no read at all", p.Name)
+		}
+		if n := p.XCache["HIT"] + p.XCache["STALE"]; n != 0 {
+			t.Errorf("phase %s: %d hits with Redis %s", p.Name, n, p.Redis)
+		}
+	}
+	// The sweep compared entries the cache served, not only handler runs.
+	if rep.Sweep.XCache["HIT"] == 0 {
+		t.Errorf("the final sweep got no hit: %v", rep.Sweep.XCache)
+	}
+	// The checks looked at something.
+	c := &rep.Cache
+	if c.Hits == 0 || c.Stores == 0 || c.Invalidations == 0 {
+		t.Errorf("cache counters %+v: the run exercised no hit, store or invalidation", c)
+	}
+	for _, ch := range rep.Checks {
+		if strings.HasPrefix(ch.Checked, "0 ") {
+			t.Errorf("%s: checked %s", ch.Name, ch.Checked)
+		}
+	}
+}
+
+// The negative controls: an application broken on purpose fails the
+// check that is meant to catch the breakage.
+
+func TestWritesThatDoNotInvalidateAreCaught(t *testing.T) {
+	cfg := shortConfig(t, "up=1500ms", 4)
+	cfg.sabotage.noInvalidate = true
+	rep := runReport(t, cfg)
+	if rep.Passed {
+		t.Fatal("passed with writes that invalidate nothing")
+	}
+	// The final sweep reads every resource twice after the last write:
+	// any written after it was cached shows its old version.
+	if violationsOf(rep, vStale)+violationsOf(rep, vSweep) == 0 {
+		t.Fatalf("no stale read found; checks %+v", rep.Checks)
+	}
+}
+
+func TestSharedPerUserEntriesAreCaught(t *testing.T) {
+	cfg := shortConfig(t, "up=1500ms", 4)
+	cfg.sabotage.noVary = true
+	rep := runReport(t, cfg)
+	if rep.Passed || violationsOf(rep, vCrossUser) == 0 {
+		t.Fatalf("passed %v with users sharing one entry; checks %+v", rep.Passed, rep.Checks)
+	}
+}
+
+func TestCorruptedHitsAreCaught(t *testing.T) {
+	cfg := shortConfig(t, "up=1500ms", 4)
+	cfg.sabotage.corrupt = func(c *gin.Context) {
+		c.Writer = &flipHitWriter{c.Writer}
+		c.Next()
+	}
+	rep := runReport(t, cfg)
+	if rep.Passed || violationsOf(rep, vChecksum) == 0 {
+		t.Fatalf("passed %v with corrupted hits; checks %+v", rep.Passed, rep.Checks)
+	}
+}
+
+// flipHitWriter damages one byte of every body the cache replays, as a
+// corrupted entry would.
+type flipHitWriter struct{ gin.ResponseWriter }
+
+func (w *flipHitWriter) Write(b []byte) (int, error) {
+	if w.Header().Get("X-Cache") == "HIT" && len(b) > 0 {
+		b = bytes.Clone(b)
+		b[len(b)/2] ^= 0x20
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func TestRunWithoutRedisServerSaysWhatToDo(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	cfg, err := parseFlags([]string{"-phases", "up=1s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := run(t.Context(), cfg, io.Discard)
+	if rep != nil || err == nil || !strings.Contains(err.Error(), "redis-server not found") || !strings.Contains(err.Error(), "-redis-server") {
+		t.Fatalf("report %v, error %v; want an error saying how to get redis-server", rep, err)
+	}
+}

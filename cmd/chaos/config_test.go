@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFlagDefaults(t *testing.T) {
+	cfg, err := parseFlags(nil, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.clients != defaultClients || cfg.writes != defaultWrites || cfg.maxRequests != defaultMaxRequests {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	if got := phasesString(cfg.phases); got != "up=20s,down=20s,back=20s,hung=20s,back=20s,up=20s" {
+		t.Errorf("default schedule %s", got)
+	}
+}
+
+func TestFlagDurationSplitsOverTheCycle(t *testing.T) {
+	cfg, err := parseFlags([]string{"-duration", "12s", "-clients", "3"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := phasesString(cfg.phases); got != "up=2s,down=2s,back=2s,hung=2s,back=2s,up=2s" || cfg.total() != 12*time.Second {
+		t.Errorf("schedule %s (%v)", got, cfg.total())
+	}
+}
+
+func TestFlagPhases(t *testing.T) {
+	cfg, err := parseFlags([]string{"-phases", "up=1s, hung=500ms,down=2s,back=1m"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := phasesString(cfg.phases); got != "up=1s,hung=500ms,down=2s,back=1m0s" {
+		t.Errorf("schedule %s", got)
+	}
+}
+
+func TestFlagErrorsAreAllReported(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-duration", "10s", "-phases", "up=1s"}, []string{"-duration and -phases"}},
+		{[]string{"-phases", "up=1s,sideways=2s"}, []string{`unknown phase "sideways"`}},
+		{[]string{"-phases", "up"}, []string{"want name=duration"}},
+		{[]string{"-phases", "up=soon"}, []string{`"up=soon"`}},
+		{[]string{"-phases", "up=10ms"}, []string{"at least 100ms"}},
+		{[]string{"-clients", "0", "-writes", "1.5", "-users", "1", "-max-requests", "0", "-timeout", "0s"},
+			[]string{"-clients 0", "-writes 1.5", "-users 1", "-max-requests 0", "-timeout 0s"}},
+		{[]string{"-writes", "NaN"}, []string{"-writes NaN"}},
+		{[]string{"extra"}, []string{"unexpected arguments"}},
+	} {
+		_, err := parseFlags(c.args, &bytes.Buffer{})
+		if err == nil {
+			t.Errorf("%q: accepted", c.args)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: error %q does not say %q", c.args, err, w)
+			}
+		}
+	}
+}
+
+func TestMainExitCodes(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := mainExit([]string{"-h"}, &out, &errs); code != exitPass || !strings.Contains(errs.String(), "-phases") {
+		t.Errorf("-h: exit %d, usage %q", code, errs.String())
+	}
+	errs.Reset()
+	if code := mainExit([]string{"-clients", "-1"}, &out, &errs); code != exitUsage || !strings.Contains(errs.String(), "-clients -1") {
+		t.Errorf("bad flag: exit %d, %q", code, errs.String())
+	}
+	if out.Len() != 0 {
+		t.Errorf("a usage error printed a report: %q", out.String())
+	}
+}

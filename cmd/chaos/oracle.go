@@ -1,0 +1,236 @@
+package main
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+)
+
+// The oracle knows what every client has been told, in the order it was
+// told, and decides whether a read returned something older than a write
+// acknowledged before the read began.
+//
+// Order, not time, defines staleness: each acknowledgement (a write's 2xx
+// received and parsed) and each read's start takes the next value of one
+// logical clock. A read that started at tick s must return, for every
+// resource it shows, at least the highest version acknowledged at a tick
+// below s. An acknowledgement takes its tick after the client received
+// the response, and a read takes its tick before it sends the request, so
+// a tick below s means the 2xx arrived before the read was sent: a read
+// concurrent with a write is never blamed, and how slow the machine is
+// changes nothing.
+
+// tick is a value of the oracle's logical clock.
+type tick uint64
+
+// step is one rung of a resource's staircase: version v was acknowledged
+// at tick at.
+type step struct {
+	version int
+	at      tick
+}
+
+// resource is the acknowledged history of one space or item, a staircase
+// rising in both version and tick: an acknowledgement of a version not
+// above the highest so far adds nothing (a later read must return the
+// higher one anyway).
+type resource struct {
+	steps []step
+}
+
+// required is the highest version acknowledged before tick s (0: none).
+func (r *resource) required(s tick) (int, tick) {
+	i := sort.Search(len(r.steps), func(i int) bool { return r.steps[i].at >= s })
+	if i == 0 {
+		return 0, 0
+	}
+	st := r.steps[i-1]
+	return st.version, st.at
+}
+
+// member is an item whose creation in a space was acknowledged at a tick.
+type member struct {
+	id string
+	at tick
+}
+
+// itemRef names an item of a space.
+type itemRef struct{ space, item string }
+
+type oracle struct {
+	clock atomic.Uint64
+
+	mu     sync.Mutex
+	spaces map[string]*resource
+	items  map[itemRef]*resource
+	// members lists each space's items in the order their creation was
+	// acknowledged (ticks rising).
+	members  map[string][]member
+	spaceIDs []string
+	itemRefs []itemRef
+	// creating counts creations sent per space, acknowledged or not, to
+	// keep lists from growing past -max-items.
+	creating map[string]int
+}
+
+func newOracle() *oracle {
+	return &oracle{
+		spaces:   map[string]*resource{},
+		items:    map[itemRef]*resource{},
+		members:  map[string][]member{},
+		creating: map[string]int{},
+	}
+}
+
+// now takes the next tick: call it when a read is about to be sent.
+func (o *oracle) now() tick { return tick(o.clock.Add(1)) }
+
+// ackLocked records an acknowledged version of r and returns its tick.
+// The tick is taken under the lock, so that a reader that checks under
+// the lock sees every acknowledgement with a smaller tick.
+func (o *oracle) ackLocked(r *resource, version int) tick {
+	at := o.now()
+	if n := len(r.steps); n == 0 || version > r.steps[n-1].version {
+		r.steps = append(r.steps, step{version, at})
+	}
+	return at
+}
+
+// ackSpace records that a write to space id was acknowledged with
+// version, and returns the acknowledgement's tick.
+func (o *oracle) ackSpace(id string, version int) tick {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r := o.spaces[id]
+	if r == nil {
+		r = &resource{}
+		o.spaces[id] = r
+		o.spaceIDs = append(o.spaceIDs, id)
+	}
+	return o.ackLocked(r, version)
+}
+
+// ackItem records that a write to an item was acknowledged with version;
+// created says the write was its creation.
+func (o *oracle) ackItem(ref itemRef, version int, created bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r := o.items[ref]
+	if r == nil {
+		r = &resource{}
+		o.items[ref] = r
+		o.itemRefs = append(o.itemRefs, ref)
+	}
+	at := o.ackLocked(r, version)
+	if created {
+		o.members[ref.space] = append(o.members[ref.space], member{ref.item, at})
+	}
+}
+
+// reserveCreate counts a creation about to be sent in space, or refuses
+// it when the space has reached max.
+func (o *oracle) reserveCreate(space string, max int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.creating[space] >= max {
+		return false
+	}
+	o.creating[space]++
+	return true
+}
+
+// pickSpace and pickItem choose a known resource; ok is false when there
+// is none yet.
+func (o *oracle) pickSpace(rng *rand.Rand) (string, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.spaceIDs) == 0 {
+		return "", false
+	}
+	return o.spaceIDs[rng.IntN(len(o.spaceIDs))], true
+}
+
+func (o *oracle) pickItem(rng *rand.Rand) (itemRef, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.itemRefs) == 0 {
+		return itemRef{}, false
+	}
+	return o.itemRefs[rng.IntN(len(o.itemRefs))], true
+}
+
+// staleness is what a check found wrong with one resource of a read.
+type staleness struct {
+	what     string // "space 4", "item 7 of space 4"
+	got      int    // 0: missing from a list
+	want     int
+	ackedAt  tick
+	startsAt tick
+}
+
+// checkSpace compares the version a read that started at s returned for a
+// space with what was acknowledged before s.
+func (o *oracle) checkSpace(id string, got int, s tick) *staleness {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.spaces[id].check("space "+id, got, s)
+}
+
+// checkItem is checkSpace for an item.
+func (o *oracle) checkItem(ref itemRef, got int, s tick) *staleness {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.items[ref].check("item "+ref.item+" of space "+ref.space, got, s)
+}
+
+// check compares a version read at tick s with the resource's history
+// (nil: unknown, nothing to compare with). The oracle's lock is held.
+func (r *resource) check(what string, got int, s tick) *staleness {
+	if r == nil {
+		return nil
+	}
+	if want, at := r.required(s); got < want {
+		return &staleness{what: what, got: got, want: want, ackedAt: at, startsAt: s}
+	}
+	return nil
+}
+
+// missingMembers lists the items of space whose creation was acknowledged
+// before s but which a list that started at s did not show.
+func (o *oracle) missingMembers(space string, shown map[string]bool, s tick) []staleness {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []staleness
+	for _, m := range o.members[space] {
+		if m.at >= s {
+			break // ticks rise along the list
+		}
+		if !shown[m.id] {
+			out = append(out, staleness{what: "item " + m.id + " of space " + space + " (created)", want: 1, ackedAt: m.at, startsAt: s})
+		}
+	}
+	return out
+}
+
+// missingSpaces lists the spaces acknowledged before s that a /spaces
+// read that started at s did not show.
+func (o *oracle) missingSpaces(shown map[string]bool, s tick) []staleness {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []staleness
+	for id, r := range o.spaces {
+		if len(r.steps) > 0 && r.steps[0].at < s && !shown[id] {
+			out = append(out, staleness{what: "space " + id + " (created)", want: r.steps[0].version, ackedAt: r.steps[0].at, startsAt: s})
+		}
+	}
+	return out
+}
+
+// snapshot lists every space and item known, for the final sweep.
+func (o *oracle) snapshot() ([]string, []itemRef) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.spaceIDs), slices.Clone(o.itemRefs)
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report is the outcome of a run; its JSON form is what -json prints.
+type report struct {
+	Passed       bool          `json:"passed"`
+	Stopped      string        `json:"stopped"`
+	HarnessError string        `json:"harness_error,omitempty"`
+	Redis        string        `json:"redis"`
+	Config       reportConfig  `json:"config"`
+	Seconds      float64       `json:"seconds"`
+	Requests     int64         `json:"requests"`
+	Phases       []phaseReport `json:"phases"`
+	All          phaseReport   `json:"all_phases"`
+	Sweep        *phaseReport  `json:"final_sweep,omitempty"`
+	Checks       []checkReport `json:"checks"`
+	Violations   []violation   `json:"violations"`
+	Cache        cacheReport   `json:"cache"`
+}
+
+type reportConfig struct {
+	Clients     int     `json:"clients"`
+	Writes      float64 `json:"writes"`
+	Phases      string  `json:"phases"`
+	MaxRequests int64   `json:"max_requests"`
+	Spaces      int     `json:"spaces"`
+	MaxItems    int     `json:"max_items"`
+	Users       int     `json:"users"`
+	Seed        uint64  `json:"seed"`
+	Timeout     string  `json:"timeout"`
+}
+
+// phaseReport is what the clients measured in one phase.
+type phaseReport struct {
+	Name     string  `json:"name"`
+	Redis    string  `json:"redis"`
+	Seconds  float64 `json:"seconds"`
+	Requests int64   `json:"requests"`
+	Reads    int64   `json:"reads"`
+	Writes   int64   `json:"writes"`
+	RPS      float64 `json:"requests_per_second"`
+	// Latency covers every request; ReadLatency and WriteLatency split it.
+	Latency      latencies `json:"latency"`
+	ReadLatency  latencies `json:"read_latency"`
+	WriteLatency latencies `json:"write_latency"`
+	// XCache counts reads by X-Cache (HIT, MISS, STALE, SKIP, none).
+	XCache map[string]int64 `json:"x_cache"`
+	// Detail counts reads by X-Cache and Cache-Status detail
+	// ("SKIP backend-error", "MISS store-error").
+	Detail map[string]int64 `json:"cache_status_detail"`
+}
+
+// checkReport is one check: what it counts, how many violations, and
+// how many things it looked at.
+type checkReport struct {
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+	Violations int64  `json:"violations"`
+	Checked    string `json:"checked,omitempty"`
+}
+
+// cacheReport is the cache's own counters at the end (gincache.Stats).
+type cacheReport struct {
+	Hits          uint64            `json:"hits"`
+	Misses        uint64            `json:"misses"`
+	Stores        uint64            `json:"stores"`
+	Invalidations uint64            `json:"invalidations"`
+	BackendErrors uint64            `json:"backend_errors"`
+	Skips         map[string]uint64 `json:"skips"`
+	NotStored     map[string]uint64 `json:"not_stored"`
+}
+
+// report assembles the clients' tallies and the checks.
+func (r *runner) report(clients []*client, sweep *client, redisVersion string, seed uint64) *report {
+	rep := &report{
+		Stopped: r.stopWhy,
+		Redis:   fmt.Sprintf("redis-server %s on %s", redisVersion, r.redis.Addr()),
+		Config: reportConfig{
+			Clients: r.cfg.clients, Writes: r.cfg.writes, Phases: phasesString(r.cfg.phases), MaxRequests: r.cfg.maxRequests,
+			Spaces: r.cfg.spaces, MaxItems: r.cfg.maxItems, Users: r.cfg.users, Seed: seed, Timeout: r.cfg.timeout.String(),
+		},
+		Requests: r.issued.Load(),
+	}
+	all := newTally()
+	var total time.Duration
+	for i, rec := range r.records {
+		t := newTally()
+		for _, c := range clients {
+			t.merge(c.tallies[i])
+		}
+		d := rec.end.Sub(rec.start)
+		total += d
+		rep.Phases = append(rep.Phases, summarizePhase(fmt.Sprintf("%d %s", i+1, rec.name), rec.action, d, t))
+		all.merge(t)
+	}
+	rep.Seconds = total.Seconds()
+	rep.All = summarizePhase("all", "", total, all)
+	if sweep != nil {
+		s := summarizePhase("final sweep", r.sweepAction, 0, sweep.tallies[len(r.cfg.phases)])
+		rep.Sweep = &s
+	}
+
+	c := &r.checked
+	counts := map[string]string{
+		vServerError: fmt.Sprintf("%d responses", c.responses.Load()),
+		vTransport:   fmt.Sprintf("%d requests", rep.Requests+sweepRequests(rep.Sweep)),
+		vStatus:      fmt.Sprintf("%d responses", c.responses.Load()),
+		vStale:       fmt.Sprintf("%d versions read and compared, %d writes acknowledged", c.versionReads.Load(), c.acks.Load()),
+		vMissing:     fmt.Sprintf("%d lists", c.listsComplete.Load()),
+		vCrossUser:   fmt.Sprintf("%d per-user reads by %d users", c.profileReads.Load(), r.cfg.users),
+		vChecksum:    fmt.Sprintf("%d bodies, %d of them served by the cache", c.responses.Load(), c.hitResponses.Load()),
+		vMalformed:   fmt.Sprintf("%d responses", c.responses.Load()),
+		vSweep:       fmt.Sprintf("%d reads", sweepRequests(rep.Sweep)),
+	}
+	r.viol.mu.Lock()
+	for _, k := range violationKinds {
+		rep.Checks = append(rep.Checks, checkReport{Kind: k.kind, Name: k.meaning, Violations: r.viol.counts[k.kind], Checked: counts[k.kind]})
+	}
+	rep.Violations = append([]violation{}, r.viol.examples...)
+	r.viol.mu.Unlock()
+
+	st := r.app.cache.Service().Stats()
+	rep.Cache = cacheReport{Hits: st.Hits, Misses: st.Misses, Stores: st.Stores, Invalidations: st.Invalidations,
+		BackendErrors: st.BackendErrors, Skips: st.Skips, NotStored: st.NotStored}
+
+	rep.Passed = rep.Stopped != stopInterrupted && rep.Stopped != stopError && sweep != nil
+	for _, ch := range rep.Checks {
+		rep.Passed = rep.Passed && ch.Violations == 0
+	}
+	return rep
+}
+
+func sweepRequests(p *phaseReport) int64 {
+	if p == nil {
+		return 0
+	}
+	return p.Requests
+}
+
+func summarizePhase(name, redis string, d time.Duration, t *tally) phaseReport {
+	p := phaseReport{
+		Name: name, Redis: redis, Seconds: d.Seconds(),
+		Requests: t.reads + t.writes, Reads: t.reads, Writes: t.writes,
+		XCache: t.xcache, Detail: t.skipDetail,
+	}
+	if d > 0 {
+		p.RPS = float64(p.Requests) / d.Seconds()
+	}
+	var all histogram
+	all.merge(&t.readLat)
+	all.merge(&t.writeLat)
+	p.Latency = all.summary()
+	p.ReadLatency = t.readLat.summary()
+	p.WriteLatency = t.writeLat.summary()
+	return p
+}
+
+func phasesString(ps []phase) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.name + "=" + p.length.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// writeJSON prints the report as indented JSON.
+func (rep *report) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// writeText prints the report for people.
+func (rep *report) writeText(w io.Writer) error {
+	var b strings.Builder
+	cfg := rep.Config
+	fmt.Fprintf(&b, "gin-intelligent-cache chaos run: Quick Start API behind gincache on %s\n", rep.Redis)
+	fmt.Fprintf(&b, "%d clients, %.0f%% writes, phases %s, seed %d\n", cfg.Clients, 100*cfg.Writes, cfg.Phases, cfg.Seed)
+	fmt.Fprintf(&b, "stopped: %s after %.1fs, %d requests\n", rep.Stopped, rep.Seconds, rep.Requests)
+	if rep.HarnessError != "" {
+		fmt.Fprintf(&b, "HARNESS ERROR: %s\n", rep.HarnessError)
+	}
+
+	b.WriteString("\nthroughput and latency (ms) by phase, every request counted in the phase it started in:\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\tredis\tsecs\trequests\treq/s\tp50\tp99\tp99.9\tmax\tHIT\tMISS\tSKIP\t")
+	rows := append([]phaseReport{}, rep.Phases...)
+	rows = append(rows, rep.All)
+	if rep.Sweep != nil {
+		rows = append(rows, *rep.Sweep)
+	}
+	for _, p := range rows {
+		secs, rps := fmt.Sprintf("%.1f", p.Seconds), fmt.Sprintf("%.0f", p.RPS)
+		if p.Seconds == 0 {
+			secs, rps = "-", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t\n",
+			p.Name, p.Redis, secs, p.Requests, rps, p.Latency.P50, p.Latency.P99, p.Latency.P999, p.Latency.Max,
+			p.XCache["HIT"]+p.XCache["STALE"], p.XCache["MISS"], p.XCache["SKIP"])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	b.WriteString("\nreads by X-Cache and Cache-Status detail:\n")
+	for _, p := range rows {
+		fmt.Fprintf(&b, "  %-12s %s\n", p.Name, formatCounts(p.Detail))
+	}
+
+	b.WriteString("\nchecks (each must find 0):\n")
+	for _, c := range rep.Checks {
+		mark := "ok  "
+		if c.Violations > 0 {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(&b, "  %s %6d  %-50s (%s)\n", mark, c.Violations, c.Name, c.Checked)
+	}
+	if len(rep.Violations) > 0 {
+		fmt.Fprintf(&b, "\nfirst %d violations:\n", len(rep.Violations))
+		for _, v := range rep.Violations {
+			fmt.Fprintf(&b, "  [%s] %s: %s %s (X-Cache %q): %s\n", v.Kind, v.Phase, v.Method, v.Path, v.XCache, v.Detail)
+		}
+	}
+	c := rep.Cache
+	fmt.Fprintf(&b, "\ncache counters: hits %d, misses %d, stores %d, invalidations %d, backend errors %d\n",
+		c.Hits, c.Misses, c.Stores, c.Invalidations, c.BackendErrors)
+	fmt.Fprintf(&b, "  skips: %s\n  not stored: %s\n", formatCounts(toInt64(c.Skips)), formatCounts(toInt64(c.NotStored)))
+	switch {
+	case rep.Passed:
+		b.WriteString("\nPASS\n")
+	case rep.Stopped == stopInterrupted:
+		b.WriteString("\nFAIL: interrupted before the end of the schedule (no final sweep)\n")
+	case rep.Stopped == stopError:
+		b.WriteString("\nFAIL: the harness could not complete the run\n")
+	default:
+		b.WriteString("\nFAIL\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func toInt64(m map[string]uint64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[k] = int64(v)
+	}
+	return out
+}

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
+)
+
+// Why a run stopped.
+const (
+	stopSchedule    = "schedule complete"
+	stopMaxRequests = "max requests reached"
+	stopInterrupted = "interrupted"
+	stopError       = "harness error"
+)
+
+// runner is one run: the Redis server, the application, the clients'
+// shared state and what they found.
+type runner struct {
+	cfg     config
+	redis   *redisserver.Server
+	app     *app
+	http    *http.Client
+	oracle  *oracle
+	viol    *violations
+	checked checked
+
+	phase   atomic.Int32 // index into cfg.phases; len(cfg.phases) during the final sweep
+	issued  atomic.Int64 // requests the clients have started
+	records []phaseRecord
+	// sweepAction is what the final sweep did to Redis first.
+	sweepAction string
+
+	stopOnce sync.Once
+	stopWhy  string
+	cancel   context.CancelFunc
+}
+
+// phaseRecord is what happened to Redis in a phase, and when.
+type phaseRecord struct {
+	name, action string
+	start, end   time.Time
+}
+
+// phaseLabel names phase i for violations ("3 back").
+func (r *runner) phaseLabel(i int32) string {
+	if int(i) >= len(r.cfg.phases) {
+		return "final sweep"
+	}
+	return fmt.Sprintf("%d %s", i+1, r.cfg.phases[i].name)
+}
+
+// stop ends the run, keeping the first reason given.
+func (r *runner) stop(why string) {
+	r.stopOnce.Do(func() {
+		r.stopWhy = why
+		r.cancel()
+	})
+}
+
+// run performs a whole run and returns its report. The error says the
+// harness itself failed (no redis-server, a fault it could not inject);
+// the report, when not nil, then holds what was measured until then.
+// With cfg.verbose the cache's logs go to logs.
+func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.verbose {
+		logger = slog.New(slog.NewTextHandler(logs, nil))
+	}
+	dir, err := os.MkdirTemp("", "gincache-chaos-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := redisserver.Start(redisserver.Options{Binary: cfg.redisServer, Dir: dir})
+	if err != nil {
+		if errors.Is(err, redisserver.ErrNoBinary) {
+			return nil, fmt.Errorf("%w (install redis-server, or give its path with -redis-server)", err)
+		}
+		return nil, err
+	}
+	defer srv.Close()
+	a, err := newApp(srv.Addr(), logger, cfg.sabotage)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+
+	r := &runner{
+		cfg:    cfg,
+		redis:  srv,
+		app:    a,
+		oracle: newOracle(),
+		viol:   newViolations(),
+		http: &http.Client{
+			Timeout: cfg.timeout,
+			Transport: &http.Transport{
+				Proxy:               nil, // loopback only, whatever the environment says
+				MaxIdleConnsPerHost: cfg.clients,
+				DisableCompression:  true,
+			},
+		},
+	}
+	defer r.http.CloseIdleConnections()
+	version, err := r.setup(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("setting up: %w", err)
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.cancel = cancel
+	seed := uint64(cfg.seed)
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	clients := make([]*client, cfg.clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		c := r.newClient(i, seed)
+		clients[i] = c
+		wg.Go(func() { r.drive(runCtx, c) })
+	}
+	schedErr := r.schedule(runCtx)
+	switch {
+	case ctx.Err() != nil:
+		r.stop(stopInterrupted)
+	case schedErr != nil:
+		r.stop(stopError)
+	default:
+		r.stop(stopSchedule) // unless max requests came first
+	}
+	wg.Wait()
+
+	var sweep *client
+	if schedErr == nil && ctx.Err() == nil {
+		sweep = r.newClient(len(clients), seed)
+		if r.sweepAction, err = r.sweep(ctx, sweep); err != nil {
+			schedErr = fmt.Errorf("final sweep: %w", err)
+		}
+	}
+	rep := r.report(clients, sweep, version, seed)
+	if schedErr != nil {
+		rep.HarnessError = schedErr.Error()
+		rep.Passed = false
+	}
+	return rep, schedErr
+}
+
+// newClient makes client i with its own random stream.
+func (r *runner) newClient(i int, seed uint64) *client {
+	c := &client{r: r, id: i, rng: rand.New(rand.NewPCG(seed, uint64(i)))}
+	for range len(r.cfg.phases) + 1 {
+		c.tallies = append(c.tallies, newTally())
+	}
+	return c
+}
+
+// drive sends requests until the run stops.
+func (r *runner) drive(ctx context.Context, c *client) {
+	for ctx.Err() == nil {
+		if r.issued.Add(1) > r.cfg.maxRequests {
+			r.issued.Add(-1)
+			r.stop(stopMaxRequests)
+			return
+		}
+		if c.rng.Float64() < r.cfg.writes {
+			pick(c.rng, writeOps).run(c)
+		} else {
+			pick(c.rng, readOps).run(c)
+		}
+	}
+}
+
+// setup checks that Redis answers, creates the spaces and teaches the
+// oracle what the store holds before any client starts. It returns
+// Redis's version.
+func (r *runner) setup(ctx context.Context) (string, error) {
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := r.app.backend.Ping(pingCtx); err != nil {
+		return "", fmt.Errorf("redis-server at %s does not answer: %w", r.redis.Addr(), err)
+	}
+	version := "unknown"
+	if info, err := r.app.backend.Client().Info(pingCtx, "server").Result(); err == nil {
+		version = infoField(info, "redis_version")
+	}
+	setupClient := r.newClient(-1, 1)
+	for i := range r.cfg.spaces {
+		body := fmt.Appendf(nil, `{"name":"space %d"}`, i+1)
+		res, ok := setupClient.send(http.MethodPost, "/spaces", body, http.StatusCreated)
+		if !ok {
+			return "", fmt.Errorf("POST /spaces: status %d: %s", res.status, res.body)
+		}
+	}
+	if n := r.viol.total(); n > 0 {
+		return "", fmt.Errorf("%d violations while creating the spaces: %+v", n, r.viol.examples)
+	}
+	// The store is the truth; nothing else runs yet, so every version in
+	// it counts as acknowledged before any read.
+	for _, sp := range r.app.store.Spaces() {
+		r.oracle.ackSpace(sp.ID, sp.Version)
+		items, _ := r.app.store.SpaceItems(sp.ID)
+		for _, it := range items {
+			r.oracle.ackItem(itemRef{sp.ID, it.ID}, it.Version, true)
+		}
+	}
+	return version, nil
+}
+
+// infoField reads one field of an INFO reply.
+func infoField(info, name string) string {
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+			return v
+		}
+	}
+	return "unknown"
+}
+
+// schedule walks through the phases, putting Redis in each one's state,
+// until the last ends or the run is stopped.
+func (r *runner) schedule(ctx context.Context) error {
+	for i, p := range r.cfg.phases {
+		if ctx.Err() != nil {
+			return nil
+		}
+		action, err := r.enter(p.name)
+		rec := phaseRecord{name: p.name, action: action, start: time.Now()}
+		if err != nil {
+			rec.end = rec.start
+			r.records = append(r.records, rec)
+			return fmt.Errorf("phase %d (%s): %s: %w", i+1, p.name, action, err)
+		}
+		r.phase.Store(int32(i))
+		timer := time.NewTimer(p.length)
+		select {
+		case <-ctx.Done():
+		case <-timer.C:
+		}
+		timer.Stop()
+		rec.end = time.Now()
+		r.records = append(r.records, rec)
+	}
+	return nil
+}
+
+// enter puts Redis in the state a phase names and says what it did.
+func (r *runner) enter(name string) (string, error) {
+	s := r.redis
+	switch name {
+	case "down":
+		s.Kill()
+		return "killed (SIGKILL)", nil
+	case "hung":
+		action := "paused (SIGSTOP)"
+		if !s.Running() {
+			if err := s.Restart(); err != nil {
+				return "restart", err
+			}
+			action = "restarted empty, paused (SIGSTOP)"
+		}
+		return action, s.Pause()
+	}
+	// up or back
+	switch {
+	case !s.Running():
+		return "restarted empty", s.Restart()
+	case s.Paused():
+		return "resumed (SIGCONT)", s.Resume()
+	case name == "back":
+		return "restarted empty (crash and restart)", s.Restart()
+	}
+	return "running", nil
+}

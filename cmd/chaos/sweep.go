@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The sweep reads every resource in rounds until sweepRounds rounds in a
+// row were served by the cache (no SKIP: the first may fill it, the next
+// are hits), at most sweepMaxRounds, pausing between rounds while the
+// cache recovers from the last phase.
+const (
+	sweepRounds    = 2
+	sweepMaxRounds = 50
+	sweepPause     = 200 * time.Millisecond
+)
+
+// sweep runs once the clients have stopped and the server handles
+// nothing: it brings Redis back if the last phase left it down or hung,
+// then reads every resource and compares each answer, hit or miss, with
+// the store itself. With no write left in flight, anything else is an
+// entry the writes failed to invalidate. It returns what it did to Redis.
+func (r *runner) sweep(ctx context.Context, c *client) (string, error) {
+	wait, cancel := context.WithTimeout(ctx, 2*r.cfg.timeout)
+	defer cancel()
+	if err := r.app.quiesce(wait); err != nil {
+		return "", err
+	}
+	action, err := r.enter("up")
+	if err != nil {
+		return action, err
+	}
+	r.phase.Store(int32(len(r.cfg.phases)))
+	t := c.tallies[len(r.cfg.phases)]
+	spaces, items := r.oracle.snapshot()
+	for round, clean := 0, 0; clean < sweepRounds && round < sweepMaxRounds; round++ {
+		skips := t.xcache["SKIP"]
+		c.sweepSpaces()
+		for _, id := range spaces {
+			c.sweepSpace(id)
+			c.sweepSpaceItems(id)
+		}
+		for _, ref := range items {
+			c.sweepItem(ref)
+		}
+		for u := range r.cfg.users {
+			c.readProfileOf("user-" + strconv.Itoa(u))
+		}
+		if t.xcache["SKIP"] == skips {
+			clean++
+			continue
+		}
+		clean = 0
+		select {
+		case <-ctx.Done():
+			return action, ctx.Err()
+		case <-time.After(sweepPause):
+		}
+	}
+	return action, nil
+}
+
+// differs reports a sweep read that does not match the store.
+func (c *client) differs(res response, format string, args ...any) {
+	c.r.viol.add(violation{Kind: vSweep, Phase: res.phase, Method: res.method, Path: res.path, XCache: res.xcache,
+		Detail: fmt.Sprintf(format, args...)})
+}
+
+func (c *client) sweepSpace(id string) {
+	res, ok := c.send(http.MethodGet, "/spaces/"+id, nil, http.StatusOK)
+	if !ok {
+		return
+	}
+	if sp, ok := c.spaceIn(res, id); ok {
+		if truth, _ := c.r.app.store.Space(id); sp != truth {
+			c.differs(res, "got %+v, the store holds %+v", sp, truth)
+		}
+	}
+}
+
+func (c *client) sweepItem(ref itemRef) {
+	res, ok := c.send(http.MethodGet, ref.path(), nil, http.StatusOK)
+	if !ok {
+		return
+	}
+	if it, ok := c.itemIn(res, ref); ok {
+		if truth, _ := c.r.app.store.SpaceItem(ref.space, ref.item); it != truth {
+			c.differs(res, "got %+v, the store holds %+v", it, truth)
+		}
+	}
+}
+
+func (c *client) sweepSpaceItems(id string) {
+	res, ok := c.send(http.MethodGet, "/spaces/"+id+"/items", nil, http.StatusOK)
+	if !ok {
+		return
+	}
+	if items, ok := c.itemsIn(res, id); ok {
+		if truth, _ := c.r.app.store.SpaceItems(id); !slices.Equal(items, truth) {
+			c.differs(res, "got %d items %v, the store holds %d: %v", len(items), items, len(truth), truth)
+		}
+	}
+}
+
+func (c *client) sweepSpaces() {
+	res, ok := c.send(http.MethodGet, "/spaces", nil, http.StatusOK)
+	if !ok {
+		return
+	}
+	if spaces, ok := c.spacesIn(res); ok {
+		if truth := c.r.app.store.Spaces(); !slices.Equal(spaces, truth) {
+			c.differs(res, "got %v, the store holds %v", spaces, truth)
+		}
+	}
+}
