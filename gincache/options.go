@@ -117,7 +117,9 @@ func WithMaxInflightBytes(n int64) Option {
 
 // WithKeyPrefix sets the namespace of every key and token this cache
 // writes; clearing everything deletes only keys under it. Default:
-// "gincache". Letters, digits and _ . - : only, at most 64 bytes.
+// "gincache". Letters, digits and _ . - only, at most 64 bytes: no ':',
+// the separator that follows it, so that no prefix is the start of
+// another's keys ("app" and "app:v2" would be; "app" and "app.v2" are not).
 func WithKeyPrefix(p string) Option {
 	return func(c *config) error {
 		if p == "" || len(p) > 64 {
@@ -125,8 +127,8 @@ func WithKeyPrefix(p string) Option {
 		}
 		for i := 0; i < len(p); i++ {
 			ch := p[i]
-			if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '_' || ch == '.' || ch == '-' || ch == ':') {
-				return fmt.Errorf("WithKeyPrefix: %q may hold only letters, digits, underscores, dots, dashes and colons", p)
+			if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '_' || ch == '.' || ch == '-') {
+				return fmt.Errorf("WithKeyPrefix: %q may hold only letters, digits, underscores, dots and dashes", p)
 			}
 		}
 		c.prefix = p

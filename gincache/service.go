@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -61,6 +62,11 @@ var (
 func (s *Service) fullKey(key string) (string, error) {
 	if key == "" || len(key) > MaxKeyLen {
 		return "", fmt.Errorf("%w: must be 1 to %d bytes", ErrBadKey, MaxKeyLen)
+	}
+	if !utf8.ValidString(key) {
+		// Keys travel as JSON strings in the admin API: one that is not
+		// UTF-8 could be listed but never named again to delete it.
+		return "", fmt.Errorf("%w: must be valid UTF-8", ErrBadKey)
 	}
 	return s.c.cfg.prefix + ":" + key, nil
 }

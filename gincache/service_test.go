@@ -34,6 +34,7 @@ func TestNewRejectsNonsense(t *testing.T) {
 		{"zero default ttl", nil, []Option{WithDefaultTTL(0)}, "WithDefaultTTL"},
 		{"bad prefix", nil, []Option{WithKeyPrefix("a*b")}, "WithKeyPrefix"},
 		{"empty prefix", nil, []Option{WithKeyPrefix("")}, "WithKeyPrefix"},
+		{"nesting prefix", nil, []Option{WithKeyPrefix("app:v2")}, "WithKeyPrefix"},
 		{"bad version", nil, []Option{WithKeyVersion("a b")}, "WithKeyVersion"},
 		{"nil backend", nil, []Option{WithBackend(nil)}, "nil backend"},
 		{"nil logger", nil, []Option{WithLogger(nil)}, "nil logger"},
@@ -175,6 +176,9 @@ func TestServiceRejectsBadInput(t *testing.T) {
 	}
 	if err := s.Set(ctx, strings.Repeat("k", MaxKeyLen+1), nil, time.Second); !errors.Is(err, ErrBadKey) {
 		t.Errorf("long key: %v", err)
+	}
+	if err := s.Set(ctx, "bad\xffkey", []byte("x"), time.Second); !errors.Is(err, ErrBadKey) {
+		t.Errorf("key that is not UTF-8: %v", err)
 	}
 	if err := s.Set(ctx, "k", nil, 0); err == nil {
 		t.Errorf("zero ttl accepted")
