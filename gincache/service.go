@@ -63,11 +63,6 @@ func (s *Service) fullKey(key string) (string, error) {
 	if key == "" || len(key) > MaxKeyLen {
 		return "", fmt.Errorf("%w: must be 1 to %d bytes", ErrBadKey, MaxKeyLen)
 	}
-	if !utf8.ValidString(key) {
-		// Keys travel as JSON strings in the admin API: one that is not
-		// UTF-8 could be listed but never named again to delete it.
-		return "", fmt.Errorf("%w: must be valid UTF-8", ErrBadKey)
-	}
 	return s.c.cfg.prefix + ":" + key, nil
 }
 
@@ -106,6 +101,11 @@ func (s *Service) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	full, err := s.fullKey(key)
 	if err != nil {
 		return err
+	}
+	if !utf8.ValidString(key) {
+		// Keys travel as JSON strings in the admin API: one that is not
+		// UTF-8 would be listed mangled and could not be named again.
+		return fmt.Errorf("%w: must be valid UTF-8", ErrBadKey)
 	}
 	if ttl <= 0 {
 		return fmt.Errorf("gincache: Set needs a positive ttl, got %v", ttl)
