@@ -1,0 +1,337 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gincachepeer "github.com/chenyahui/gin-cache"
+	"github.com/chenyahui/gin-cache/persist"
+	"github.com/gin-gonic/gin"
+	redisv8 "github.com/go-redis/redis/v8"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+)
+
+// mode is what a request does to the cache.
+type mode int
+
+const (
+	hit    mode = iota // served from the cache, the handler does not run
+	miss               // a new URL each time: lookup, handler, capture, store
+	bypass             // Cache-Control: no-cache: the handler runs, nothing is stored
+)
+
+func (m mode) String() string { return [...]string{"hit", "miss", "bypass"}[m] }
+
+// xcache is the X-Cache value gincache sends in the mode.
+func (m mode) xcache() string { return [...]string{"HIT", "MISS", "SKIP"}[m] }
+
+// handlerRuns is how many times the handler must run for n requests.
+func (m mode) handlerRuns(n int) int64 {
+	if m == hit {
+		return 0
+	}
+	return int64(n)
+}
+
+// target is the URL of hits and bypasses; misses go through /items/0,
+// /items/1, ... with the same query.
+const target = "/items/42?page=1&limit=10"
+
+func missTarget(i int) string { return "/items/" + strconv.Itoa(i) + "?page=1&limit=10" }
+
+// app is the application behind every contender: handlers that count
+// their runs, so that a benchmark can check a hit did not run one.
+type app struct {
+	runs atomic.Int64
+	doc  *document
+	body []byte
+}
+
+func newApp(sz size) *app {
+	d := newDocument(sz.n)
+	return &app{doc: d, body: d.body()}
+}
+
+// data writes the prebuilt body: the cheapest possible handler.
+func (a *app) data(c *gin.Context) {
+	a.runs.Add(1)
+	c.Data(http.StatusOK, "application/json", a.body)
+}
+
+// encode does a real handler's work: it encodes the document.
+func (a *app) encode(c *gin.Context) {
+	a.runs.Add(1)
+	out, err := json.Marshal(a.doc)
+	if err != nil {
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	c.Data(http.StatusOK, "application/json", out)
+}
+
+// handlerFor is the handler a mode's benchmarks put behind the cache: the
+// encoding one for misses (whose cost is the handler's plus the cache's),
+// the cheapest one otherwise (a hit never runs it; a bypass runs it and
+// its overhead shows against the bare limit).
+func (a *app) handlerFor(m mode) gin.HandlerFunc {
+	if m == miss {
+		return a.encode
+	}
+	return a.data
+}
+
+// fixture is one contender ready for one mode and size.
+type fixture struct {
+	h   http.Handler
+	app *app
+	// clear drops every stored response (between cycles of misses); nil
+	// when nothing is stored.
+	clear func(ctx context.Context) error
+	// xcache is the X-Cache value every response must carry; "" for
+	// contenders that send none.
+	xcache string
+	// redis is the server the contender uses, for its metrics; nil on
+	// memory.
+	redis *redis.Client
+	// baseline: no cache, the handler runs for every request.
+	baseline bool
+}
+
+func engine(mw gin.HandlerFunc, h gin.HandlerFunc) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	if mw != nil {
+		r.Use(mw)
+	}
+	r.GET("/items/:id", h)
+	return r
+}
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// table is gincache's policy for the benchmark route.
+var table = gincache.Table{{Method: "GET", Path: "/items/:id", Policy: gincache.Policy{TTL: time.Hour}}}
+
+// newGincache builds the cache on be (nil: the default memory backend),
+// closed at b's cleanup. On Redis the budget is a second rather than the
+// default 50ms: on a shared machine one stall past 50ms would turn a hit
+// into a SKIP and fail the check that a hit was measured.
+func newGincache(b *testing.B, tab gincache.Table, be backend.Backend) *gincache.Cache {
+	opts := []gincache.Option{gincache.WithLogger(quiet)}
+	if be != nil {
+		opts = append(opts, gincache.WithBackend(be), gincache.WithBudget(time.Second))
+	}
+	c, err := gincache.New(tab, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
+func newRedisBackend(b *testing.B, url, prefix string) *backend.Redis {
+	rb, err := backend.NewRedis(url, backend.RedisOptions{KeyPrefix: prefix, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = rb.Close() })
+	return rb
+}
+
+func newClient(b *testing.B, addr string) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	b.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func newClientV8(b *testing.B, addr string) *redisv8.Client {
+	c := redisv8.NewClient(&redisv8.Options{Addr: addr})
+	b.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// peerMiddleware is chenyahui/gin-cache as its README shows it, keyed by
+// the request URI. It has no bypass of its own; for the bypass mode it
+// gets the strategy a user would write: no caching when the request says
+// Cache-Control: no-cache.
+func peerMiddleware(store persist.CacheStore, m mode, prefix string) gin.HandlerFunc {
+	opts := []gincachepeer.Option{gincachepeer.WithPrefixKey(prefix)}
+	if m == bypass {
+		opts = append(opts, gincachepeer.WithCacheStrategyByRequest(func(c *gin.Context) (bool, gincachepeer.Strategy) {
+			if c.GetHeader("Cache-Control") == "no-cache" {
+				return false, gincachepeer.Strategy{}
+			}
+			return true, gincachepeer.Strategy{CacheKey: c.Request.RequestURI}
+		}))
+		return gincachepeer.Cache(store, time.Hour, opts...)
+	}
+	return gincachepeer.CacheByRequestURI(store, time.Hour, opts...)
+}
+
+func newPeerMemoryStore(b *testing.B) *persist.MemoryStore {
+	s := persist.NewMemoryStore(time.Hour)
+	b.Cleanup(func() { _ = s.Cache.Close() })
+	return s
+}
+
+// contender builds its fixture for a mode and size; srv is the shared
+// redis-server's address ("" on memory contenders).
+type contender struct {
+	name  string
+	redis bool
+	build func(b *testing.B, m mode, sz size, addr string) *fixture
+}
+
+var (
+	bare = contender{name: "bare", build: func(b *testing.B, m mode, sz size, _ string) *fixture {
+		a := newApp(sz)
+		return &fixture{h: engine(nil, a.handlerFor(m)), app: a, baseline: true}
+	}}
+	uncached = contender{name: "uncached", build: bare.build}
+
+	redisGet = contender{name: "redis-get", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
+		a := newApp(sz)
+		c := newClient(b, addr)
+		key := "raw:" + sz.name
+		if err := c.Set(context.Background(), key, a.body, 0).Err(); err != nil {
+			b.Fatal(err)
+		}
+		h := func(gc *gin.Context) {
+			a.runs.Add(1)
+			v, err := c.Get(gc.Request.Context(), key).Bytes()
+			if err != nil {
+				gc.AbortWithStatus(http.StatusInternalServerError)
+				return
+			}
+			gc.Data(http.StatusOK, "application/json", v)
+		}
+		return &fixture{h: engine(nil, h), app: a, redis: c, baseline: true}
+	}}
+
+	gincacheMemory = contender{name: "gincache-memory", build: func(b *testing.B, m mode, sz size, _ string) *fixture {
+		a := newApp(sz)
+		c := newGincache(b, table, nil)
+		return &fixture{h: engine(c.Middleware(), a.handlerFor(m)), app: a, xcache: m.xcache(), clear: clearService(c)}
+	}}
+
+	gincacheRedis = contender{name: "gincache-redis", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
+		a := newApp(sz)
+		c := newGincache(b, table, newRedisBackend(b, "redis://"+addr+"/0", "gc-"+m.String()+"-"+sz.name))
+		return &fixture{h: engine(c.Middleware(), a.handlerFor(m)), app: a, xcache: m.xcache(), clear: clearService(c), redis: newClient(b, addr)}
+	}}
+
+	chenyahuiMemory = contender{name: "chenyahui-memory", build: func(b *testing.B, m mode, sz size, _ string) *fixture {
+		a := newApp(sz)
+		s := newPeerMemoryStore(b)
+		clear := func(context.Context) error { s.Cache.Purge(); return nil }
+		return &fixture{h: engine(peerMiddleware(s, m, ""), a.handlerFor(m)), app: a, clear: clear}
+	}}
+
+	chenyahuiRedis = contender{name: "chenyahui-redis", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
+		a := newApp(sz)
+		s := persist.NewRedisStore(newClientV8(b, addr))
+		prefix := "cy-" + m.String() + "-" + sz.name + ":"
+		c := newClient(b, addr)
+		clear := func(ctx context.Context) error { return unlinkPrefix(ctx, c, prefix) }
+		return &fixture{h: engine(peerMiddleware(s, m, prefix), a.handlerFor(m)), app: a, clear: clear, redis: c}
+	}}
+)
+
+func clearService(c *gincache.Cache) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := c.Service().Clear(ctx)
+		return err
+	}
+}
+
+// unlinkPrefix deletes the keys under prefix (the shared server holds
+// other fixtures' keys, so no FLUSHDB).
+func unlinkPrefix(ctx context.Context, c *redis.Client, prefix string) error {
+	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		batch = append(batch, iter.Val())
+		if len(batch) == 1000 {
+			if err := c.Unlink(ctx, batch...).Err(); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		return c.Unlink(ctx, batch...).Err()
+	}
+	return nil
+}
+
+// contendersFor lists who competes in a mode: the baseline first.
+func contendersFor(m mode) []contender {
+	switch m {
+	case hit:
+		return []contender{bare, gincacheMemory, chenyahuiMemory, redisGet, gincacheRedis, chenyahuiRedis}
+	case miss:
+		return []contender{uncached, gincacheMemory, chenyahuiMemory, gincacheRedis, chenyahuiRedis}
+	default:
+		return []contender{bare, gincacheMemory, chenyahuiMemory, gincacheRedis, chenyahuiRedis}
+	}
+}
+
+// fixtures builds every contender of the mode for a size, once for all
+// the rounds (setups are not timed); a Redis contender without a server
+// gets a body that skips.
+func fixtures(b *testing.B, m mode, sz size, cs []contender, run func(b *testing.B, f *fixture)) []namedRun {
+	var out []namedRun
+	for _, c := range cs {
+		addr := ""
+		if c.redis {
+			srv := sharedRedis(b)
+			if srv == nil {
+				out = append(out, namedRun{c.name, skipped(noRedis)})
+				continue
+			}
+			addr = srv.Addr()
+		}
+		f := c.build(b, m, sz, addr)
+		out = append(out, namedRun{c.name, func(b *testing.B) { run(b, f) }})
+	}
+	return out
+}
+
+// serve runs one request in process and checks the response: status 200,
+// the payload's length, and X-Cache when want is set.
+func (f *fixture) serve(tb testing.TB, req *http.Request, n int, want string) {
+	tb.Helper()
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK || w.Body.Len() != n {
+		tb.Fatalf("%s %s: status %d, %d bytes; want 200, %d bytes", req.Method, req.URL, w.Code, w.Body.Len(), n)
+	}
+	if got := w.Header().Get("X-Cache"); want != "" && got != want {
+		tb.Fatalf("%s: X-Cache %q, want %q", req.URL, got, want)
+	}
+}
+
+// checkRuns fails b unless the handler ran as often as the mode says
+// for b.N requests since from (every time on a baseline).
+func (f *fixture) checkRuns(b *testing.B, m mode, from int64) {
+	want := m.handlerRuns(b.N)
+	if f.baseline {
+		want = int64(b.N)
+	}
+	if got := f.app.runs.Load() - from; got != want {
+		b.Fatalf("%s: the handler ran %d times for %d requests, want %d", m, got, b.N, want)
+	}
+}

@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/intelligentcache/gin-intelligent-cache/bench/internal/redisserver"
+)
+
+// rounds is how many times each comparison alternates its contenders.
+var rounds = flag.Int("rounds", 3, "rounds of each interleaved comparison")
+
+// shared is the redis-server the hit, miss, bypass and parallel
+// benchmarks share (each fixture under its own key prefix); benchmarks
+// that need a keyspace of their own start their own.
+var shared struct {
+	once sync.Once
+	srv  *redisserver.Server
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if shared.srv != nil {
+		shared.srv.Stop()
+	}
+	os.Exit(code)
+}
+
+// noRedis is the message of the Redis benchmarks skipped for want of a
+// server.
+const noRedis = "redis-server not found on PATH: Redis benchmarks skipped (set " + redisserver.RequireEnv + " to fail instead)"
+
+// sharedRedis returns the shared server, or nil when there is no
+// redis-server and none is required. It fails b when the server cannot
+// start, or is missing and required.
+func sharedRedis(b *testing.B) *redisserver.Server {
+	b.Helper()
+	shared.once.Do(func() { shared.srv, shared.err = redisserver.Start(redisserver.Options{}) })
+	return check(b, shared.srv, shared.err)
+}
+
+// ownRedis starts a server for b alone, stopped at b's cleanup; nil as
+// sharedRedis.
+func ownRedis(b *testing.B) *redisserver.Server {
+	b.Helper()
+	srv, err := redisserver.Start(redisserver.Options{})
+	if srv != nil {
+		b.Cleanup(srv.Stop)
+	}
+	return check(b, srv, err)
+}
+
+func check(b *testing.B, srv *redisserver.Server, err error) *redisserver.Server {
+	b.Helper()
+	switch {
+	case errors.Is(err, redisserver.ErrNoBinary) && !redisserver.Required():
+		return nil
+	case errors.Is(err, redisserver.ErrNoBinary):
+		b.Fatalf("%s is set but redis-server is not on PATH", redisserver.RequireEnv)
+	case err != nil:
+		b.Fatal(err)
+	}
+	return srv
+}
+
+// interleave runs each case once per round, as sub-benchmarks named
+// prefix+"impl=NAME/round=N", in the listed order on even rounds and in
+// reverse on odd ones, so that no contender always runs right after the
+// same other one.
+func interleave(b *testing.B, prefix string, cases []namedRun) {
+	for r := range *rounds {
+		for i := range cases {
+			c := cases[i]
+			if r%2 == 1 {
+				c = cases[len(cases)-1-i]
+			}
+			b.Run(fmt.Sprintf("%simpl=%s/round=%d", prefix, c.name, r), c.run)
+		}
+	}
+}
+
+// namedRun is one contender's benchmark body.
+type namedRun struct {
+	name string
+	run  func(b *testing.B)
+}
+
+// skipped is the body of a contender that cannot run here.
+func skipped(msg string) func(b *testing.B) {
+	return func(b *testing.B) { b.Skip(msg) }
+}

@@ -1,0 +1,111 @@
+package bench
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// cpuTime is the CPU time this process has used, garbage collection
+// included. On a shared machine other processes stretch wall time, not
+// this process's CPU time, so in-process ratios are taken on it.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisStats is what INFO says about the work a server has done.
+type redisStats struct {
+	cpu  time.Duration // used_cpu_user + used_cpu_sys
+	cmds int64         // commands processed, INFO itself left out
+	keys int64         // keyspace_hits + keyspace_misses: keys read
+	mem  int64         // used_memory
+}
+
+func readRedisStats(tb testing.TB, c *redis.Client) redisStats {
+	tb.Helper()
+	info, err := c.Info(context.Background(), "cpu", "stats", "commandstats", "memory").Result()
+	if err != nil {
+		tb.Fatalf("INFO: %v", err)
+	}
+	return parseRedisStats(info)
+}
+
+func parseRedisStats(info string) redisStats {
+	var s redisStats
+	var cpu float64
+	for line := range strings.SplitSeq(info, "\r\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch {
+		case name == "used_cpu_user" || name == "used_cpu_sys":
+			f, _ := strconv.ParseFloat(value, 64)
+			cpu += f
+		case name == "keyspace_hits" || name == "keyspace_misses":
+			n, _ := strconv.ParseInt(value, 10, 64)
+			s.keys += n
+		case name == "used_memory":
+			s.mem, _ = strconv.ParseInt(value, 10, 64)
+		case strings.HasPrefix(name, "cmdstat_") && name != "cmdstat_info":
+			calls, _, _ := strings.Cut(strings.TrimPrefix(value, "calls="), ",")
+			n, _ := strconv.ParseInt(calls, 10, 64)
+			s.cmds += n
+		}
+	}
+	s.cpu = time.Duration(cpu * 1e9)
+	return s
+}
+
+// redisMeter adds up what a server does while a benchmark's clock runs.
+// A nil meter (a contender without Redis) does nothing.
+type redisMeter struct {
+	tb    testing.TB
+	c     *redis.Client
+	from  redisStats
+	total redisStats
+}
+
+func startMeter(tb testing.TB, c *redis.Client) *redisMeter {
+	if c == nil {
+		return nil
+	}
+	return &redisMeter{tb: tb, c: c, from: readRedisStats(tb, c)}
+}
+
+func (m *redisMeter) pause() {
+	if m == nil {
+		return
+	}
+	now := readRedisStats(m.tb, m.c)
+	m.total.cpu += now.cpu - m.from.cpu
+	m.total.cmds += now.cmds - m.from.cmds
+	m.total.keys += now.keys - m.from.keys
+}
+
+func (m *redisMeter) resume() {
+	if m != nil {
+		m.from = readRedisStats(m.tb, m.c)
+	}
+}
+
+// report stops the meter and adds its per-operation metrics to b.
+func (m *redisMeter) report(b *testing.B) {
+	if m == nil {
+		return
+	}
+	m.pause()
+	n := float64(b.N)
+	b.ReportMetric(float64(m.total.cpu)/n, "redis-cpu-ns/op")
+	b.ReportMetric(float64(m.total.cmds)/n, "redis-cmds/op")
+	b.ReportMetric(float64(m.total.keys)/n, "redis-keys/op")
+}
