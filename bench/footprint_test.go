@@ -66,13 +66,13 @@ func newFootprintTarget(b *testing.B, name string) *footprintTarget {
 			}
 			be, t.held = mem, mem.Len
 		} else {
-			rb, err := backend.NewRedis("redis://"+addr+"/0", backend.RedisOptions{KeyPrefix: "fp", Logger: quiet})
+			rb, err := backend.NewRedis("redis://"+addr+"/0", backend.RedisOptions{KeyPrefix: "fp", Logger: quiet, SocketTimeout: benchTimeout})
 			if err != nil {
 				b.Fatal(err)
 			}
 			be = rb
 		}
-		c, err := gincache.New(table, gincache.WithBackend(be), gincache.WithLogger(quiet), gincache.WithBudget(time.Second))
+		c, err := gincache.New(table, gincache.WithBackend(be), gincache.WithLogger(quiet), gincache.WithBudget(benchTimeout))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -76,7 +76,7 @@ func fanEngine(mw gin.HandlerFunc, a *app) *gin.Engine {
 
 // oursTarget is gincache on be; closing the target closes be too.
 func oursTarget(b *testing.B, be backend.Backend, count func(context.Context) int64, closeBackend func()) (*invTarget, *gincache.Service) {
-	c, err := gincache.New(fanTable, gincache.WithBackend(be), gincache.WithLogger(quiet), gincache.WithBudget(time.Second))
+	c, err := gincache.New(fanTable, gincache.WithBackend(be), gincache.WithLogger(quiet), gincache.WithBudget(benchTimeout))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -139,7 +139,7 @@ var invalidators = []invalidator{
 		return t
 	}},
 	{name: "gincache-redis", redis: true, setup: func(b *testing.B, _ int, addr string) *invTarget {
-		rb, err := backend.NewRedis("redis://"+addr+"/0", backend.RedisOptions{KeyPrefix: "gc", Logger: quiet})
+		rb, err := backend.NewRedis("redis://"+addr+"/0", backend.RedisOptions{KeyPrefix: "gc", Logger: quiet, SocketTimeout: benchTimeout})
 		if err != nil {
 			b.Fatal(err)
 		}

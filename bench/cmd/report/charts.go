@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // chart is one SVG file the report writes.
@@ -97,7 +98,7 @@ func invalidationChart(r *run) chart {
 		panels = append(panels, p)
 	}
 	svg := logLineChart("Invalidation time against keyspace size", "one write making stale every cached response under its path (the fan-out); logarithmic scale",
-		"time per invalidation", "keys held besides the fan-out", panels, 1e6, "DESIGN.md target: 1 ms", dur)
+		"time per invalidation", "keys held besides the fan-out", panels, 1e6, "DESIGN.md target: 1 ms", func(v float64) string { return strings.Replace(dur(v), ".00", "", 1) })
 	return chart{"invalidation.svg", "Invalidation time by keyspace size and fan-out", svg}
 }
 

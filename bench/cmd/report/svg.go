@@ -114,6 +114,23 @@ func barChart(title, subtitle, yLabel string, panels []barPanel, label func(floa
 	return s.end()
 }
 
+// seriesStyle colours a line by contender, as the bar charts do: this
+// library blue, the peer orange, dashed on Redis; other series take the
+// palette in order.
+func seriesStyle(name string, i int) (colour, dash string) {
+	dash = "none"
+	if strings.HasSuffix(name, "-redis") {
+		dash = "7 3"
+	}
+	switch {
+	case strings.HasPrefix(name, "gincache-"):
+		return palette[1], dash
+	case strings.HasPrefix(name, "chenyahui-"):
+		return palette[2], dash
+	}
+	return palette[(i+3)%len(palette)], dash
+}
+
 // niceStep rounds a raw step up to 1, 2 or 5 times a power of ten.
 func niceStep(raw float64) float64 {
 	if raw <= 0 {
@@ -184,7 +201,7 @@ func logLineChart(title, subtitle, yLabel, xLabel string, panels []linePanel, re
 		}
 		s.printf(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333"/>`+"\n", x0, plotBot, x0+width, plotBot)
 		for si, vs := range p.values {
-			colour := palette[(si+1)%len(palette)]
+			colour, dash := seriesStyle(p.series[si], si)
 			var pts []string
 			for i, v := range vs {
 				if math.IsNaN(v) || v <= 0 {
@@ -194,7 +211,7 @@ func logLineChart(title, subtitle, yLabel, xLabel string, panels []linePanel, re
 				s.printf(`<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"><title>%s, %s: %s</title></circle>`+"\n", x(i), y(v), colour, html.EscapeString(p.series[si]), html.EscapeString(p.xs[i]), html.EscapeString(label(v)))
 			}
 			if len(pts) > 1 {
-				s.printf(`<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", strings.Join(pts, " "), colour)
+				s.printf(`<polyline points="%s" fill="none" stroke="%s" stroke-width="2" stroke-dasharray="%s"/>`+"\n", strings.Join(pts, " "), colour, dash)
 			}
 		}
 	}
@@ -202,9 +219,10 @@ func logLineChart(title, subtitle, yLabel, xLabel string, panels []linePanel, re
 	if len(panels) > 0 {
 		lx := float64(marginLeft)
 		for si, name := range panels[0].series {
-			s.printf(`<rect x="%.1f" y="%d" width="10" height="10" fill="%s"/>`+"\n", lx, marginTop+10, palette[(si+1)%len(palette)])
-			s.text(lx+14, float64(marginTop+19), "start", "11", "normal", name)
-			lx += 24 + float64(len(name))*6.2
+			colour, dash := seriesStyle(name, si)
+			s.printf(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="3" stroke-dasharray="%s"/>`+"\n", lx, marginTop+15, lx+18, marginTop+15, colour, dash)
+			s.text(lx+22, float64(marginTop+19), "start", "11", "normal", name)
+			lx += 32 + float64(len(name))*6.2
 		}
 	}
 	return s.end()
