@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
@@ -24,9 +25,10 @@ func BenchmarkEndToEnd(b *testing.B) {
 	for _, m := range []mode{hit, miss, bypass} {
 		for _, sz := range sizes {
 			runs := fixtures(b, m, sz, contendersFor(m), func(b *testing.B, f *fixture) {
-				srv := httptest.NewServer(f.h)
+				h := &servedCounter{h: f.h}
+				srv := httptest.NewServer(h)
 				defer srv.Close()
-				endToEnd(b, srv, f, m, sz)
+				endToEnd(b, srv, h, f, m, sz)
 			})
 			interleave(b, "case="+m.String()+"/size="+sz.name+"/", runs)
 		}
@@ -40,7 +42,33 @@ type e2eConn struct {
 	lat  []time.Duration
 }
 
-func endToEnd(b *testing.B, srv *httptest.Server, f *fixture, m mode, sz size) {
+// servedCounter counts the requests whose handling has ended. A cache
+// stores a miss after its response has been written, so the client can
+// read a response before the server is done with it; a cycle of misses
+// waits for the server before clearing the cache, or a late store would
+// turn the next cycle's first request into a hit.
+type servedCounter struct {
+	h      http.Handler
+	served atomic.Int64
+}
+
+func (s *servedCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.h.ServeHTTP(w, r)
+	s.served.Add(1)
+}
+
+// settle waits until the server has finished handling n requests.
+func (s *servedCounter) settle(tb testing.TB, n int64) {
+	deadline := time.Now().Add(time.Minute)
+	for s.served.Load() < n {
+		if time.Now().After(deadline) {
+			tb.Fatalf("the server handled %d of %d requests after a minute", s.served.Load(), n)
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+}
+
+func endToEnd(b *testing.B, srv *httptest.Server, counter *servedCounter, f *fixture, m mode, sz size) {
 	addr := srv.Listener.Addr().String()
 	reqs := [][]byte{rawRequest(addr, target, m)}
 	if m == miss {
@@ -75,7 +103,9 @@ func endToEnd(b *testing.B, srv *httptest.Server, f *fixture, m mode, sz size) {
 			b.Fatal(err)
 		}
 	}
+	sent := int64(len(conns)) // the warm-up requests
 	if m == miss {
+		counter.settle(b, sent)
 		clear()
 	}
 	runs := f.app.runs.Load()
@@ -91,8 +121,10 @@ func endToEnd(b *testing.B, srv *httptest.Server, f *fixture, m mode, sz size) {
 			b.Fatal(err)
 		}
 		done += n
+		sent += int64(n)
 		if m == miss && done < b.N {
 			b.StopTimer()
+			counter.settle(b, sent)
 			t := cpuTime()
 			clear()
 			offClock += cpuTime() - t
@@ -101,6 +133,7 @@ func endToEnd(b *testing.B, srv *httptest.Server, f *fixture, m mode, sz size) {
 	}
 	b.StopTimer()
 	cpu := cpuTime() - start - offClock
+	counter.settle(b, sent) // the last stores count in the handler runs checked below
 	var lat []time.Duration
 	for _, c := range conns {
 		lat = append(lat, c.lat...)
