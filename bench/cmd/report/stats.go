@@ -24,15 +24,6 @@ func (s sel) match(r result) bool {
 	return true
 }
 
-func (s sel) with(k, v string) sel {
-	keys := map[string]string{}
-	for kk, vv := range s.keys {
-		keys[kk] = vv
-	}
-	keys[k] = v
-	return sel{s.bench, keys}
-}
-
 func pick(bench string, kv ...string) sel {
 	s := sel{bench: bench, keys: map[string]string{}}
 	for i := 0; i+1 < len(kv); i += 2 {
