@@ -193,14 +193,21 @@ func (c *Cache) budgetContext(parent context.Context) (context.Context, context.
 // cache did not serve the response itself, to say why.
 func (c *Cache) replay(gc *gin.Context, rs *routeState, e *backend.Entry, now time.Time) {
 	rs.stats.hits.Add(1)
-	w := gc.Writer
-	h := w.Header()
+	setEntryHeaders(gc.Writer.Header(), e, c.hdr.hit, nil, now)
+	c.writeEntry(gc, e)
+}
+
+// setEntryHeaders assigns the entry's header fields (shared slices,
+// nothing copied), X-Cache, Cache-Status when status is set, and Age.
+func setEntryHeaders(h http.Header, e *backend.Entry, xcache, status []string, now time.Time) {
 	for _, f := range e.Header {
 		h[f.Name] = f.Values
 	}
-	h[HeaderXCache] = c.hdr.hit
+	h[HeaderXCache] = xcache
+	if status != nil {
+		h[HeaderCacheStatus] = status
+	}
 	h["Age"] = ageValue(int64(now.Sub(e.StoredAt) / time.Second))
-	c.writeEntry(gc, e)
 }
 
 // writeEntry sends the entry's status and body, or 304 Not Modified, and
@@ -233,13 +240,7 @@ func (c *Cache) sendEntry(gc *gin.Context, e *backend.Entry) {
 // replayShared serves a coalesced waiter the entry its leader stored.
 func (c *Cache) replayShared(gc *gin.Context, rs *routeState, e *backend.Entry) {
 	rs.stats.misses.Add(1)
-	h := gc.Writer.Header()
-	for _, f := range e.Header {
-		h[f.Name] = f.Values
-	}
-	h[HeaderXCache] = c.hdr.miss
-	h[HeaderCacheStatus] = c.hdr.statusCollapsed
-	h["Age"] = ageValue(int64(c.cfg.now().Sub(e.StoredAt) / time.Second))
+	setEntryHeaders(gc.Writer.Header(), e, c.hdr.miss, c.hdr.statusCollapsed, c.cfg.now())
 	c.writeEntry(gc, e)
 }
 

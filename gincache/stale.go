@@ -29,13 +29,7 @@ func (c *Cache) serveStale(gc *gin.Context, rs *routeState, e *backend.Entry, ke
 	rs.stats.hits.Add(1)
 	rs.stats.stale.Add(1)
 	w := gc.Writer
-	h := w.Header()
-	for _, field := range e.Header {
-		h[field.Name] = field.Values
-	}
-	h[HeaderXCache] = c.hdr.stale
-	h[HeaderCacheStatus] = c.hdr.statusStale
-	h["Age"] = ageValue(int64(now.Sub(e.StoredAt) / time.Second))
+	setEntryHeaders(w.Header(), e, c.hdr.stale, c.hdr.statusStale, now)
 	if !refresh {
 		c.writeEntry(gc, e)
 		return
