@@ -96,7 +96,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	if c.mem != nil {
 		start := c.observeStart()
 		now := c.cfg.now()
-		if e, ok := c.mem.Peek(key, now); ok && now.Before(e.Expires) {
+		if e, ok := c.mem.Peek(key, readCount(len(st.segs)), now); ok && now.Before(e.Expires) {
 			c.observe(OpLookup, rs, start, nil)
 			c.replay(gc, rs, e, now)
 			return
@@ -134,6 +134,12 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 			return
 		}
 	case errors.Is(err, backend.ErrNotFound):
+	case errors.Is(err, backend.ErrCorrupt):
+		// An entry that does not decode is never served; the backend
+		// has filled in the tokens, so it is a miss whose store replaces
+		// it. Treating it as a failure would keep the key uncached
+		// until the damaged entry's TTL ends.
+		c.log.Log(slog.LevelWarn, "corrupt", "gincache: a stored entry does not decode; refilling it", "error", err, "route", rs.path)
 	default:
 		rs.stats.backendErrors.Add(1)
 		c.log.Log(slog.LevelError, "lookup", "gincache: backend lookup failed; serving uncached", "error", err, "route", rs.path)
