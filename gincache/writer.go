@@ -169,23 +169,50 @@ func (w *captureWriter) WriteString(s string) (int, error) {
 	return w.Write([]byte(s))
 }
 
-// grow makes room for n more bytes, charging the in-flight cap for the
-// buffer's capacity; false when that would exceed the cap. Growth is
-// append's: the bytes it copies are not zeroed first, and a first write
-// gets a buffer of about its own size.
+// grow appends p to the buffer, reserving from the in-flight cap every
+// byte of capacity before it is allocated; false when the reservation
+// would pass the cap (nothing is appended then). The buffer is grown here,
+// not by append, so that its capacity is exactly what was reserved: a
+// first write gets a buffer of its own size (c.JSON and c.Data write
+// once), later ones double it, up to the size cap.
 func (w *captureWriter) grow(p []byte) bool {
 	need := len(w.buf) + len(p)
 	if need > cap(w.buf) {
-		if delta := int64(need) - w.reserved; delta > 0 && w.c.inflight.Load()+delta > w.c.cfg.maxInflight {
+		size := need
+		if len(w.buf) > 0 {
+			size = int(min(max(int64(need), 2*int64(cap(w.buf))), w.c.cfg.maxResponseSize))
+		}
+		if !w.c.reserve(int64(size) - w.reserved) {
 			return false
 		}
+		w.reserved = int64(size)
+		if len(w.buf) == 0 {
+			// make then copy of the whole: the runtime zeroes nothing.
+			w.buf = make([]byte, len(p))
+			copy(w.buf, p)
+			return true
+		}
+		grown := make([]byte, size)
+		copy(grown, w.buf)
+		w.buf = grown[:len(w.buf)]
 	}
 	w.buf = append(w.buf, p...)
-	if delta := int64(cap(w.buf)) - w.reserved; delta > 0 {
-		w.c.inflight.Add(delta)
-		w.reserved = int64(cap(w.buf))
-	}
 	return true
+}
+
+// reserve charges n bytes to the in-flight cap, atomically, and reports
+// false, charging nothing, when that would pass the cap: concurrent
+// reservations never add up to more than the cap.
+func (c *Cache) reserve(n int64) bool {
+	for {
+		cur := c.inflight.Load()
+		if cur+n > c.cfg.maxInflight {
+			return false
+		}
+		if c.inflight.CompareAndSwap(cur, cur+n) {
+			return true
+		}
+	}
 }
 
 // writeThrough stops buffering: it sends the headers (marked SKIP with the
