@@ -335,7 +335,7 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 // built one (it then owns the captured body), and whether it was stored;
 // when not, the reason.
 func (c *Cache) keep(gc *gin.Context, rs *routeState, cw *captureWriter, h http.Header, key string, tok backend.Tokens, spent time.Duration, outer headerSnapshot) (*backend.Entry, notStoredReason, bool) {
-	reason, ok := rs.storable(cw.status, h)
+	reason, ok := rs.storable(cw.status, h, outer)
 	if ok && gc.IsAborted() && cw.size == -1 {
 		// Aborted with nothing written: Gin will send an empty 200 that
 		// the handler never meant.
