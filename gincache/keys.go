@@ -172,6 +172,14 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 				return b, skipQuery
 			}
 		}
+		if rs.credQuery(name) {
+			// A credential: never in a key; on a route whose key holds
+			// no identity, it keeps the request out of the cache.
+			if !rs.credFree {
+				return b, skipAuth
+			}
+			continue
+		}
 		if rs.query != nil && !rs.queryAllowed(name) {
 			continue
 		}
@@ -279,6 +287,7 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 		b = append(b, v.label...)
 		b = append(b, '=')
 		var ok bool
+		start := len(b)
 		switch v.kind {
 		case varyContext:
 			b, ok = appendContextValue(b, gc, v.name)
@@ -289,6 +298,11 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 		}
 		if !ok {
 			return b, skipVary
+		}
+		if v.identity && v.kind != varyContext {
+			// A credential (a bearer token, a session cookie) is never
+			// readable in a key: it is replaced by its digest.
+			b = digest(b, start)
 		}
 	}
 	for _, v := range rs.keyed {

@@ -17,33 +17,31 @@ import (
 // invalidates on writes. Register it after authentication, on the group
 // whose routes it caches:
 //
-//	api := r.Group("/api", auth, cache.Middleware())
+//	api := r.Group("/api", gincache.Auth(auth), cache.Middleware())
 //
 // A request on a route without a policy that is not a write passes
 // through untouched, with no header added.
-//
-// It is never inlined, so that the handler it returns has one name
-// wherever it is called (Go names an inlined closure after its call
-// site), which WithAuthMiddleware's order check relies on.
-//
-//go:noinline
 func (c *Cache) Middleware() gin.HandlerFunc {
-	return func(gc *gin.Context) {
-		slot := slotOf(gc.Request.Method)
-		switch {
-		case slot == slotGET:
-			rs := c.route(gc, slot)
-			if rs.cached {
-				c.serveGET(gc, rs)
-				return
-			}
-		case slot != slotOther:
-			c.serveWrite(gc, c.route(gc, slot))
+	// A method value: every cache's middleware shares one code pointer and
+	// one name, wherever Middleware is called.
+	return c.serve
+}
+
+func (c *Cache) serve(gc *gin.Context) {
+	slot := slotOf(gc.Request.Method)
+	switch {
+	case slot == slotGET:
+		rs := c.route(gc, slot)
+		if rs.cached {
+			c.serveGET(gc, rs)
 			return
 		}
-		gc.Set(serviceKey{}, c.service)
-		gc.Next()
+	case slot != slotOther:
+		c.serveWrite(gc, c.route(gc, slot))
+		return
 	}
+	gc.Set(serviceKey{}, c.service)
+	gc.Next()
 }
 
 // reqState is the per-request working memory of a cached GET, pooled: the
@@ -163,7 +161,7 @@ func (c *Cache) bypass(req *http.Request, rs *routeState) skipReason {
 		requestNoCache(h["Cache-Control"], h["Pragma"]) {
 		return skipNoCache
 	}
-	if !rs.policy.Public && !rs.identity && (len(h["Authorization"]) > 0 || len(h["Cookie"]) > 0) {
+	if rs.uncoveredCredential(h) {
 		return skipAuth
 	}
 	if !c.epochReady() {

@@ -449,3 +449,120 @@ func (g *flightGroup) active() int {
 	defer g.mu.Unlock()
 	return len(g.flights)
 }
+
+// usersAuth is the RealWorld example's auth middleware factory: small
+// enough to be inlined, so that each call site names its closure
+// differently (main.main.AuthMiddleware.func6, .func7).
+func usersAuth(required bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if u, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer "); ok && u != "" {
+			c.Set("user_id", u)
+		} else if required {
+			c.AbortWithStatus(http.StatusUnauthorized)
+			return
+		}
+		c.Next()
+	}
+}
+
+// Defect 9: the order check finds a marked auth middleware after the
+// cache whatever instance it is and however Go named it; a gate that only
+// rejects may follow the cache on a route keyed by an identity set
+// before it.
+func TestRealAppAuthOrder(t *testing.T) {
+	user := func(c *gin.Context) { c.String(200, "user %s", c.GetString("user_id")) }
+	t.Run("fresh inlined instance after the cache", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/api/user", Policy: Policy{TTL: time.Hour, Identity: []string{"user_id"}}}})
+		realEngine(a)
+		a.engine.GET("/api/user", usersAuth(false), a.cache.Middleware(), Auth(usersAuth(true)), user)
+		a.do("GET", "/api/user", "Authorization", "Bearer alice")
+		r := a.do("GET", "/api/user", "Authorization", "Bearer alice")
+		assert.Equal(t, "SKIP", r.xcache(), "a route with auth after the cache was cached")
+		assert.Equal(t, "gincache; fwd=bypass; detail=middleware-order", r.header.Get("Cache-Status"))
+	})
+	t.Run("auth before the cache", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/api/user", Policy: Policy{TTL: time.Hour, Identity: []string{"user_id"}}}})
+		realEngine(a)
+		api := a.engine.Group("/api", Auth(usersAuth(true)), a.cache.Middleware())
+		api.GET("/user", user)
+		a.do("GET", "/api/user", "Authorization", "Bearer alice")
+		r := a.do("GET", "/api/user", "Authorization", "Bearer alice")
+		expect(t, r, "HIT")
+		assert.Equal(t, "user alice", r.body)
+		r = a.do("GET", "/api/user", "Authorization", "Bearer bob")
+		assert.Equal(t, "user bob", r.body)
+		assert.Equal(t, 401, a.do("GET", "/api/user").status)
+	})
+	t.Run("gate after the cache, identity set before", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/api/user", Policy: Policy{TTL: time.Hour, Identity: []string{"user_id"}}}})
+		realEngine(a)
+		a.engine.GET("/api/user", Auth(usersAuth(false)), a.cache.Middleware(), AuthGate(usersAuth(true)), user)
+		a.do("GET", "/api/user", "Authorization", "Bearer alice")
+		r := a.do("GET", "/api/user", "Authorization", "Bearer alice")
+		expect(t, r, "HIT")
+		assert.Equal(t, "user alice", r.body)
+		r = a.do("GET", "/api/user")
+		assert.Equal(t, 401, r.status, "an anonymous caller got past the gate: %q", r.body)
+	})
+	t.Run("gate after the cache on a public route", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/api/news", Policy: Policy{TTL: time.Hour, Public: true}}})
+		realEngine(a)
+		a.engine.GET("/api/news", a.cache.Middleware(), AuthGate(usersAuth(true)), func(c *gin.Context) { c.String(200, "news") })
+		a.do("GET", "/api/news", "Authorization", "Bearer alice")
+		r := a.do("GET", "/api/news")
+		assert.Equal(t, 401, r.status, "a HIT was served before the gate: %q", r.body)
+		assert.Equal(t, "gincache; fwd=bypass; detail=middleware-order", r.header.Get("Cache-Status"))
+	})
+}
+
+// Identity is explicit: a context key marked as identity covers every
+// credential; a credential header or cookie as identity covers itself
+// only, and is keyed by a digest, never readable in a key.
+func TestRealAppIdentity(t *testing.T) {
+	t.Run("context identity", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/me", Policy: Policy{TTL: time.Hour, Identity: []string{"user_id"}, Vary: []string{"cookie:lang"}}}})
+		realEngine(a)
+		a.engine.GET("/me", Auth(usersAuth(true)), a.cache.Middleware(), func(c *gin.Context) {
+			lang, _ := c.Cookie("lang")
+			c.Header("Cache-Control", "private")
+			c.String(200, "%s in %s", c.GetString("user_id"), lang)
+		})
+		for range 2 {
+			for _, u := range []string{"alice", "bob"} {
+				r := a.do("GET", "/me", "Authorization", "Bearer "+u, "Cookie", "lang=en", "X-Api-Key", "k")
+				assert.Equal(t, u+" in en", r.body)
+			}
+		}
+		expect(t, a.do("GET", "/me", "Authorization", "Bearer alice", "Cookie", "lang=en"), "HIT")
+	})
+	t.Run("credential identity", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/me", Policy: Policy{TTL: time.Hour, Identity: []string{"header:Authorization"}}}})
+		realEngine(a)
+		a.engine.GET("/me", a.cache.Middleware(), func(c *gin.Context) { c.String(200, "for %s", c.GetHeader("Authorization")) })
+		a.do("GET", "/me", "Authorization", "Bearer secret-token")
+		expect(t, a.do("GET", "/me", "Authorization", "Bearer secret-token"), "HIT")
+		r := a.do("GET", "/me", "Authorization", "Bearer other")
+		assert.Equal(t, "for Bearer other", r.body)
+		// The Cookie header is a credential the key does not hold.
+		r = a.do("GET", "/me", "Authorization", "Bearer secret-token", "Cookie", "sid=1")
+		assert.Equal(t, "SKIP", r.xcache())
+		page, err := a.cache.Service().Keys(t.Context(), "", "", 10)
+		require.NoError(t, err)
+		require.Len(t, page.Keys, 2)
+		for _, k := range page.Keys {
+			assert.NotContains(t, k.Key, "secret")
+			assert.Contains(t, k.Key, "h.authorization=#sha256=")
+		}
+	})
+	t.Run("public route ignores credential query", func(t *testing.T) {
+		a := newTestApp(t, Table{{Method: "GET", Path: "/news", Policy: Policy{TTL: time.Hour, Public: true}}})
+		realEngine(a)
+		a.engine.GET("/news", a.cache.Middleware(), func(c *gin.Context) { c.String(200, "news") })
+		a.do("GET", "/news?access_token=alice&page=1")
+		expect(t, a.do("GET", "/news?access_token=bob&page=1"), "HIT")
+		page, err := a.cache.Service().Keys(t.Context(), "", "", 10)
+		require.NoError(t, err)
+		require.Len(t, page.Keys, 1)
+		assert.NotContains(t, page.Keys[0].Key, "alice")
+	})
+}
