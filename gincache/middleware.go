@@ -288,6 +288,7 @@ func (c *Cache) run(gc *gin.Context, rs *routeState, key string, tok backend.Tok
 	}()
 	outer := snapshotHeader(cw.ResponseWriter.Header())
 	gc.Set(serviceKey{}, c.service)
+	cw.errs = len(gc.Errors)
 	gc.Next()
 	stored = c.finish(gc, rs, cw, key, tok, spent, outer)
 }
@@ -316,7 +317,9 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 	} else {
 		h[HeaderCacheStatus] = c.hdr.statusNotStored[reason]
 	}
-	w.WriteHeader(cw.status)
+	if cw.written() {
+		w.WriteHeader(cw.status)
+	}
 	if len(body) > 0 {
 		_, _ = w.Write(body)
 	} else if cw.size >= 0 {
@@ -333,11 +336,24 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 // built one (it then owns the captured body), and whether it was stored;
 // when not, the reason.
 func (c *Cache) keep(gc *gin.Context, rs *routeState, cw *captureWriter, h http.Header, key string, tok backend.Tokens, spent time.Duration, outer headerSnapshot) (*backend.Entry, notStoredReason, bool) {
-	reason, ok := rs.storable(cw.status, h, outer)
-	if ok && gc.IsAborted() && cw.size == -1 {
-		// Aborted with nothing written: Gin will send an empty 200 that
-		// the handler never meant.
-		reason, ok = notStoredAborted, false
+	var reason notStoredReason
+	ok := false
+	switch {
+	case len(gc.Errors) > cw.errs:
+		// The chain reported a failure (c.Error): an error middleware
+		// outside the cache turns it into the real response after the
+		// chain returns, whatever was written here.
+		reason = notStoredErrors
+	case !cw.written():
+		// Nothing written: Gin sends an empty 200 after the chain, or an
+		// outer middleware writes what the handler left undone. Neither
+		// is the handler's response.
+		reason = notStoredUnwritten
+	case gc.IsAborted() && cw.size == -1:
+		// Aborted with only a status chosen: Gin sends it empty.
+		reason = notStoredAborted
+	default:
+		reason, ok = rs.storable(cw.status, h, outer)
 	}
 	if !ok {
 		rs.stats.unstored(reason)

@@ -566,3 +566,56 @@ func TestRealAppIdentity(t *testing.T) {
 		assert.NotContains(t, page.Keys[0].Key, "alice")
 	})
 }
+
+// The refresh runs the handlers after the cache only, on a copy of the
+// request's context: the middleware outside runs once per client request,
+// and the handler sees what the middleware before the cache set.
+func TestRealAppStaleRefreshRunsInnerChainOnly(t *testing.T) {
+	a := newTestApp(t, Table{{Method: "GET", Path: "/doc", Policy: Policy{TTL: 10 * time.Second, Stale: time.Minute, Identity: []string{"user_id"}}}})
+	realEngine(a)
+	var mu sync.Mutex
+	outer, inner, version := 0, 0, 1
+	a.engine.GET("/doc", func(c *gin.Context) {
+		mu.Lock()
+		outer++
+		mu.Unlock()
+		c.Next()
+	}, Auth(usersAuth(true)), a.cache.Middleware(), func(c *gin.Context) {
+		mu.Lock()
+		inner++
+		mu.Unlock()
+		c.Next()
+	}, func(c *gin.Context) {
+		mu.Lock()
+		v := version
+		mu.Unlock()
+		c.String(200, "v%d for %s", v, c.GetString("user_id"))
+	})
+	count := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return outer, inner
+	}
+	expect(t, a.do("GET", "/doc", "Authorization", "Bearer alice"), "MISS")
+	a.clock.Advance(15 * time.Second)
+	mu.Lock()
+	version = 2
+	mu.Unlock()
+	r := a.do("GET", "/doc", "Authorization", "Bearer alice")
+	expect(t, r, "STALE")
+	assert.Equal(t, "v1 for alice", r.body)
+	waitFor(t, "the refresh", func() bool { _, in := count(); return in == 2 && a.cache.flights.active() == 0 })
+	r = a.do("GET", "/doc", "Authorization", "Bearer alice")
+	expect(t, r, "HIT")
+	assert.Equal(t, "v2 for alice", r.body)
+	out, in := count()
+	assert.Equal(t, 3, out, "the middleware outside the cache ran once per client request")
+	assert.Equal(t, 2, in)
+}
+
+// The stale refresh and the order check read the handler chain from
+// gin.Context; a Gin release that changes its layout must fail here, not
+// silently turn refreshes off.
+func TestGinLayout(t *testing.T) {
+	require.True(t, ginLayout.ok, "gin.Context no longer has handlers HandlersChain and index int8")
+}

@@ -34,6 +34,9 @@ const (
 	notStoredError
 	notStoredHijacked
 	notStoredAborted
+	notStoredUnwritten
+	notStoredErrors
+	notStoredPanic
 	numNotStored
 )
 
@@ -48,7 +51,10 @@ var notStoredNames = [numNotStored]string{
 	notStoredConflict: "conflict",
 	notStoredError:    "store-error",
 	notStoredHijacked: "hijacked",
-	notStoredAborted:  "aborted",
+	notStoredAborted:   "aborted",
+	notStoredUnwritten: "unwritten",
+	notStoredErrors:    "handler-error",
+	notStoredPanic:     "panic",
 }
 
 func (r notStoredReason) String() string { return notStoredNames[r] }
