@@ -29,7 +29,7 @@ type captureWriter struct {
 	// errs is how many errors gin.Context.Errors held when the chain
 	// started: more after it means the chain reported a failure.
 	errs int
-	buf    []byte
+	buf  []byte
 	// reserved counts the bytes of buf charged to the in-flight cap.
 	reserved int64
 
