@@ -153,7 +153,7 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 				a.errorf(r.call.Args[pathArg(r)].Pos(), "cannot resolve the full path of this route (%s), and %s has no stable run-time name to match it by (the compiler names closures after the functions it inlines them into): use a constant path on a router cachegen can follow, or a named handler", r.unknown, label)
 				continue
 			}
-			a.warnf(r.call.Args[pathArg(r)].Pos(), "cannot resolve the full path of this route (%s): the table matches %s by its handler name at run time", r.unknown, label)
+			a.warnf(r.call.Args[pathArg(r)].Pos(), "cannot resolve the full path of this route (%s): the table lists %s without a path: it applies once Cache.CheckRoutes binds it to the one route registered with its handler", r.unknown, label)
 		}
 		paths := r.paths
 		if r.unknown != "" {
