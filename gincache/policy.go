@@ -222,7 +222,7 @@ func (r Route) validate() error {
 		}
 	}
 	if p.Public && len(p.Identity) > 0 {
-		return errors.New("Public and Identity exclude each other: a public response is the same for every caller")
+		return errors.New("a policy cannot be both Public and keyed by an Identity: a public response is the same for every caller")
 	}
 	for _, q := range p.Query {
 		if q == "" {

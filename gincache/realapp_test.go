@@ -619,3 +619,23 @@ func TestRealAppStaleRefreshRunsInnerChainOnly(t *testing.T) {
 func TestGinLayout(t *testing.T) {
 	require.True(t, ginLayout.ok, "gin.Context no longer has handlers HandlersChain and index int8")
 }
+
+func TestPolicyIdentityValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		route Route
+		want  string
+	}{
+		{"public and identity", Route{Method: "GET", Path: "/a", Policy: Policy{Public: true, Identity: []string{"user_id"}}}, "both Public and keyed by an Identity"},
+		{"listed twice", Route{Method: "GET", Path: "/a", Policy: Policy{Identity: []string{"user_id"}, Vary: []string{"user_id"}}}, "listed twice"},
+		{"header listed twice", Route{Method: "GET", Path: "/a", Policy: Policy{Identity: []string{"header:X-A"}, Vary: []string{"header:x-a"}}}, "listed twice"},
+		{"bad identity", Route{Method: "GET", Path: "/a", Policy: Policy{Identity: []string{"query:x"}}}, "unknown source"},
+		{"identity on a write", Route{Method: "PUT", Path: "/a", Policy: Policy{Identity: []string{"user_id"}}}, "GET routes only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(Table{tc.route}, quiet)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
