@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,25 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
-
-// clock is a clock the test moves by hand: no test sleeps for a TTL.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type result struct {
 	status int
@@ -45,13 +27,13 @@ type server struct {
 	url   string
 	cache *gincache.Cache
 	db    *db
-	clock *clock
+	clock *testutil.Clock
 }
 
 func start(t *testing.T) *server {
 	gin.SetMode(gin.TestMode)
 	d := &db{version: 1}
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := testutil.NewClock()
 	r, cache, err := newEngine(d, gincache.WithClock(clk.Now))
 	require.NoError(t, err)
 	t.Cleanup(func() { cache.Close() })
@@ -76,11 +58,14 @@ func (s *server) get(path string, hdr ...string) result {
 	return result{res.StatusCode, res.Header, string(body)}
 }
 
-func (s *server) setDown(down bool) {
+// edit changes the database under its lock.
+func (s *server) edit(f func(d *db)) {
 	s.db.mu.Lock()
-	s.db.down = down
+	f(s.db)
 	s.db.mu.Unlock()
 }
+
+func (s *server) setDown(down bool) { s.edit(func(d *db) { d.down = down }) }
 
 // settled waits until the cache has finished the refreshes and fills
 // under way: its counters say what each request's work came to.
@@ -131,9 +116,7 @@ func TestStaleIfErrorServesLastGoodBody(t *testing.T) {
 		s.settled(uint64(2 + i)) // the failed refresh: not stored
 	}
 	s.setDown(false)
-	s.db.mu.Lock()
-	s.db.version = 2
-	s.db.mu.Unlock()
+	s.edit(func(d *db) { d.version = 2 })
 	assert.Equal(t, "report v1", s.get("/report").body)
 	s.settled(5)
 	r := s.get("/report")
@@ -149,17 +132,13 @@ func TestStaleClientReadsWholeBodyBeforeRefreshEnds(t *testing.T) {
 	s.settled(1)
 	s.clock.Advance(15 * time.Second)
 	gate := make(chan struct{})
-	s.db.mu.Lock()
-	s.db.gate, s.db.version = gate, 2
-	s.db.mu.Unlock()
+	s.edit(func(d *db) { d.gate, d.version = gate, 2 })
 	r := s.get("/report") // returns while the refresh waits on the gate
 	assert.Equal(t, "report v1", r.body)
 	assert.Equal(t, "STALE", r.header.Get("X-Cache"))
 	assert.Equal(t, "9", r.header.Get("Content-Length"))
 	assert.Zero(t, s.cache.Service().Stats().Stores-1, "the refresh ended before its client had its answer")
-	s.db.mu.Lock()
-	s.db.gate = nil
-	s.db.mu.Unlock()
+	s.edit(func(d *db) { d.gate = nil })
 	close(gate)
 	s.settled(2)
 	assert.Equal(t, "report v2", s.get("/report").body)
