@@ -18,8 +18,10 @@ var (
 	// or a token that was present has since disappeared. Nothing was stored.
 	ErrConflict = errors.New("backend: token conflict, entry not stored")
 
-	// ErrCorrupt: a stored entry could not be decoded. Callers treat it as
-	// a miss; it is never served.
+	// ErrCorrupt: a stored entry could not be decoded. Lookup reports it
+	// as it reports ErrNotFound, with the token values filled in, and
+	// callers treat it as a miss whose Store replaces the entry; it is
+	// never served.
 	ErrCorrupt = errors.New("backend: corrupt entry")
 
 	// ErrClosed: the backend has been closed.
@@ -75,8 +77,10 @@ type KeyInfo struct {
 // package backendtest checks:
 //
 //   - Lookup returns an entry only if it was stored under key, has not
-//     expired, and every token it was stored under still exists with the
-//     value recorded at Store. Anything else (absent, expired, a token
+//     expired, was stored under as many tokens as tok names (an entry
+//     stored without tokens is no hit for a lookup that names some: no
+//     write could ever invalidate it), and every token it was stored under
+//     still exists with the value recorded at Store. Anything else (absent, expired, a token
 //     renewed, missing or unreadable) is ErrNotFound, or another error.
 //     When it does not return an entry it fills tok.Values with the current
 //     value of each name (0 where absent); with an entry it may leave them.

@@ -148,7 +148,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok Tokens) (*Entry, erro
 	if m.closed.Load() {
 		return nil, ErrClosed
 	}
-	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && e.valid() {
+	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && len(e.cells) == len(tok.Names) && e.valid() {
 		return e, nil
 	}
 	for i, name := range tok.Names {
@@ -157,13 +157,14 @@ func (m *Memory) Lookup(_ context.Context, key string, tok Tokens) (*Entry, erro
 	return nil, ErrNotFound
 }
 
-// Peek returns the entry under key if it is valid (its tokens unchanged)
-// and not yet due for removal at now. It is Lookup's hit path without the
-// token names and values, which only a miss needs: the cache calls it
-// first and falls back to Lookup, so that a hit on the memory backend
-// builds no names and reads the clock once.
-func (m *Memory) Peek(key string, now time.Time) (*Entry, bool) {
-	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && e.valid() && !m.closed.Load() {
+// Peek returns the entry under key if it is valid for a lookup of ntok
+// tokens (it recorded that many, all unchanged) and not yet due for
+// removal at now. It is Lookup's hit path without the token names and
+// values, which only a miss needs: the cache calls it first and falls
+// back to Lookup, so that a hit on the memory backend builds no names and
+// reads the clock once.
+func (m *Memory) Peek(key string, ntok int, now time.Time) (*Entry, bool) {
+	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && len(e.cells) == ntok && e.valid() && !m.closed.Load() {
 		return e, true
 	}
 	return nil, false

@@ -191,6 +191,9 @@ func NewRedisClient(ctx context.Context, client redis.UniversalClient, opts Redi
 			opts.Logger.Warn("backend: could not reach the Redis Cluster to guard its existing node clients; nodes it makes from now on are guarded", "err", err)
 		}
 	case *redis.Client:
+		if err := checkMaster(ctx, c, opts.Logger); err != nil {
+			return nil, err
+		}
 		kind, node := "redis", c.Options().Addr
 		if node == "FailoverClient" {
 			kind, node = "redis-sentinel", "sentinel master"

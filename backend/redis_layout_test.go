@@ -239,6 +239,11 @@ func TestRedisRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	// NewRedisClient asked the server its ROLE (a replica is refused);
+	// count from here.
+	if _, singles := counter.take(); !slices.Equal(singles, []string{"role"}) {
+		t.Errorf("NewRedisClient sent %q; want one ROLE", singles)
+	}
 
 	check := func(what string, want [][]string) {
 		t.Helper()

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -264,6 +265,15 @@ func checkClient(c redis.UniversalClient, log *slog.Logger) error {
 	case *redis.ClusterClient:
 		o := c.Options()
 		ctxTimeouts, dial, read, write = o.ContextTimeoutEnabled, o.DialTimeout, o.ReadTimeout, o.WriteTimeout
+		// go-redis turns ReadOnly on for either routing option.
+		switch {
+		case o.RouteByLatency:
+			return replicaReads("ClusterOptions.RouteByLatency (FailoverOptions.RouteByLatency)")
+		case o.RouteRandomly:
+			return replicaReads("ClusterOptions.RouteRandomly (FailoverOptions.RouteRandomly)")
+		case o.ReadOnly:
+			return replicaReads("ClusterOptions.ReadOnly (FailoverOptions.ReplicaOnly)")
+		}
 	default:
 		return fmt.Errorf("backend: unsupported Redis client %T: pass a *redis.Client (standalone or Sentinel) or a *redis.ClusterClient", c)
 	}
@@ -278,6 +288,34 @@ func checkClient(c redis.UniversalClient, log *slog.Logger) error {
 	if dial > slowClientTimeout || read > slowClientTimeout || write > slowClientTimeout || read == 0 || write == 0 {
 		log.Warn("backend: Redis client timeouts are long or off; admin calls without a deadline may wait that long",
 			"dial_timeout", dial, "read_timeout", read, "write_timeout", write)
+	}
+	return nil
+}
+
+// replicaReads is the error for a client whose option makes it read from
+// replicas. Replication is asynchronous: a replica can still hold the
+// tokens a write has just renewed on its master, and a hit read there
+// would serve what the write made stale.
+func replicaReads(option string) error {
+	return fmt.Errorf("backend: the Redis client sets %s, which sends reads to replicas: a hit read there could see tokens a write has already renewed on the master; leave it off (the cache reads masters only)", option)
+}
+
+// checkMaster asks the server a *redis.Client reaches for its role and
+// refuses a replica: a Sentinel client made with
+// FailoverOptions.ReplicaOnly, or a client given a replica's address.
+// A server that does not answer within ctx cannot be checked: the client
+// is accepted, with a warning.
+func checkMaster(ctx context.Context, c *redis.Client, log *slog.Logger) error {
+	role, err := c.Do(ctx, "role").Slice()
+	if err != nil || len(role) == 0 {
+		log.Warn("backend: could not ask the Redis server for its role; make sure the client reaches a master", "err", err)
+		return nil
+	}
+	if r, _ := role[0].(string); r == "slave" || r == "replica" {
+		if c.Options().Addr == "FailoverClient" {
+			return replicaReads("FailoverOptions.ReplicaOnly")
+		}
+		return fmt.Errorf("backend: the Redis client's address %s is a replica: a hit read there could see tokens a write has already renewed on the master; give the master's address", c.Options().Addr)
 	}
 	return nil
 }

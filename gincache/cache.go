@@ -1,9 +1,12 @@
 package gincache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/textproto"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,11 +33,13 @@ type Cache struct {
 	mem *backend.Memory
 
 	keyed []varySource // parsed keyed headers
-	// middlewareName is how Gin names the handler Middleware returns.
-	middlewareName string
-	namer          tokenNamer
-	keyHead        string        // "gincache:1:GET:"
-	tokenTTL       time.Duration // how long renewed tokens live: the longest entry life
+	// credHeaders are the canonical credential header names; credQuery
+	// the credential query parameters.
+	credHeaders []string
+	credQuery   []string
+	namer       tokenNamer
+	keyHead     string        // "gincache:1:GET:"
+	tokenTTL    time.Duration // how long renewed tokens live: the longest entry life
 
 	routes       routeTable
 	serviceStats routeStats
@@ -45,11 +50,14 @@ type Cache struct {
 	hdr          headerValues
 	service      *Service
 
-	// background work (epoch retries) that Close stops and waits for
-	bgMu   sync.Mutex // orders starting background work with Close
-	bg     sync.WaitGroup
-	stop   chan struct{}
-	closed atomic.Bool
+	// background work (epoch retries, stale refreshes) that Close stops
+	// and waits for
+	bgMu     sync.Mutex // orders starting background work with Close
+	bg       sync.WaitGroup
+	stop     chan struct{}
+	bgCtx    context.Context // canceled by Close: refreshes under way see it
+	bgCancel context.CancelFunc
+	closed   atomic.Bool
 }
 
 // New builds a cache for the policy table. It checks the table and every
@@ -99,6 +107,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	}
 
 	c := &Cache{cfg: cfg, table: table, stop: make(chan struct{})}
+	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	if cfg.backend == nil {
 		m, err := backend.NewMemory(backend.MemoryOptions{Now: cfg.now})
 		if err != nil {
@@ -124,6 +133,16 @@ func New(table Table, opts ...Option) (*Cache, error) {
 		src.label = "k." + strings.ToLower(name)
 		c.keyed = append(c.keyed, src)
 	}
+	if !cfg.credHeadersSet {
+		cfg.credHeaders = DefaultCredentialHeaders
+	}
+	for _, name := range cfg.credHeaders {
+		c.credHeaders = append(c.credHeaders, textproto.CanonicalMIMEHeaderKey(name))
+	}
+	if !cfg.credQuerySet {
+		cfg.credQuery = DefaultCredentialQuery
+	}
+	c.credQuery = slices.Clone(cfg.credQuery)
 	c.namer = newTokenNamer(cfg.prefix)
 	version := keyFormatVersion
 	if cfg.appVersion != "" {
@@ -140,7 +159,6 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	c.log = ratelog.New(cfg.logger, cfg.now)
 	c.hdr = newHeaderValues()
 	c.service = &Service{c: c}
-	c.middlewareName = funcName(c.Middleware())
 	return c, nil
 }
 
@@ -154,6 +172,7 @@ func (c *Cache) Close() error {
 		return nil
 	}
 	close(c.stop)
+	c.bgCancel()
 	c.bgMu.Unlock()
 	c.bg.Wait()
 	if c.ownBackend {

@@ -11,9 +11,11 @@
 //	func listItems(c *gin.Context) { ... }
 //
 //	cache, err := gincache.New(CachePolicies)
-//	api := r.Group("/", auth, cache.Middleware())
+//	api := r.Group("/", gincache.Auth(auth), cache.Middleware())
 //
-// A Table can also be written by hand (see Policy and Route).
+// A Table can also be written by hand (see Policy and Route). Auth marks
+// the authentication middleware, so that the cache refuses to cache a route
+// where it would run after the cache; AuthGate marks one that only rejects.
 //
 // # What a request gets
 //
@@ -22,9 +24,24 @@
 // If-None-Match), a MISS (the handler runs once for all concurrent
 // requests of the same key, and its response is stored when it may be),
 // or a SKIP (the cache is bypassed: Cache-Control: no-cache, credentials
-// on a route that does not vary by identity, a missing vary value, a
+// on a route whose key holds no identity, a missing vary value, a
 // malformed query, a body over the size cap, a streamed response). The
 // X-Cache header says which; Cache-Status (RFC 9211) says why.
+//
+// A response is stored only if the handler chain wrote it and reported no
+// error (c.Error): a failed request that an error middleware outside the
+// cache answers is never stored, nor handed to concurrent requests. A
+// stale entry (Policy.Stale) is served whole while a copy of the request's
+// context runs the handlers after the cache in the background; a refresh
+// that fails keeps the stale entry.
+//
+// # Identity
+//
+// Identity is explicit: Policy.Identity (directive identity=) names what
+// identifies the caller, a context key the authentication middleware sets
+// or a credential. A request carrying credentials (WithCredentialHeaders,
+// WithCredentialQuery) is cached only on a Public route or one whose key
+// holds an identity covering them; a Vary entry never counts.
 //
 // # Keys
 //

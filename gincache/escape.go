@@ -80,6 +80,12 @@ func bound(b []byte, start, max, keep int) []byte {
 	return hex.AppendEncode(b, sum[:16])
 }
 
+// digest replaces b[start:] by the hash marker and 128 bits of its
+// SHA-256, as bound does for long components.
+func digest(b []byte, start int) []byte {
+	return bound(b, start, -1, 0)
+}
+
 // unsafeString views b as a string without copying. The caller keeps b
 // unchanged for as long as the string is used; it is how pooled key and
 // name buffers are handed to a backend, which must not retain them.

@@ -108,3 +108,40 @@ func ExampleFromContext() {
 }
 
 func context() stdcontext.Context { return stdcontext.Background() }
+
+// Auth marks the authentication middleware; identity=user_id (here
+// Policy.Identity) keys the route by the user it sets, so requests
+// carrying credentials are cached per user.
+func ExampleAuth() {
+	gin.SetMode(gin.ReleaseMode)
+	cache, _ := gincache.New(gincache.Table{
+		{Method: "GET", Path: "/me", Policy: gincache.Policy{TTL: time.Minute, Identity: []string{"user_id"}}},
+	})
+	defer cache.Close()
+	auth := func(c *gin.Context) {
+		user := c.GetHeader("Authorization")
+		if user == "" {
+			c.AbortWithStatus(http.StatusUnauthorized)
+			return
+		}
+		c.Set("user_id", user)
+	}
+	r := gin.New()
+	api := r.Group("/", gincache.Auth(auth), cache.Middleware())
+	api.GET("/me", func(c *gin.Context) { c.String(200, "page of %s", c.GetString("user_id")) })
+
+	for _, user := range []string{"alice", "alice", "bob", ""} {
+		req := httptest.NewRequest("GET", "/me", nil)
+		if user != "" {
+			req.Header.Set("Authorization", user)
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		fmt.Printf("%q: %d %s %s\n", user, w.Code, w.Header().Get("X-Cache"), w.Body.String())
+	}
+	// Output:
+	// "alice": 200 MISS page of alice
+	// "alice": 200 HIT page of alice
+	// "bob": 200 MISS page of bob
+	// "": 401
+}

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,6 +172,14 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 				return b, skipQuery
 			}
 		}
+		if rs.credQuery(name) {
+			// A credential: never in a key; on a route whose key holds
+			// no identity, it keeps the request out of the cache.
+			if !rs.credFree {
+				return b, skipAuth
+			}
+			continue
+		}
 		if rs.query != nil && !rs.queryAllowed(name) {
 			continue
 		}
@@ -278,16 +287,22 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 		b = append(b, v.label...)
 		b = append(b, '=')
 		var ok bool
+		start := len(b)
 		switch v.kind {
 		case varyContext:
 			b, ok = appendContextValue(b, gc, v.name)
 		case varyHeader:
 			b, ok = appendHeaderValue(b, gc.Request.Header, v.name)
 		case varyCookie:
-			b, ok = appendCookieValue(b, gc.Request.Header, v.name)
+			b, ok = appendCookieValue(b, gc.Request, v.name)
 		}
 		if !ok {
 			return b, skipVary
+		}
+		if v.identity && v.kind != varyContext {
+			// A credential (a bearer token, a session cookie) is never
+			// readable in a key: it is replaced by its digest.
+			b = digest(b, start)
 		}
 	}
 	for _, v := range rs.keyed {
@@ -327,6 +342,12 @@ func appendContextValue(b []byte, gc *gin.Context, name string) ([]byte, bool) {
 	case uint32:
 		return strconv.AppendUint(b, uint64(x), 10), true
 	case interface{ String() string }:
+		// A nil pointer (or map, slice, func) of a type with a String
+		// method passes the v == nil test above; calling String on it
+		// would panic or render "<nil>". It is missing.
+		if isNilValue(x) {
+			return b, false
+		}
 		s = x.String()
 	default:
 		// A value of a type we cannot render faithfully must not share an
@@ -337,6 +358,16 @@ func appendContextValue(b []byte, gc *gin.Context, name string) ([]byte, bool) {
 		return b, false
 	}
 	return appendEscaped(b, s, valueSafe), true
+}
+
+// isNilValue reports whether v holds a nil pointer, map, slice, func,
+// channel or interface.
+func isNilValue(v any) bool {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface, reflect.UnsafePointer:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // appendHeaderValue appends every value of the header, joined by ','
@@ -356,27 +387,17 @@ func appendHeaderValue(b []byte, h http.Header, name string) ([]byte, bool) {
 	return b, true
 }
 
-// appendCookieValue appends the value of the named cookie, found without
-// allocating (http.Request.Cookie parses every cookie). The first cookie
-// of that name wins, as in net/http.
-func appendCookieValue(b []byte, h http.Header, name string) ([]byte, bool) {
-	for _, line := range h["Cookie"] {
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			part = strings.TrimSpace(part)
-			n, v, ok := strings.Cut(part, "=")
-			if !ok || n != name {
-				continue
-			}
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			if v == "" {
-				return b, false
-			}
-			return appendEscaped(b, v, valueSafe), true
-		}
+// appendCookieValue appends the value of the named cookie, read exactly
+// as net/http reads it (http.Request.Cookie, which gin's c.Cookie calls):
+// the first valid cookie of that name, with the spaces around names
+// trimmed and cookies with invalid values skipped. So the key always holds
+// the value the handler sees: "lang =evil; lang=en" is keyed as evil, and
+// a value net/http rejects (session=x"y) is absent, never a key. An empty
+// value is missing too.
+func appendCookieValue(b []byte, req *http.Request, name string) ([]byte, bool) {
+	ck, err := req.Cookie(name)
+	if err != nil || ck.Value == "" {
+		return b, false
 	}
-	return b, false
+	return appendEscaped(b, ck.Value, valueSafe), true
 }

@@ -17,33 +17,31 @@ import (
 // invalidates on writes. Register it after authentication, on the group
 // whose routes it caches:
 //
-//	api := r.Group("/api", auth, cache.Middleware())
+//	api := r.Group("/api", gincache.Auth(auth), cache.Middleware())
 //
 // A request on a route without a policy that is not a write passes
 // through untouched, with no header added.
-//
-// It is never inlined, so that the handler it returns has one name
-// wherever it is called (Go names an inlined closure after its call
-// site), which WithAuthMiddleware's order check relies on.
-//
-//go:noinline
 func (c *Cache) Middleware() gin.HandlerFunc {
-	return func(gc *gin.Context) {
-		slot := slotOf(gc.Request.Method)
-		switch {
-		case slot == slotGET:
-			rs := c.route(gc, slot)
-			if rs.cached {
-				c.serveGET(gc, rs)
-				return
-			}
-		case slot != slotOther:
-			c.serveWrite(gc, c.route(gc, slot))
+	// A method value: every cache's middleware shares one code pointer and
+	// one name, wherever Middleware is called.
+	return c.serve
+}
+
+func (c *Cache) serve(gc *gin.Context) {
+	slot := slotOf(gc.Request.Method)
+	switch {
+	case slot == slotGET:
+		rs := c.route(gc, slot)
+		if rs.cached {
+			c.serveGET(gc, rs)
 			return
 		}
-		gc.Set(serviceKey{}, c.service)
-		gc.Next()
+	case slot != slotOther:
+		c.serveWrite(gc, c.route(gc, slot))
+		return
 	}
+	gc.Set(serviceKey{}, c.service)
+	gc.Next()
 }
 
 // reqState is the per-request working memory of a cached GET, pooled: the
@@ -96,7 +94,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	if c.mem != nil {
 		start := c.observeStart()
 		now := c.cfg.now()
-		if e, ok := c.mem.Peek(key, now); ok && now.Before(e.Expires) {
+		if e, ok := c.mem.Peek(key, readCount(len(st.segs)), now); ok && now.Before(e.Expires) {
 			c.observe(OpLookup, rs, start, nil)
 			c.replay(gc, rs, e, now)
 			return
@@ -134,6 +132,12 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 			return
 		}
 	case errors.Is(err, backend.ErrNotFound):
+	case errors.Is(err, backend.ErrCorrupt):
+		// An entry that does not decode is never served; the backend
+		// has filled in the tokens, so it is a miss whose store replaces
+		// it. Treating it as a failure would keep the key uncached
+		// until the damaged entry's TTL ends.
+		c.log.Log(slog.LevelWarn, "corrupt", "gincache: a stored entry does not decode; refilling it", "error", err, "route", rs.path)
 	default:
 		rs.stats.backendErrors.Add(1)
 		c.log.Log(slog.LevelError, "lookup", "gincache: backend lookup failed; serving uncached", "error", err, "route", rs.path)
@@ -157,7 +161,7 @@ func (c *Cache) bypass(req *http.Request, rs *routeState) skipReason {
 		requestNoCache(h["Cache-Control"], h["Pragma"]) {
 		return skipNoCache
 	}
-	if !rs.policy.Public && !rs.identity && (len(h["Authorization"]) > 0 || len(h["Cookie"]) > 0) {
+	if rs.uncoveredCredential(h) {
 		return skipAuth
 	}
 	if !c.epochReady() {
@@ -284,6 +288,7 @@ func (c *Cache) run(gc *gin.Context, rs *routeState, key string, tok backend.Tok
 	}()
 	outer := snapshotHeader(cw.ResponseWriter.Header())
 	gc.Set(serviceKey{}, c.service)
+	cw.errs = len(gc.Errors)
 	gc.Next()
 	stored = c.finish(gc, rs, cw, key, tok, spent, outer)
 }
@@ -312,7 +317,9 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 	} else {
 		h[HeaderCacheStatus] = c.hdr.statusNotStored[reason]
 	}
-	w.WriteHeader(cw.status)
+	if cw.written() {
+		w.WriteHeader(cw.status)
+	}
 	if len(body) > 0 {
 		_, _ = w.Write(body)
 	} else if cw.size >= 0 {
@@ -329,11 +336,24 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, cw *captureWriter, key s
 // built one (it then owns the captured body), and whether it was stored;
 // when not, the reason.
 func (c *Cache) keep(gc *gin.Context, rs *routeState, cw *captureWriter, h http.Header, key string, tok backend.Tokens, spent time.Duration, outer headerSnapshot) (*backend.Entry, notStoredReason, bool) {
-	reason, ok := rs.storable(cw.status, h)
-	if ok && gc.IsAborted() && cw.size == -1 {
-		// Aborted with nothing written: Gin will send an empty 200 that
-		// the handler never meant.
-		reason, ok = notStoredAborted, false
+	var reason notStoredReason
+	ok := false
+	switch {
+	case len(gc.Errors) > cw.errs:
+		// The chain reported a failure (c.Error): an error middleware
+		// outside the cache turns it into the real response after the
+		// chain returns, whatever was written here.
+		reason = notStoredErrors
+	case !cw.written():
+		// Nothing written: Gin sends an empty 200 after the chain, or an
+		// outer middleware writes what the handler left undone. Neither
+		// is the handler's response.
+		reason = notStoredUnwritten
+	case gc.IsAborted() && cw.size == -1:
+		// Aborted with only a status chosen: Gin sends it empty.
+		reason = notStoredAborted
+	default:
+		reason, ok = rs.storable(cw.status, h, outer)
 	}
 	if !ok {
 		rs.stats.unstored(reason)

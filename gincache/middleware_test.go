@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // countingApp registers GET path with a handler that counts its runs and
@@ -173,7 +175,7 @@ func TestPublicAndIdentityAllowCredentials(t *testing.T) {
 	expect(t, a.do("GET", "/r", "Authorization", "Bearer x"), "MISS")
 	expect(t, a.do("GET", "/r", "Authorization", "Bearer y"), "HIT")
 
-	b, _ := countingApp(t, Policy{Vary: []string{"header:Authorization"}}, nil)
+	b, _ := countingApp(t, Policy{Identity: []string{"header:Authorization"}}, nil)
 	expect(t, b.do("GET", "/r", "Authorization", "Bearer x"), "MISS")
 	expect(t, b.do("GET", "/r", "Authorization", "Bearer y"), "MISS")
 	expect(t, b.do("GET", "/r", "Authorization", "Bearer x"), "HIT")
@@ -229,8 +231,8 @@ func TestStoredDespiteHeaders(t *testing.T) {
 		hdr    []string
 	}{
 		{"vary accept-encoding on plain body", Policy{}, func(c *gin.Context) { c.Header("Vary", "Accept-Encoding") }, nil},
-		{"private with identity", Policy{Vary: []string{"header:Authorization"}}, func(c *gin.Context) { c.Header("Cache-Control", "private") }, []string{"Authorization", "Bearer u1"}},
-		{"private with identity cookie", Policy{Vary: []string{"cookie:session"}}, func(c *gin.Context) { c.Header("Cache-Control", "private") }, []string{"Cookie", "session=u1"}},
+		{"private with identity", Policy{Identity: []string{"header:Authorization"}}, func(c *gin.Context) { c.Header("Cache-Control", "private") }, []string{"Authorization", "Bearer u1"}},
+		{"private with identity cookie", Policy{Identity: []string{"cookie:session"}}, func(c *gin.Context) { c.Header("Cache-Control", "private") }, []string{"Cookie", "session=u1"}},
 		{"vary on keyed header", Policy{Vary: []string{"header:Accept-Language"}}, func(c *gin.Context) { c.Header("Vary", "accept-language") }, []string{"Accept-Language", "fr"}},
 		{"compressed with accept-encoding keyed", Policy{Vary: []string{"header:Accept-Encoding"}}, func(c *gin.Context) {
 			c.Header("Content-Encoding", "gzip")
@@ -382,7 +384,7 @@ func TestEmptyBodyStored(t *testing.T) {
 // two users never see each other's entry, and a request without a user
 // is never stored.
 func TestVaryIsolation(t *testing.T) {
-	a := newTestApp(t, Table{{Method: "GET", Path: "/profile", Policy: Policy{TTL: time.Minute, Vary: []string{"user_id"}}}})
+	a := newTestApp(t, Table{{Method: "GET", Path: "/profile", Policy: Policy{TTL: time.Minute, Identity: []string{"user_id"}}}})
 	a.engine.Use(func(c *gin.Context) {
 		if u := c.GetHeader("X-User"); u != "" {
 			c.Set("user_id", u)
@@ -426,14 +428,32 @@ func TestOtherMethodsPassThrough(t *testing.T) {
 	}
 }
 
-func TestHandlerNameFallback(t *testing.T) {
+// A table entry without a Path (cachegen could not know it) applies to
+// nothing until CheckRoutes binds it to the one route registered with its
+// handler; a handler registered at two routes binds to neither.
+func TestPathlessPolicyBoundByCheckRoutes(t *testing.T) {
 	handler := func(c *gin.Context) { c.String(200, "x") }
 	name := nameOf(t, handler)
 	a := newTestApp(t, Table{{Method: "GET", Handler: name, Policy: Policy{TTL: time.Minute}}})
 	a.engine.Use(a.cache.Middleware())
 	a.engine.GET("/dynamic/:id", handler)
+	a.engine.GET("/other", func(c *gin.Context) { c.String(200, "y") })
+	expect(t, a.do("GET", "/dynamic/1"), "")
+	require.NoError(t, a.cache.CheckRoutes(a.engine.Routes()))
 	expect(t, a.do("GET", "/dynamic/1"), "MISS")
 	expect(t, a.do("GET", "/dynamic/1"), "HIT")
+	expect(t, a.do("GET", "/other"), "")
+
+	shared := func(c *gin.Context) { c.String(200, "%s", c.FullPath()) }
+	b := newTestApp(t, Table{{Method: "GET", Handler: nameOf(t, shared), Policy: Policy{TTL: time.Minute}}})
+	b.engine.Use(b.cache.Middleware())
+	b.engine.GET("/public/items", shared)
+	b.engine.GET("/admin/items", shared)
+	err := b.cache.CheckRoutes(b.engine.Routes())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "/admin/items")
+	expect(t, b.do("GET", "/public/items"), "")
+	expect(t, b.do("GET", "/admin/items"), "")
 }
 
 // nameOf returns the name Gin reports for a handler.

@@ -35,7 +35,10 @@ type config struct {
 	observer        Observer
 	keyedHeaders    []string
 	keyedSet        bool
-	authNames       []string
+	credHeaders     []string
+	credHeadersSet  bool
+	credQuery       []string
+	credQuerySet    bool
 }
 
 // Defaults.
@@ -239,21 +242,52 @@ func WithKeyedHeaders(names ...string) Option {
 	}
 }
 
-// WithAuthMiddleware names the authentication middleware of the
-// application, so the cache can check, once per route, that it runs
-// before the cache. A route where one of them comes after the cache (so a
-// HIT would be served before authentication) is never cached: its
-// requests are passed through with X-Cache: SKIP (detail
-// middleware-order) and the cache logs an error naming the route. See
-// docs/SECURITY.md on where the middleware belongs.
-func WithAuthMiddleware(auth ...gin.HandlerFunc) Option {
+// DefaultCredentialHeaders are the request headers that carry
+// credentials. A request carrying one is cached only on a route that is
+// Public, or whose key holds the caller's identity: a context key named in
+// the policy's Identity (set by the authentication middleware), or the
+// credential itself (Identity "header:Authorization", or a cookie for the
+// Cookie header). Otherwise it is passed through uncached (SKIP, detail
+// authorization), so a route that forgot its identity never serves one
+// caller's response to another.
+var DefaultCredentialHeaders = []string{
+	"Authorization", "Cookie", "Proxy-Authorization",
+	"X-Api-Key", "X-Auth-Token", "X-Access-Token",
+}
+
+// DefaultCredentialQuery are the query parameters that carry credentials.
+// They count as DefaultCredentialHeaders do, and are left out of every key
+// (so no secret lands in a key the admin API lists): on a route that may
+// cache such a request, the response depends on the identity, not on the
+// token's text.
+var DefaultCredentialQuery = []string{"access_token", "api_key", "apikey", "auth_token"}
+
+// WithCredentialHeaders replaces DefaultCredentialHeaders. Add the headers
+// your authentication reads; removing one makes requests carrying it
+// cacheable on routes that name no identity, so do that only for a header
+// that is no credential.
+func WithCredentialHeaders(names ...string) Option {
 	return func(c *config) error {
-		for _, h := range auth {
-			if h == nil {
-				return errors.New("WithAuthMiddleware: nil handler")
+		for _, n := range names {
+			if !validToken(n) {
+				return fmt.Errorf("WithCredentialHeaders: %q is not a header name", n)
 			}
-			c.authNames = append(c.authNames, funcName(h))
 		}
+		c.credHeaders, c.credHeadersSet = names, true
+		return nil
+	}
+}
+
+// WithCredentialQuery replaces DefaultCredentialQuery: the query parameters
+// that carry credentials.
+func WithCredentialQuery(names ...string) Option {
+	return func(c *config) error {
+		for _, n := range names {
+			if n == "" {
+				return errors.New("WithCredentialQuery: empty parameter name")
+			}
+		}
+		c.credQuery, c.credQuerySet = names, true
 		return nil
 	}
 }

@@ -30,13 +30,32 @@ type Policy struct {
 	//	cookie:Name     a request cookie
 	//
 	// A request missing any of them is not cached (SKIP), never stored
-	// under an empty identity.
+	// under an empty identity. A Vary entry is never an identity, however
+	// it is named: a cookie that sets a language does not tell users
+	// apart. Name what identifies the caller in Identity.
 	Vary []string
 
-	// Public allows caching requests that carry Authorization or Cookie on
-	// a route that does not vary by identity (a context key,
-	// header:Authorization or a cookie: entry). Without it such requests
-	// are passed through uncached.
+	// Identity lists what identifies the caller, in Vary's syntax. Each is
+	// in the key, as a Vary entry is, and marks the key as holding an
+	// identity, which lets requests carrying credentials (WithCredential-
+	// Headers: Authorization, Cookie, X-Api-Key...) be cached and
+	// Cache-Control: private responses be stored:
+	//
+	//	user_id              a context key the authentication middleware
+	//	                     sets: every credential is then covered, and an
+	//	                     AuthGate may run after the cache
+	//	header:Authorization the credential itself: covers that header only
+	//	cookie:session       a session cookie: covers the Cookie header only
+	//
+	// Header and cookie identities enter the key as a SHA-256 digest, so no
+	// credential is readable in a key. A request carrying a credential the
+	// key does not cover is passed through uncached (detail authorization).
+	Identity []string
+
+	// Public allows caching requests that carry credentials on a route
+	// whose key holds no identity: the response is the same for every
+	// caller. Credential query parameters are then left out of the key.
+	// Public and Identity exclude each other.
 	Public bool
 
 	// Query lists the query parameters that select the response; the
@@ -64,11 +83,15 @@ type Route struct {
 	// PATCH or DELETE for a write.
 	Method string
 	// Path is the route's full Gin path pattern ("/spaces/:space_id"), as
-	// c.FullPath() reports it. Empty when it could not be known statically:
-	// the route is then found by Handler.
+	// c.FullPath() reports it. A policy applies only to the route of its
+	// Method and Path, never to another route that shares its handler.
+	// Empty when cachegen could not know the path statically: such an entry
+	// applies to nothing until Cache.CheckRoutes binds it to the one route
+	// registered with its Handler (see CheckRoutes).
 	Path string
 	// Handler is the handler's name as Gin reports it (c.HandlerName(),
-	// gin.RouteInfo.Handler), used when Path is empty or does not match.
+	// gin.RouteInfo.Handler): what CheckRoutes binds a Path-less entry by,
+	// and checks for drift.
 	Handler string
 	// Policy is what applies to the route.
 	Policy Policy
@@ -94,6 +117,9 @@ type varySource struct {
 	// label is how the entry appears in keys: "user_id", "h.x-tenant",
 	// "c.lang".
 	label string
+	// identity: listed in Policy.Identity. A header or cookie identity is
+	// keyed by a digest of its value.
+	identity bool
 }
 
 // parseVary parses one Vary entry.
@@ -182,10 +208,21 @@ func (r Route) validate() error {
 	if p.Stale < 0 {
 		return fmt.Errorf("negative Stale %v", p.Stale)
 	}
-	for _, v := range p.Vary {
-		if _, err := parseVary(v); err != nil {
-			return err
+	sources := make(map[string]bool)
+	for _, list := range [][]string{p.Identity, p.Vary} {
+		for _, v := range list {
+			src, err := parseVary(v)
+			if err != nil {
+				return err
+			}
+			if sources[src.label] {
+				return fmt.Errorf("%q is listed twice in Identity and Vary", v)
+			}
+			sources[src.label] = true
 		}
+	}
+	if p.Public && len(p.Identity) > 0 {
+		return errors.New("a policy cannot be both Public and keyed by an Identity: a public response is the same for every caller")
 	}
 	for _, q := range p.Query {
 		if q == "" {
@@ -198,8 +235,8 @@ func (r Route) validate() error {
 			return errors.New("Invalidate and NoInvalidate apply to write routes, not GET")
 		}
 	case isWrite(r.Method):
-		if p.TTL != 0 || p.Stale != 0 || len(p.Vary) > 0 || p.Public || p.Query != nil {
-			return errors.New("TTL, Stale, Vary, Public and Query apply to GET routes only")
+		if p.TTL != 0 || p.Stale != 0 || len(p.Vary) > 0 || len(p.Identity) > 0 || p.Public || p.Query != nil {
+			return errors.New("TTL, Stale, Vary, Identity, Public and Query apply to GET routes only")
 		}
 		for _, target := range p.Invalidate {
 			if err := checkTarget(target, r.Path); err != nil {

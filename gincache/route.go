@@ -3,6 +3,7 @@ package gincache
 import (
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,32 +28,48 @@ type routeState struct {
 	// keyed are the keyed headers (WithKeyedHeaders) not already in vary:
 	// in the key when the request carries them.
 	keyed []varySource
-	// identity: the key holds who asks (a context key, the Authorization
-	// header or a cookie), so Authorization and Cookie need not bypass.
-	identity  bool
-	query     []string // nil: every parameter counts
-	queryNone bool     // an empty list: none counts
-	targets   []target
+	// identity: the key holds an identity (Policy.Identity), so
+	// Cache-Control: private responses may be stored. ctxIdentity: one of
+	// them is a context key set by the authentication middleware, which
+	// covers every credential and lets an AuthGate run after the cache.
+	identity    bool
+	ctxIdentity bool
+	// credFree: credentials never bypass (Public, or a context identity).
+	// Otherwise credHeaders lists the credential headers the key does not
+	// hold (those a header or cookie identity covers are left out): a
+	// request carrying one is passed through.
+	credFree    bool
+	credHeaders []string
+	credParams  []string // the credential query parameters
+	query       []string // nil: every parameter counts
+	queryNone   bool     // an empty list: none counts
+	targets     []target
 
-	// misordered: an authentication middleware runs after the cache on
-	// this route (WithAuthMiddleware); it is never cached.
+	// misordered: an authentication middleware marked with Auth (or an
+	// AuthGate, on a route without a context identity) runs after the
+	// cache on this route; it is never cached.
 	misordered bool
 
 	stats routeStats
 }
 
-// authAfterCache reports whether any of the configured authentication
-// middlewares comes after the cache's middleware in a route's chain.
-func (c *Cache) authAfterCache(chain []string) bool {
-	cacheAt := -1
-	for i, name := range chain {
-		if name == c.middlewareName && cacheAt < 0 {
-			cacheAt = i
-		}
-		for _, auth := range c.cfg.authNames {
-			if name == auth && cacheAt >= 0 {
+// uncoveredCredential reports whether the request carries a credential
+// header the route's key does not hold.
+func (rs *routeState) uncoveredCredential(h http.Header) bool {
+	if rs.credFree || len(h) == 0 {
+		return false
+	}
+	if len(h) < len(rs.credHeaders) {
+		for name, vals := range h {
+			if len(vals) > 0 && slices.Contains(rs.credHeaders, name) {
 				return true
 			}
+		}
+		return false
+	}
+	for _, name := range rs.credHeaders {
+		if len(h[name]) > 0 {
+			return true
 		}
 	}
 	return false
@@ -68,6 +85,12 @@ type target struct {
 type targetSeg struct {
 	text  string
 	param bool // text is a parameter name
+}
+
+// credQuery reports whether the query parameter name carries a
+// credential (WithCredentialQuery).
+func (rs *routeState) credQuery(name string) bool {
+	return slices.Contains(rs.credParams, name)
 }
 
 func (rs *routeState) queryAllowed(name string) bool {
@@ -114,7 +137,10 @@ func slotOf(method string) methodSlot {
 // map read, without locks or allocations.
 type routeTable struct {
 	byPath [numSlots]atomic.Pointer[map[string]*routeState]
-	mu     sync.Mutex
+	// bound maps "METHOD /path" to the Path-less table entries CheckRoutes
+	// bound to a registered route.
+	bound atomic.Pointer[map[string]*Policy]
+	mu    sync.Mutex
 	// all lists every state in the order resolved, for stats.
 	all atomic.Pointer[[]*routeState]
 }
@@ -142,16 +168,16 @@ func (c *Cache) resolve(gc *gin.Context, slot methodSlot, path string) *routeSta
 		}
 	}
 	method := gc.Request.Method
-	handler := ""
-	if path != "" {
-		// HandlerName calls runtime.FuncForPC: once per route, never per request.
-		handler = gc.HandlerName()
-	}
-	rs := c.newRouteState(method, path, c.lookupPolicy(method, path, handler))
-	if rs.cached && len(c.cfg.authNames) > 0 {
-		rs.misordered = c.authAfterCache(gc.HandlerNames())
-		if rs.misordered {
-			c.cfg.logger.Error("gincache: an authentication middleware runs after the cache on this route; it will not be cached",
+	rs := c.newRouteState(method, path, c.lookupPolicy(method, path))
+	if rs.cached {
+		switch kind := authAfter(gc); {
+		case kind == isAuth:
+			rs.misordered = true
+			c.cfg.logger.Error("gincache: an authentication middleware (gincache.Auth) runs after the cache on this route; it will not be cached: register the cache after it",
+				"method", method, "route", path, "handlers", gc.HandlerNames())
+		case kind == isGate && !rs.ctxIdentity:
+			rs.misordered = true
+			c.cfg.logger.Error("gincache: an authentication gate (gincache.AuthGate) runs after the cache on a route whose key holds no identity set before the cache; it will not be cached: add the context key to the policy's Identity, or register the cache after the gate",
 				"method", method, "route", path, "handlers", gc.HandlerNames())
 		}
 	}
@@ -171,8 +197,10 @@ func (c *Cache) resolve(gc *gin.Context, slot methodSlot, path string) *routeSta
 }
 
 // lookupPolicy finds the table entry for a route: by method and path
-// first, then by method and handler name.
-func (c *Cache) lookupPolicy(method, path, handler string) *Policy {
+// only, then among the Path-less entries CheckRoutes bound to a route.
+// Never by handler name alone: routes that share a handler (across auth
+// groups, say) must not share one route's policy.
+func (c *Cache) lookupPolicy(method, path string) *Policy {
 	if path == "" {
 		return nil
 	}
@@ -182,11 +210,8 @@ func (c *Cache) lookupPolicy(method, path, handler string) *Policy {
 			return &r.Policy
 		}
 	}
-	for i := range c.table {
-		r := &c.table[i]
-		if r.Method == method && r.Handler != "" && r.Handler == handler {
-			return &r.Policy
-		}
+	if b := c.routes.bound.Load(); b != nil {
+		return (*b)[method+" "+path]
 	}
 	return nil
 }
@@ -204,12 +229,30 @@ func (c *Cache) newRouteState(method, path string, p *Policy) *routeState {
 			rs.ttl = c.cfg.defaultTTL
 		}
 		rs.stale = p.Stale
-		for _, v := range p.Vary {
+		covered := map[string]bool{}
+		for _, v := range p.Identity {
 			src, _ := parseVary(v) // validated by New
+			src.identity = true
 			rs.vary = append(rs.vary, src)
-			if src.kind == varyContext || src.kind == varyCookie ||
-				src.kind == varyHeader && src.name == "Authorization" {
-				rs.identity = true
+			rs.identity = true
+			switch src.kind {
+			case varyContext:
+				rs.ctxIdentity = true
+			case varyHeader:
+				covered[src.name] = true
+			case varyCookie:
+				covered["Cookie"] = true
+			}
+		}
+		for _, v := range p.Vary {
+			src, _ := parseVary(v)
+			rs.vary = append(rs.vary, src)
+		}
+		rs.credFree = p.Public || rs.ctxIdentity
+		rs.credParams = c.credQuery
+		for _, name := range c.credHeaders {
+			if !covered[name] {
+				rs.credHeaders = append(rs.credHeaders, name)
 			}
 		}
 		if p.Query != nil {

@@ -180,13 +180,13 @@ func authMiddleware(c *gin.Context) {
 }
 
 // TestAttackHitBeforeAuth: mounted before auth, a cache would serve a HIT
-// to anyone. With WithAuthMiddleware it refuses to cache such a route;
-// in the safe order (auth, then cache) an unauthenticated request never
-// reaches the cache.
+// to anyone. With the auth middleware marked (Auth) it refuses to cache
+// such a route; in the safe order (auth, then cache) an unauthenticated
+// request never reaches the cache.
 func TestAttackHitBeforeAuth(t *testing.T) {
 	t.Run("wrong order is caught", func(t *testing.T) {
-		a := newTestApp(t, Table{{Method: "GET", Path: "/secret", Policy: Policy{TTL: time.Hour, Public: true}}}, WithAuthMiddleware(authMiddleware))
-		a.engine.Use(a.cache.Middleware(), authMiddleware)
+		a := newTestApp(t, Table{{Method: "GET", Path: "/secret", Policy: Policy{TTL: time.Hour, Public: true}}})
+		a.engine.Use(a.cache.Middleware(), Auth(authMiddleware))
 		a.engine.GET("/secret", func(c *gin.Context) { c.String(200, "the secret") })
 		r := a.do("GET", "/secret", "Authorization", "Bearer ok")
 		expect(t, r, "SKIP")
@@ -198,8 +198,8 @@ func TestAttackHitBeforeAuth(t *testing.T) {
 		}
 	})
 	t.Run("safe order", func(t *testing.T) {
-		a := newTestApp(t, Table{{Method: "GET", Path: "/secret", Policy: Policy{TTL: time.Hour, Vary: []string{"user_id"}}}}, WithAuthMiddleware(authMiddleware))
-		g := a.engine.Group("/", authMiddleware, a.cache.Middleware())
+		a := newTestApp(t, Table{{Method: "GET", Path: "/secret", Policy: Policy{TTL: time.Hour, Identity: []string{"user_id"}}}})
+		g := a.engine.Group("/", Auth(authMiddleware), a.cache.Middleware())
 		g.GET("/secret", func(c *gin.Context) { c.String(200, "the secret") })
 		a.do("GET", "/secret", "Authorization", "Bearer ok")
 		expect(t, a.do("GET", "/secret", "Authorization", "Bearer ok"), "HIT")

@@ -1,7 +1,14 @@
 package gincache
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,57 +20,150 @@ import (
 // window (Policy.Stale), and has exactly one request per instance and key
 // refresh it.
 //
-// Every request gets the stale entry at once (X-Cache: STALE). The first
-// one, once its stale response is flushed to the client, goes on to run
-// the handler with its output captured (stale-while-revalidate): a
-// storable response replaces the entry; a 5xx, a panic or anything not
-// storable leaves the stale entry in place (stale-if-error), and the next
-// request in the window tries again. Running the refresh in the request's
-// own goroutine, after its response is complete, keeps everything the
-// earlier middleware set (auth, the vary values) and needs no copy of the
-// engine. Only valid entries get here: an invalidated one is a miss,
-// never served stale.
+// Every request gets the stale entry at once (X-Cache: STALE), whole and
+// with its Content-Length, and its chain ends there: the middleware
+// outside the cache runs once, over that response. The first one also
+// starts a refresh, detached from its request: the handlers after the
+// cache run again on a copy of the request's context, in a goroutine of
+// the cache (stale-while-revalidate). A refresh the cache may store
+// replaces the entry; one that fails (an error status, nothing written,
+// c.Error, a panic) or is not storable leaves the stale entry in place
+// (stale-if-error), and the next request in the window tries again. Only
+// valid entries get here: an invalidated one is a miss, never served
+// stale.
 func (c *Cache) serveStale(gc *gin.Context, rs *routeState, e *backend.Entry, key string, tok backend.Tokens, spent time.Duration, now time.Time) {
-	fk := flightKey(key, tok.Values)
-	f, refresh := c.flights.lead(fk)
 	rs.stats.hits.Add(1)
 	rs.stats.stale.Add(1)
-	w := gc.Writer
-	setEntryHeaders(w.Header(), e, c.hdr.stale, c.hdr.statusStale, now)
-	if !refresh {
-		c.writeEntry(gc, e)
-		return
+	fk := flightKey(key, tok.Values)
+	if f, lead := c.flights.lead(fk); lead && !c.startRefresh(gc, rs, key, tok, spent, f, fk) {
+		c.flights.finish(fk, f, nil)
 	}
-	c.sendEntry(gc, e)
-	w.Flush() // the client has its whole response before the refresh starts
+	h := gc.Writer.Header()
+	setEntryHeaders(h, e, c.hdr.stale, c.hdr.statusStale, now)
+	if bodyAllowed(e.Status) && len(h["Content-Length"]) == 0 {
+		// Entries of 2 KiB or less carry none (net/http adds it to a small
+		// response that ends with the handler); a stale response says it
+		// itself, so that whatever runs after the cache cannot make the
+		// client wait for the end of a chunked body.
+		h["Content-Length"] = []string{strconv.Itoa(len(e.Body))}
+	}
+	c.writeEntry(gc, e)
+}
 
-	// The handler runs after the response is complete: a client that
-	// hangs up now must not cancel it.
-	req := gc.Request
-	gc.Request = req.WithContext(context.WithoutCancel(req.Context()))
-	cw := c.newCaptureWriter(w)
-	cw.detached = true
-	gc.Writer = cw
+// startRefresh starts the background refresh of a stale entry, leading
+// the flight f; false when it cannot (the cache is closing, or Gin's
+// layout is unknown: see ginchain.go).
+//
+// The refresh runs the handlers after the cache's middleware, and only
+// them, on a copy of the request's context (gin.Context.Copy: the keys
+// the middleware before the cache set, the parameters) with a clone of the
+// request whose context keeps its values but not its cancellation (the
+// client is gone by then) and ends when the cache closes. Its response
+// goes to a writer of its own that reaches no client.
+func (c *Cache) startRefresh(gc *gin.Context, rs *routeState, key string, tok backend.Tokens, spent time.Duration, f *flight, fk string) bool {
+	chain, at, ok := chainOf(gc)
+	if !ok {
+		return false
+	}
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	if c.closed.Load() {
+		return false
+	}
+	// The token names are views of the request's pooled buffers.
+	own := backend.Tokens{Names: make([]string, len(tok.Names)), Values: append([]backend.Token(nil), tok.Values...)}
+	for i, n := range tok.Names {
+		own.Names[i] = strings.Clone(n)
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(gc.Request.Context()))
+	req := gc.Request.Clone(ctx)
+	req.Body = http.NoBody
+	cp := gc.Copy()
+	cp.Request = req
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		defer cancel()
+		stop := context.AfterFunc(c.bgCtx, cancel)
+		defer stop()
+		c.refresh(cp, chain, at, rs, key, own, spent, f, fk)
+	}()
+	return true
+}
+
+// refresh runs the handlers after the cache on cp and stores their
+// response when it may be stored. It publishes the outcome to the flight
+// whatever happens, a panic included (recovered here: nothing outside the
+// cache runs around a refresh).
+func (c *Cache) refresh(cp *gin.Context, chain gin.HandlersChain, at int8, rs *routeState, key string, tok backend.Tokens, spent time.Duration, f *flight, fk string) {
+	cw := c.newCaptureWriter(&refreshWriter{status: http.StatusOK, size: -1})
+	cp.Writer = cw
 	var stored *backend.Entry
 	defer func() {
-		gc.Writer = w
-		gc.Request = req
+		if p := recover(); p != nil {
+			rs.stats.unstored(notStoredPanic)
+			c.log.Log(slog.LevelError, "refresh-panic", "gincache: the refresh of a stale entry panicked; the stale entry stays", "panic", p, "route", rs.path)
+		}
 		c.flights.finish(fk, f, stored)
 		cw.release()
 	}()
-	gc.Next()
-	stored = c.refreshed(gc, rs, cw, key, tok, spent)
+	cp.Set(serviceKey{}, c.service)
+	cw.errs = len(cp.Errors)
+	resume(cp, chain, at)
+	if cw.through {
+		return // streamed, hijacked or too large: nothing to store
+	}
+	e, _, ok := c.keep(cp, rs, cw, cw.Header(), key, tok, spent, nil)
+	if ok {
+		stored = e
+	}
 }
 
-// refreshed stores a refresh's response when it may be stored. The
-// client has had its answer already; nothing is written to it.
-func (c *Cache) refreshed(gc *gin.Context, rs *routeState, cw *captureWriter, key string, tok backend.Tokens, spent time.Duration) *backend.Entry {
-	if cw.through {
-		return nil
+// refreshWriter is where a refresh's response goes: a header map of its
+// own and nowhere for the body, since the client has had its answer.
+type refreshWriter struct {
+	header http.Header
+	status int
+	size   int
+}
+
+var _ gin.ResponseWriter = (*refreshWriter)(nil)
+
+func (w *refreshWriter) Header() http.Header {
+	if w.header == nil {
+		w.header = make(http.Header)
 	}
-	e, _, stored := c.keep(gc, rs, cw, cw.Header(), key, tok, spent, nil)
-	if !stored {
-		return nil
+	return w.header
+}
+
+func (w *refreshWriter) WriteHeader(code int) {
+	if code > 0 && w.size == -1 {
+		w.status = code
 	}
-	return e
+}
+
+func (w *refreshWriter) WriteHeaderNow() {
+	if w.size == -1 {
+		w.size = 0
+	}
+}
+
+func (w *refreshWriter) Write(p []byte) (int, error) {
+	w.WriteHeaderNow()
+	w.size += len(p)
+	return len(p), nil
+}
+
+func (w *refreshWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+func (w *refreshWriter) Status() int                       { return w.status }
+func (w *refreshWriter) Size() int                         { return w.size }
+func (w *refreshWriter) Written() bool                     { return w.size != -1 }
+func (w *refreshWriter) Flush()                            {}
+func (w *refreshWriter) Pusher() http.Pusher               { return nil }
+
+// CloseNotify never fires: no client waits on a refresh.
+func (w *refreshWriter) CloseNotify() <-chan bool { return nil }
+
+func (w *refreshWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, errors.New("gincache: a stale entry's refresh has no connection to hijack")
 }

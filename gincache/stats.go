@@ -34,21 +34,27 @@ const (
 	notStoredError
 	notStoredHijacked
 	notStoredAborted
+	notStoredUnwritten
+	notStoredErrors
+	notStoredPanic
 	numNotStored
 )
 
 var notStoredNames = [numNotStored]string{
-	notStoredStatus:   "status",
-	notStoredCookie:   "set-cookie",
-	notStoredNoStore:  "no-store",
-	notStoredNoCache:  "no-cache",
-	notStoredPrivate:  "private",
-	notStoredVary:     "vary",
-	notStoredEncoding: "content-encoding",
-	notStoredConflict: "conflict",
-	notStoredError:    "store-error",
-	notStoredHijacked: "hijacked",
-	notStoredAborted:  "aborted",
+	notStoredStatus:    "status",
+	notStoredCookie:    "set-cookie",
+	notStoredNoStore:   "no-store",
+	notStoredNoCache:   "no-cache",
+	notStoredPrivate:   "private",
+	notStoredVary:      "vary",
+	notStoredEncoding:  "content-encoding",
+	notStoredConflict:  "conflict",
+	notStoredError:     "store-error",
+	notStoredHijacked:  "hijacked",
+	notStoredAborted:   "aborted",
+	notStoredUnwritten: "unwritten",
+	notStoredErrors:    "handler-error",
+	notStoredPanic:     "panic",
 }
 
 func (r notStoredReason) String() string { return notStoredNames[r] }

@@ -14,8 +14,9 @@ import (
 )
 
 // storable decides whether a response the handler produced on a miss may
-// be kept, following docs/CACHING_LIMITS.md.
-func (rs *routeState) storable(status int, h http.Header) (notStoredReason, bool) {
+// be kept, following docs/CACHING_LIMITS.md. outer holds the header fields
+// middleware outside the cache set before the chain ran.
+func (rs *routeState) storable(status int, h http.Header, outer headerSnapshot) (notStoredReason, bool) {
 	if status < 200 || status > 299 || status == http.StatusPartialContent {
 		return notStoredStatus, false
 	}
@@ -44,6 +45,11 @@ func (rs *routeState) storable(status int, h http.Header) (notStoredReason, bool
 	if encoded && !rs.variesOnHeader("Accept-Encoding") {
 		return notStoredEncoding, false
 	}
+	// A Vary that middleware outside the cache set before it ran (CORS's
+	// Vary: Origin) describes what that middleware does on every request,
+	// hits included: it runs again for each. Only what the chain inside
+	// the cache added decides.
+	outerVary := outer.values("Vary")
 	for _, line := range h["Vary"] {
 		for line != "" {
 			var name string
@@ -51,6 +57,7 @@ func (rs *routeState) storable(status int, h http.Header) (notStoredReason, bool
 			name = strings.TrimSpace(name)
 			switch {
 			case name == "":
+			case listHas(outerVary, name):
 			case name == "*":
 				return notStoredVary, false
 			case strings.EqualFold(name, "Accept-Encoding") && !encoded:
@@ -139,9 +146,11 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 type headerSnapshot []outerField
 
 type outerField struct {
-	name  string
-	first *string // identity of the values slice
-	n     int
+	name string
+	// vals is the values slice as it was: its identity tells whether the
+	// field was replaced, and its elements are the outer values (Header.Add
+	// appends past its length, Header.Set replaces it).
+	vals []string
 }
 
 func snapshotHeader(h http.Header) headerSnapshot {
@@ -151,7 +160,7 @@ func snapshotHeader(h http.Header) headerSnapshot {
 	s := make(headerSnapshot, 0, len(h))
 	for name, vals := range h {
 		if len(vals) > 0 {
-			s = append(s, outerField{name, &vals[0], len(vals)})
+			s = append(s, outerField{name, vals})
 		}
 	}
 	return s
@@ -162,7 +171,32 @@ func snapshotHeader(h http.Header) headerSnapshot {
 func (s headerSnapshot) unchanged(name string, vals []string) bool {
 	for _, f := range s {
 		if f.name == name {
-			return len(vals) == f.n && &vals[0] == f.first
+			return len(vals) == len(f.vals) && &vals[0] == &f.vals[0]
+		}
+	}
+	return false
+}
+
+// values returns what the field held before the chain ran.
+func (s headerSnapshot) values(name string) []string {
+	for _, f := range s {
+		if f.name == name {
+			return f.vals
+		}
+	}
+	return nil
+}
+
+// listHas reports whether a comma-separated header list holds name,
+// case-insensitively.
+func listHas(lines []string, name string) bool {
+	for _, line := range lines {
+		for line != "" {
+			var item string
+			item, line, _ = strings.Cut(line, ",")
+			if strings.EqualFold(strings.TrimSpace(item), name) {
+				return true
+			}
 		}
 	}
 	return false

@@ -129,6 +129,10 @@ func (n *nameSet) finish() []string {
 	return n.names
 }
 
+// readCount is how many tokens readNames lists for a path of depth
+// segments.
+func readCount(depth int) int { return depth + 3 }
+
 // readNames lists the tokens a GET of the path depends on: the epoch, S of
 // the root and of every node down to the path, and E of the path.
 func (n *nameSet) readNames(t *tokenNamer, segs []string) {

@@ -2,7 +2,6 @@ package gincache
 
 import (
 	"bufio"
-	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -23,32 +22,27 @@ type captureWriter struct {
 
 	c      *Cache
 	status int
-	size   int // -1 until something is written, as in gin
-	buf    []byte
+	// statusSet: the chain chose the status (c.Status, WriteHeader), even
+	// if it wrote nothing else.
+	statusSet bool
+	size      int // -1 until something is written, as in gin
+	// errs is how many errors gin.Context.Errors held when the chain
+	// started: more after it means the chain reported a failure.
+	errs int
+	buf  []byte
 	// reserved counts the bytes of buf charged to the in-flight cap.
 	reserved int64
 
 	through  bool       // writing through: the response is not stored
 	reason   skipReason // why, when through
 	hijacked bool
-
-	// detached: a stale entry's refresh, after the client has had its
-	// response. Headers go to a map of its own and nothing reaches the
-	// client.
-	detached bool
-	header   http.Header
 }
 
-// Header returns the header map the handler fills.
-func (w *captureWriter) Header() http.Header {
-	if !w.detached {
-		return w.ResponseWriter.Header()
-	}
-	if w.header == nil {
-		w.header = make(http.Header)
-	}
-	return w.header
-}
+// written reports whether the chain produced a response: wrote, committed
+// its headers, or chose a status. An unwritten response is what Gin sends
+// by itself after the chain (an empty 200), or what an error middleware
+// outside the cache writes once the chain has returned.
+func (w *captureWriter) written() bool { return w.size >= 0 || w.statusSet }
 
 var (
 	_ gin.ResponseWriter = (*captureWriter)(nil)
@@ -97,19 +91,19 @@ func (w *captureWriter) takeBody() []byte {
 
 // WriteHeader records the status; it is sent later.
 func (w *captureWriter) WriteHeader(code int) {
-	if w.through && !w.detached {
+	if w.through {
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}
 	if code > 0 && w.size == -1 {
-		w.status = code
+		w.status, w.statusSet = code, true
 	}
 }
 
 // WriteHeaderNow marks the headers as written (Written reports true); they
 // are still held until the cache decides.
 func (w *captureWriter) WriteHeaderNow() {
-	if w.through && !w.detached {
+	if w.through {
 		w.ResponseWriter.WriteHeaderNow()
 		return
 	}
@@ -131,9 +125,6 @@ func (w *captureWriter) checkDeclaredLength() {
 
 func (w *captureWriter) Write(p []byte) (int, error) {
 	w.WriteHeaderNow()
-	if w.through && w.detached {
-		return len(p), nil // a refresh that cannot be stored: drop it
-	}
 	if w.through {
 		n, err := w.ResponseWriter.Write(p)
 		w.size += n
@@ -157,9 +148,6 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 
 func (w *captureWriter) WriteString(s string) (int, error) {
 	w.WriteHeaderNow()
-	if w.through && w.detached {
-		return len(s), nil
-	}
 	if w.through {
 		n, err := w.ResponseWriter.WriteString(s)
 		w.size += n
@@ -169,23 +157,50 @@ func (w *captureWriter) WriteString(s string) (int, error) {
 	return w.Write([]byte(s))
 }
 
-// grow makes room for n more bytes, charging the in-flight cap for the
-// buffer's capacity; false when that would exceed the cap. Growth is
-// append's: the bytes it copies are not zeroed first, and a first write
-// gets a buffer of about its own size.
+// grow appends p to the buffer, reserving from the in-flight cap every
+// byte of capacity before it is allocated; false when the reservation
+// would pass the cap (nothing is appended then). The buffer is grown here,
+// not by append, so that its capacity is exactly what was reserved: a
+// first write gets a buffer of its own size (c.JSON and c.Data write
+// once), later ones double it, up to the size cap.
 func (w *captureWriter) grow(p []byte) bool {
 	need := len(w.buf) + len(p)
 	if need > cap(w.buf) {
-		if delta := int64(need) - w.reserved; delta > 0 && w.c.inflight.Load()+delta > w.c.cfg.maxInflight {
+		size := need
+		if len(w.buf) > 0 {
+			size = int(min(max(int64(need), 2*int64(cap(w.buf))), w.c.cfg.maxResponseSize))
+		}
+		if !w.c.reserve(int64(size) - w.reserved) {
 			return false
 		}
+		w.reserved = int64(size)
+		if len(w.buf) == 0 {
+			// make then copy of the whole: the runtime zeroes nothing.
+			w.buf = make([]byte, len(p))
+			copy(w.buf, p)
+			return true
+		}
+		grown := make([]byte, size)
+		copy(grown, w.buf)
+		w.buf = grown[:len(w.buf)]
 	}
 	w.buf = append(w.buf, p...)
-	if delta := int64(cap(w.buf)) - w.reserved; delta > 0 {
-		w.c.inflight.Add(delta)
-		w.reserved = int64(cap(w.buf))
-	}
 	return true
+}
+
+// reserve charges n bytes to the in-flight cap, atomically, and reports
+// false, charging nothing, when that would pass the cap: concurrent
+// reservations never add up to more than the cap.
+func (c *Cache) reserve(n int64) bool {
+	for {
+		cur := c.inflight.Load()
+		if cur+n > c.cfg.maxInflight {
+			return false
+		}
+		if c.inflight.CompareAndSwap(cur, cur+n) {
+			return true
+		}
+	}
 }
 
 // writeThrough stops buffering: it sends the headers (marked SKIP with the
@@ -196,10 +211,6 @@ func (w *captureWriter) writeThrough(reason skipReason) {
 		return
 	}
 	w.through, w.reason = true, reason
-	if w.detached {
-		w.dropBuffer()
-		return
-	}
 	h := w.ResponseWriter.Header()
 	h[HeaderXCache] = w.c.hdr.skip
 	h[HeaderCacheStatus] = w.c.hdr.statusSkip[reason]
@@ -216,21 +227,21 @@ func (w *captureWriter) writeThrough(reason skipReason) {
 }
 
 func (w *captureWriter) Status() int {
-	if w.through && !w.detached {
+	if w.through {
 		return w.ResponseWriter.Status()
 	}
 	return w.status
 }
 
 func (w *captureWriter) Size() int {
-	if w.through && !w.detached {
+	if w.through {
 		return w.ResponseWriter.Size()
 	}
 	return w.size
 }
 
 func (w *captureWriter) Written() bool {
-	if w.through && !w.detached {
+	if w.through {
 		return w.ResponseWriter.Written()
 	}
 	return w.size != -1
@@ -239,16 +250,11 @@ func (w *captureWriter) Written() bool {
 // Flush means the handler streams: a streamed response is never stored.
 func (w *captureWriter) Flush() {
 	w.writeThrough(skipStreamed)
-	if !w.detached {
-		w.ResponseWriter.Flush()
-	}
+	w.ResponseWriter.Flush()
 }
 
 // Hijack hands the connection to the handler; nothing is stored.
 func (w *captureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if w.detached {
-		return nil, nil, errors.New("gincache: a stale entry's refresh cannot hijack the connection")
-	}
 	w.hijacked = true
 	w.through, w.reason = true, skipStreamed
 	w.dropBuffer()

@@ -32,6 +32,7 @@ var tokenCases = []testCase{
 	{name: "RenewOfAnyTokenInvalidates", run: testRenewOfAnyTokenInvalidates},
 	{name: "RenewOfOtherTokensKeepsEntry", run: testRenewOfOtherTokensKeepsEntry},
 	{name: "EntryWithoutTokens", run: testEntryWithoutTokens},
+	{name: "LookupNeedsTheStoredTokens", run: testLookupNeedsTheStoredTokens},
 	{name: "CallerBuffersNotRetained", run: testCallerBuffersNotRetained},
 }
 
@@ -292,4 +293,24 @@ func testCallerBuffersNotRetained(t *testing.T, s *suite) {
 		t.Fatalf("Renew: %v", err)
 	}
 	mustMiss(t, b, keep, keepName)
+}
+
+// An entry is valid for a lookup only under the tokens it was stored
+// with: one stored without tokens (Service.Set) is not a hit for a lookup
+// that names tokens, since no write could ever invalidate it, and one
+// stored with tokens is not a hit for a lookup that names fewer or none.
+func testLookupNeedsTheStoredTokens(t *testing.T, s *suite) {
+	b := s.open(t)
+	plain := "bt:k:/items/plain"
+	if _, err := store(b, plain, newEntry(plain), defaultTTL, nil, nil); err != nil {
+		t.Fatalf("Store without tokens = %v", err)
+	}
+	mustMiss(t, b, plain, itemTokens...)
+	mustHit(t, b, plain)
+
+	key := "bt:k:/items/1"
+	fill(t, b, key, defaultTTL, itemTokens...)
+	mustMiss(t, b, key)
+	mustMiss(t, b, key, itemTokens[:len(itemTokens)-1]...)
+	checkBody(t, key, mustHit(t, b, key, itemTokens...))
 }

@@ -54,11 +54,18 @@
 // registering statement).
 //
 // A route whose path cannot be resolved statically gets a warning and is
-// emitted with an empty Path: gincache then finds it by its handler's
-// run-time name. Function literals and the closures factories return have
+// emitted with an empty Path: it applies once gincache's
+// Cache.CheckRoutes binds it, at startup, to the one route registered
+// with its handler's run-time name (a handler registered at several
+// routes binds to none). Function literals and the closures factories return have
 // no stable run-time name (the compiler names a closure after the function
 // it is inlined into), so their routes must have a path cachegen can
 // resolve; they are matched by path only.
+//
+// A GET route behind a middleware marked with gincache.Auth or
+// gincache.AuthGate (in its Group call, a Use on its router, or its own
+// registration) must name an identity (identity=) or be public: otherwise
+// cachegen reports an error.
 //
 // # Diagnostics and exit codes
 //

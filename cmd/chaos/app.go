@@ -33,7 +33,7 @@ const (
 var profileRoute = gincache.Route{
 	Method: http.MethodGet,
 	Path:   profilePath,
-	Policy: gincache.Policy{TTL: time.Hour, Vary: []string{"user_id"}},
+	Policy: gincache.Policy{TTL: time.Hour, Identity: []string{"user_id"}},
 }
 
 // sabotage breaks the application on purpose, for the tests that show
@@ -42,8 +42,8 @@ type sabotage struct {
 	// noInvalidate gives the PATCH routes NoInvalidate: writes then leave
 	// stale entries behind.
 	noInvalidate bool
-	// noVary drops vary=user_id from the per-user route: users then share
-	// one entry.
+	// noVary drops identity=user_id from the per-user route: users then
+	// share one entry.
 	noVary bool
 	// corrupt, when set, runs first on every request and may replace the
 	// writer, to damage bodies after the checksum was computed.
@@ -72,8 +72,7 @@ func newApp(redisAddr string, logger *slog.Logger, sab sabotage) (*app, error) {
 	cache, err := gincache.New(policyTable(sab),
 		gincache.WithBackend(b),
 		gincache.WithDefaultTTL(60*time.Second),
-		gincache.WithLogger(logger),
-		gincache.WithAuthMiddleware(userAuth))
+		gincache.WithLogger(logger))
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -91,7 +90,7 @@ func newApp(redisAddr string, logger *slog.Logger, sab sabotage) (*app, error) {
 		return nil, err
 	}
 	(&quickstart.API{Store: a.store}).Register(r.Group("/", cache.Middleware(), bodyChecksum))
-	r.GET(profilePath, userAuth, cache.Middleware(), bodyChecksum, profile)
+	r.GET(profilePath, gincache.Auth(userAuth), cache.Middleware(), bodyChecksum, profile)
 	if err := cache.CheckRoutes(r.Routes()); err != nil {
 		a.closeCache()
 		return nil, err
@@ -114,7 +113,7 @@ func policyTable(sab sabotage) gincache.Table {
 	t := slices.Clone(quickstart.CachePolicies)
 	pr := profileRoute
 	if sab.noVary {
-		pr.Policy.Vary = nil
+		pr.Policy.Identity = nil
 		// Without an identity in the key, X-User-ID is just a header:
 		// nothing bypasses, users share the entry.
 	}
@@ -129,7 +128,7 @@ func policyTable(sab sabotage) gincache.Table {
 
 // userAuth is the per-user route's authentication: the user is whoever
 // X-User-ID names (the harness trusts its clients). It runs before the
-// cache, which WithAuthMiddleware checks.
+// cache, which the cache checks (gincache.Auth marks it).
 func userAuth(c *gin.Context) {
 	user := c.GetHeader(headerUser)
 	if user == "" {

@@ -19,7 +19,7 @@
 // gincache on backend.NewRedis (key prefix "chaos"), mounted as
 // example/redis mounts them, plus GET /me/profile: a tiny authentication
 // middleware sets user_id from the X-User-ID header, and the route is
-// cached with vary=user_id. Between the cache and the handlers a
+// cached with identity=user_id. Between the cache and the handlers a
 // middleware sets X-Body-SHA256, the checksum of the body the handler
 // wrote, which the cache stores and replays with the body. Everything
 // listens on 127.0.0.1 only.

@@ -13,8 +13,8 @@ import (
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
 	{Method: "GET", Path: "/announcements", Handler: "main.(*app).announcements-fm", Policy: gincache.Policy{TTL: time.Minute, Public: true}},
-	{Method: "GET", Path: "/notes", Handler: "main.(*app).listNotes-fm", Policy: gincache.Policy{TTL: 5 * time.Minute, Vary: []string{"user_id"}}},
-	{Method: "GET", Path: "/notes/:id", Handler: "main.(*app).getNote-fm", Policy: gincache.Policy{TTL: 5 * time.Minute, Vary: []string{"user_id"}}},
+	{Method: "GET", Path: "/notes", Handler: "main.(*app).listNotes-fm", Policy: gincache.Policy{TTL: 5 * time.Minute, Identity: []string{"user_id"}}},
+	{Method: "GET", Path: "/notes/:id", Handler: "main.(*app).getNote-fm", Policy: gincache.Policy{TTL: 5 * time.Minute, Identity: []string{"user_id"}}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

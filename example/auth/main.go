@@ -5,7 +5,7 @@
 //     the loopback-only default;
 //   - the user routes behind an auth middleware that sets user_id, with
 //     the cache after it, so that a HIT is served only once auth has run,
-//     and per-user responses are cached per user (vary=user_id).
+//     and per-user responses are cached per user (identity=user_id).
 //
 // Run it:
 //
@@ -98,7 +98,7 @@ func newEngine(adminToken string) (*gin.Engine, *gincache.Cache, error) {
 	// Users: auth first, then the cache. The other order would let a HIT
 	// answer before auth ran.
 	a := &app{notes: newNoteStore()}
-	user := r.Group("/", userAuth, cache.Middleware())
+	user := r.Group("/", gincache.Auth(userAuth), cache.Middleware())
 	user.GET("/notes", a.listNotes)
 	user.POST("/notes", a.createNote)
 	user.GET("/notes/:id", a.getNote)

@@ -40,7 +40,7 @@ func generatedAt() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 // listNotes lists the caller's notes: cached per user.
 //
-//cache:ttl=300 vary=user_id
+//cache:ttl=300 identity=user_id
 func (a *app) listNotes(c *gin.Context) {
 	user := c.GetString("user_id")
 	a.notes.mu.Lock()
@@ -56,7 +56,7 @@ func (a *app) listNotes(c *gin.Context) {
 
 // getNote returns one of the caller's notes; another user's is a 404.
 //
-//cache:ttl=300 vary=user_id
+//cache:ttl=300 identity=user_id
 func (a *app) getNote(c *gin.Context) {
 	id, err := strconv.Atoi(c.Param("id"))
 	if err != nil {

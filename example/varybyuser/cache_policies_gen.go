@@ -12,7 +12,7 @@ import (
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
 var CachePolicies = gincache.Table{
-	{Method: "GET", Path: "/user/profile", Handler: "main.profile", Policy: gincache.Policy{TTL: 5 * time.Minute, Vary: []string{"user_id"}}},
+	{Method: "GET", Path: "/user/profile", Handler: "main.profile", Policy: gincache.Policy{TTL: 5 * time.Minute, Identity: []string{"user_id"}}},
 }
 
 // Referring to each annotated handler makes renaming or deleting one fail

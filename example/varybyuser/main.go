@@ -1,6 +1,6 @@
 // Command varybyuser caches a per-user route: an auth middleware sets
 // user_id from a bearer token, the cache comes after it, and
-// GET /user/profile is cached per user (//cache:ttl=300 vary=user_id), so
+// GET /user/profile is cached per user (//cache:ttl=300 identity=user_id), so
 // two users never see each other's profile.
 //
 //	go run ./example/varybyuser       # listens on :8080, or $ADDR
@@ -41,7 +41,7 @@ func auth(c *gin.Context) {
 
 // profile returns the caller's profile.
 //
-//cache:ttl=300 vary=user_id
+//cache:ttl=300 identity=user_id
 func profile(c *gin.Context) {
 	user := c.GetString("user_id")
 	c.JSON(http.StatusOK, gin.H{
@@ -59,7 +59,9 @@ func newEngine() (*gin.Engine, *gincache.Cache, error) {
 	r := gin.New()
 	r.Use(gin.Logger(), gin.Recovery())
 	// Auth first, then the cache: a HIT is served only after auth ran.
-	user := r.Group("/user", auth, cache.Middleware())
+	// gincache.Auth marks the middleware, so the cache refuses to cache a
+	// route where it would run after the cache.
+	user := r.Group("/user", gincache.Auth(auth), cache.Middleware())
 	user.GET("/profile", profile)
 	return r, cache, nil
 }

@@ -15,6 +15,7 @@ const (
 	KeyTTL        = "ttl"
 	KeyStale      = "stale"
 	KeyVary       = "vary"
+	KeyIdentity   = "identity"
 	KeyPublic     = "public"
 	KeyQuery      = "query"
 	KeyInvalidate = "invalidate"
@@ -22,17 +23,17 @@ const (
 )
 
 // keys lists every key, in the order error messages name them.
-var keys = []string{KeyTTL, KeyStale, KeyVary, KeyPublic, KeyQuery, KeyInvalidate, KeyOff}
+var keys = []string{KeyTTL, KeyStale, KeyVary, KeyIdentity, KeyPublic, KeyQuery, KeyInvalidate, KeyOff}
 
 // flags are the keys that take no value.
 var flags = map[string]bool{KeyPublic: true, KeyOff: true}
 
 // getOnly are the keys that apply to GET routes; the others (invalidate,
 // off) apply to write routes.
-var getOnly = map[string]bool{KeyTTL: true, KeyStale: true, KeyVary: true, KeyPublic: true, KeyQuery: true}
+var getOnly = map[string]bool{KeyTTL: true, KeyStale: true, KeyVary: true, KeyIdentity: true, KeyPublic: true, KeyQuery: true}
 
 // ForGET reports whether key applies to GET routes (ttl, stale, vary,
-// public, query) rather than to write routes (invalidate, off).
+// identity, public, query) rather than to write routes (invalidate, off).
 func ForGET(key string) bool { return getOnly[key] }
 
 // Comment is one comment line as the parser reads it.
@@ -83,6 +84,7 @@ type Directive struct {
 	TTLDefault bool          // ttl=default: the cache's default TTL
 	Stale      time.Duration
 	Vary       []string
+	Identity   []string // what identifies the caller: gincache.Policy.Identity
 	Public     bool
 	Query      []string // nil without query=; empty, non-nil for "query="
 	Invalidate []Target
@@ -132,7 +134,7 @@ func LooksMistyped(text string) bool {
 // //cache: prefix are ignored. It returns the directive and every problem
 // found, each carrying a position; with problems the directive is partial.
 func Parse(comments []Comment) (*Directive, []*Error) {
-	p := &parser{d: &Directive{}, seen: make(map[string]token.Pos)}
+	p := &parser{d: &Directive{}, seen: make(map[string]token.Pos), sources: make(map[string]bool)}
 	for _, c := range comments {
 		if !IsDirective(c.Text) {
 			continue
@@ -142,13 +144,19 @@ func Parse(comments []Comment) (*Directive, []*Error) {
 		}
 		p.line(c)
 	}
+	if pos, ok := p.seen[KeyIdentity]; ok && p.d.Public {
+		p.errorf(pos, "identity and public exclude each other: a public response is the same for every caller")
+	}
 	return p.d, p.errs
 }
 
 type parser struct {
 	d    *Directive
 	seen map[string]token.Pos
-	errs []*Error
+	// sources are the vary and identity entries seen, normalised: one
+	// source is listed once, in one of the two.
+	sources map[string]bool
+	errs    []*Error
 }
 
 func (p *parser) errorf(pos token.Pos, format string, args ...any) {
@@ -231,7 +239,9 @@ func (p *parser) item(word string, pos token.Pos) {
 	case KeyStale:
 		p.d.Stale = p.duration(key, value, it.ValuePos)
 	case KeyVary:
-		p.d.Vary = p.vary(value, it.ValuePos)
+		p.d.Vary = p.vary(key, value, it.ValuePos)
+	case KeyIdentity:
+		p.d.Identity = p.vary(key, value, it.ValuePos)
 	case KeyQuery:
 		p.d.Query = p.query(value, it.ValuePos)
 	case KeyInvalidate:
@@ -255,7 +265,9 @@ func example(key string) string {
 	case KeyStale:
 		return "whole seconds (stale=60) or a Go duration (stale=5m)"
 	case KeyVary:
-		return "comma-separated context keys, header:Name or cookie:Name (vary=user_id,header:X-Tenant)"
+		return "comma-separated context keys, header:Name or cookie:Name (vary=header:X-Tenant,cookie:lang)"
+	case KeyIdentity:
+		return "comma-separated context keys, header:Name or cookie:Name that identify the caller (identity=user_id)"
 	case KeyQuery:
 		return "comma-separated parameter names (query=page,limit), or query= for none"
 	case KeyInvalidate:

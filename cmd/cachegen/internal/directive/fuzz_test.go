@@ -16,6 +16,7 @@ import (
 func FuzzParseDirective(f *testing.F) {
 	for _, s := range []string{
 		"ttl=3600 vary=user_id",
+		"ttl=60 identity=user_id,cookie:sid vary=header:X-Tenant",
 		"ttl=default public query=",
 		"ttl=1h30m stale=30 vary=header:X-Tenant,cookie:lang query=page,limit",
 		"off invalidate=/reports/summary,/spaces/:space_id/stats/*",
@@ -64,7 +65,7 @@ func asTable(d *Directive) gincache.Table {
 		}
 	}
 	return gincache.Table{
-		{Method: "GET", Path: "/r", Policy: gincache.Policy{TTL: d.TTL, Stale: d.Stale, Vary: d.Vary, Public: d.Public, Query: d.Query}},
+		{Method: "GET", Path: "/r", Policy: gincache.Policy{TTL: d.TTL, Stale: d.Stale, Vary: d.Vary, Identity: d.Identity, Public: d.Public, Query: d.Query}},
 		{Method: "PUT", Path: path, Policy: gincache.Policy{Invalidate: targets, NoInvalidate: d.Off}},
 	}
 }

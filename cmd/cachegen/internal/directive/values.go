@@ -70,14 +70,15 @@ func split(value string, pos token.Pos) []element {
 	return out
 }
 
-// vary parses a vary list. Each entry is a gin context key, header:Name or
-// cookie:Name; the same rules as gincache.Policy.Vary.
-func (p *parser) vary(value string, pos token.Pos) []string {
+// vary parses a vary or identity list (key). Each entry is a gin context
+// key, header:Name or cookie:Name; the same rules as gincache.Policy.Vary
+// and Policy.Identity. A source is listed once, in one of the two lists.
+func (p *parser) vary(key, value string, pos token.Pos) []string {
 	var out []string
-	seen := make(map[string]bool)
+	seen := p.sources
 	for _, el := range split(value, pos) {
 		if el.text == "" {
-			p.errorf(el.pos, "empty vary entry")
+			p.errorf(el.pos, "empty %s entry", key)
 			continue
 		}
 		kind, name, hasKind := strings.Cut(el.text, ":")
@@ -85,12 +86,12 @@ func (p *parser) vary(value string, pos token.Pos) []string {
 		switch {
 		case !hasKind:
 			if !isToken(el.text) {
-				p.errorf(el.pos, "vary %q: a context key is letters, digits, _ - or . (at most 128)", el.text)
+				p.errorf(el.pos, "%s %q: a context key is letters, digits, _ - or . (at most 128)", key, el.text)
 				continue
 			}
 		case kind == "header" || kind == "cookie":
 			if !isToken(name) {
-				p.errorf(el.pos, "vary %q: the name after %s: is letters, digits, _ - or . (at most 128)", el.text, kind)
+				p.errorf(el.pos, "%s %q: the name after %s: is letters, digits, _ - or . (at most 128)", key, el.text, kind)
 				continue
 			}
 			if kind == "header" {
@@ -99,11 +100,11 @@ func (p *parser) vary(value string, pos token.Pos) []string {
 				dedup = "header:" + strings.ToLower(name)
 			}
 		default:
-			p.errorf(el.pos, "vary %q: unknown source %q (want a context key, header:Name or cookie:Name)", el.text, kind)
+			p.errorf(el.pos, "%s %q: unknown source %q (want a context key, header:Name or cookie:Name)", key, el.text, kind)
 			continue
 		}
 		if seen[dedup] {
-			p.errorf(el.pos, "duplicate vary entry %q", el.text)
+			p.errorf(el.pos, "duplicate %s entry %q (a source is listed once, in vary or in identity)", key, el.text)
 			continue
 		}
 		seen[dedup] = true

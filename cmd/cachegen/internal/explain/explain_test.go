@@ -139,6 +139,7 @@ func TestSummary(t *testing.T) {
 	}{
 		{gincache.Route{Method: "GET"}, "ttl=default"},
 		{gincache.Route{Method: "GET", Policy: gincache.Policy{TTL: 90 * time.Minute, Stale: 30 * time.Second, Vary: []string{"a", "header:B"}, Public: true, Query: []string{}}}, "ttl=1h30m stale=30s vary=a,header:B public query="},
+		{gincache.Route{Method: "GET", Policy: gincache.Policy{TTL: time.Minute, Vary: []string{"cookie:lang"}, Identity: []string{"user_id"}}}, "ttl=1m vary=cookie:lang identity=user_id"},
 		{gincache.Route{Method: "GET", Policy: gincache.Policy{TTL: 2 * time.Hour, Query: []string{"p", "q"}}}, "ttl=2h query=p,q"},
 		{gincache.Route{Method: "POST"}, ""},
 		{gincache.Route{Method: "PUT", Policy: gincache.Policy{NoInvalidate: true, Invalidate: []string{"/a", "/b/*"}}}, "off invalidate=/a,/b/*"},

@@ -130,6 +130,9 @@ func Summary(r gincache.Route) string {
 	if len(p.Vary) > 0 {
 		parts = append(parts, "vary="+strings.Join(p.Vary, ","))
 	}
+	if len(p.Identity) > 0 {
+		parts = append(parts, "identity="+strings.Join(p.Identity, ","))
+	}
 	if p.Public {
 		parts = append(parts, "public")
 	}

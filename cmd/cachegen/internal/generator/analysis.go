@@ -35,6 +35,10 @@ type analysis struct {
 	regs     []*registration
 	stmtRegs map[stmtKey][]*registration
 
+	// authUses maps router variables to the authentication mark a Use
+	// call put on them (auth.go).
+	authUses map[nodeKey]string
+
 	groups     []*dirGroup
 	groupOf    map[*ast.CommentGroup]*dirGroup
 	groupBelow map[stmtKey]*dirGroup // directives not on a declaration, by the statement below
@@ -72,6 +76,7 @@ type registration struct {
 
 	methods     []string // the HTTP methods registered; nil when unknown
 	methodsExpr ast.Expr // the argument they come from (Handle, Match)
+	auth        string   // an authentication mark the route passes (auth.go)
 
 	handler ast.Expr // the last handler argument; nil when spread (h...)
 
@@ -357,12 +362,16 @@ func (a *analysis) registration(pkg *packages.Package, call *ast.CallExpr, name 
 		r.methodsExpr = args[0]
 		r.methods = constStrings(info, args[0])
 		args = args[1:]
+	case name == "Use":
+		a.markUse(info, sel, args)
+		return
 	default:
 		return
 	}
 	if len(args) < 2 {
 		return // no handler: Gin panics at startup, not our concern
 	}
+	r.auth = a.authIn(info, args[1:len(args)-1])
 	r.rel, r.relOK = constString(info, args[0])
 	if !call.Ellipsis.IsValid() {
 		r.handler = args[len(args)-1]
@@ -415,6 +424,9 @@ func (a *analysis) resolve() {
 		}
 		recv := a.receiver(info, r.sel)
 		r.unknown = recv.unknown
+		if r.auth == "" {
+			r.auth = recv.auth
+		}
 		if recv.overflow {
 			continue // no path: the handler name is all that is reliable
 		}

@@ -122,6 +122,7 @@ func newAnalysis(cfg Config, fset *token.FileSet, pkgs []*packages.Package) *ana
 		params:      make(map[*types.Var]*types.Func),
 		litParams:   make(map[*types.Var]bool),
 		handlerVars: make(map[*types.Var][]ast.Expr),
+		authUses:    make(map[nodeKey]string),
 		stmtRegs:    make(map[stmtKey][]*registration),
 		groupOf:     make(map[*ast.CommentGroup]*dirGroup),
 		groupBelow:  make(map[stmtKey]*dirGroup),

@@ -29,6 +29,9 @@ type prefixSet struct {
 	// overflow: past maxPrefixes the known prefixes are an arbitrary
 	// part of an unbounded set, and routes are matched by name instead.
 	overflow bool
+	// auth describes an authentication mark some value of the router
+	// passes (auth.go); "" when none.
+	auth string
 }
 
 func knownSet(paths ...string) prefixSet {
@@ -56,6 +59,9 @@ func (s *prefixSet) merge(o prefixSet) bool {
 	}
 	if o.overflow && !s.overflow {
 		s.overflow, changed = true, true
+	}
+	if s.auth == "" && o.auth != "" {
+		s.auth, changed = o.auth, true
 	}
 	// In order, so that which prefixes fit under the cap does not depend
 	// on map iteration.
@@ -153,17 +159,23 @@ func (a *analysis) value(k nodeKey) prefixSet {
 		}
 		return unknownSet("cachegen cannot follow how %s is set", k.v.Name())
 	}
+	out := prefixSet{}
 	if s := a.nodes[k]; s != nil {
-		return *s
+		out = *s
 	}
-	return prefixSet{}
+	if m := a.authUses[k]; out.auth == "" && m != "" {
+		out.auth = m
+	}
+	return out
 }
 
 // eval returns the prefixes the router expression e may carry.
 func (a *analysis) eval(info *types.Info, e ast.Expr) prefixSet {
 	e = ast.Unparen(e)
 	if isEngine(info.TypeOf(e)) {
-		return knownSet("/")
+		s := knownSet("/")
+		s.auth = a.usedAuth(info, e)
+		return s
 	}
 	switch e := e.(type) {
 	case *ast.Ident:
@@ -215,7 +227,10 @@ func (a *analysis) evalCall(info *types.Info, call *ast.CallExpr) prefixSet {
 			if !ok {
 				return unknownSet("the Group path at %s is not a constant", a.where(call.Args[0].Pos()))
 			}
-			out := prefixSet{unknown: recv.unknown, overflow: recv.overflow}
+			out := prefixSet{unknown: recv.unknown, overflow: recv.overflow, auth: recv.auth}
+			if out.auth == "" {
+				out.auth = a.authIn(info, call.Args[1:])
+			}
 			for p := range recv.paths {
 				out.merge(knownSet(joinPaths(p, rel)))
 			}

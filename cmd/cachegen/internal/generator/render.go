@@ -128,6 +128,9 @@ func policyFields(p gincache.Policy, tm string) string {
 	if p.Vary != nil {
 		fields = append(fields, "Vary: "+stringsExpr(p.Vary))
 	}
+	if p.Identity != nil {
+		fields = append(fields, "Identity: "+stringsExpr(p.Identity))
+	}
 	if p.Public {
 		fields = append(fields, "Public: true")
 	}

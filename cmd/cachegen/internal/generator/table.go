@@ -153,7 +153,7 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 				a.errorf(r.call.Args[pathArg(r)].Pos(), "cannot resolve the full path of this route (%s), and %s has no stable run-time name to match it by (the compiler names closures after the functions it inlines them into): use a constant path on a router cachegen can follow, or a named handler", r.unknown, label)
 				continue
 			}
-			a.warnf(r.call.Args[pathArg(r)].Pos(), "cannot resolve the full path of this route (%s): the table matches %s by its handler name at run time", r.unknown, label)
+			a.warnf(r.call.Args[pathArg(r)].Pos(), "cannot resolve the full path of this route (%s): the table lists %s without a path: it applies once Cache.CheckRoutes binds it to the one route registered with its handler", r.unknown, label)
 		}
 		paths := r.paths
 		if r.unknown != "" {
@@ -228,15 +228,20 @@ func (c *checker) getPolicy(r *registration, label string) (gincache.Policy, boo
 		ok = false
 		c.once("get:ttl", d.Pos, "a cached GET needs ttl= (write ttl=default for the cache's default TTL): %s is registered for %s", label, c.a.route(r, http.MethodGet))
 	}
+	if r.auth != "" && !d.Public && len(d.Identity) == 0 {
+		ok = false
+		c.once("get:identity", d.Pos, "%s is behind an authentication middleware (%s) but its directive names no identity: add identity= with the context key that middleware sets (identity=user_id), or public if every caller gets the same response", c.a.route(r, http.MethodGet), r.auth)
+	}
 	if !ok {
 		return gincache.Policy{}, false
 	}
 	return gincache.Policy{
-		TTL:    d.TTL,
-		Stale:  d.Stale,
-		Vary:   slices.Clone(d.Vary),
-		Public: d.Public,
-		Query:  slices.Clone(d.Query),
+		TTL:      d.TTL,
+		Stale:    d.Stale,
+		Vary:     slices.Clone(d.Vary),
+		Identity: slices.Clone(d.Identity),
+		Public:   d.Public,
+		Query:    slices.Clone(d.Query),
 	}, true
 }
 
