@@ -108,6 +108,14 @@ func hits(w gincache.Route, gets []gincache.Route) []Hit {
 	return out
 }
 
+// Reaches reports whether an invalidate= target can renew a token on the
+// way to a route's path: the path lies at or below the target's path
+// (without its final /*), a :param of either matching any segment.
+func Reaches(target, path string) bool {
+	base, _ := strings.CutSuffix(target, "/*")
+	return under(segments(path), segments(base))
+}
+
 // segments splits a path into its non-empty segments: "/" has none.
 func segments(p string) []string {
 	var out []string

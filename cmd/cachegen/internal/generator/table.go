@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/tools/go/packages"
+
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/directive"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -19,11 +21,26 @@ type entry struct {
 	g     *dirGroup
 }
 
+// writeRoute is a write route without a directive of its own, with the
+// package it belongs to: the one declaring its handler, or the one
+// registering it.
+type writeRoute struct {
+	route gincache.Route
+	home  *packages.Package
+}
+
+// run is the whole analysis: it fills a.entries, a.writes and a.diags.
+func (a *analysis) run() {
+	a.walk()
+	a.solve()
+	a.resolve()
+	a.build()
+}
+
 // build matches registrations with directives, checks each directive
-// against the routes it applies to, and returns the table, the write
-// routes that carry no directive, and the directives that made routes.
-func (a *analysis) build() (gincache.Table, []gincache.Route, map[*dirGroup]bool) {
-	var writes []gincache.Route
+// against the routes it applies to, and sets a.entries, the routes of the
+// tables, and a.writes, the write routes that carry no directive.
+func (a *analysis) build() {
 	for _, r := range a.regs {
 		g := a.groupFor(r)
 		if g != nil {
@@ -31,10 +48,14 @@ func (a *analysis) build() (gincache.Table, []gincache.Route, map[*dirGroup]bool
 		}
 		// Writes without a policy of their own still invalidate by the
 		// automatic rules: -explain shows them too.
+		home := r.pkg
+		if r.h.fn != nil && a.loaded[r.h.fn.Pkg()] != nil {
+			home = a.loaded[r.h.fn.Pkg()]
+		}
 		for _, m := range r.methods {
 			if isWrite(m) && (g == nil || r.any) {
 				for _, p := range r.paths {
-					writes = append(writes, gincache.Route{Method: m, Path: p, Handler: r.h.name})
+					a.writes = append(a.writes, writeRoute{gincache.Route{Method: m, Path: p, Handler: r.h.name}, home})
 				}
 			}
 		}
@@ -48,10 +69,7 @@ func (a *analysis) build() (gincache.Table, []gincache.Route, map[*dirGroup]bool
 		}
 	}
 	slices.SortStableFunc(entries, func(x, y entry) int { return compareRoutes(x.route, y.route) })
-	table := gincache.Table{}
-	used := make(map[*dirGroup]bool)
 	for i, e := range entries {
-		used[e.g] = true
 		if i > 0 {
 			prev := entries[i-1]
 			if sameRoute(prev.route, e.route) {
@@ -61,11 +79,11 @@ func (a *analysis) build() (gincache.Table, []gincache.Route, map[*dirGroup]bool
 				continue
 			}
 		}
-		table = append(table, e.route)
+		a.entries = append(a.entries, e)
 	}
-	slices.SortStableFunc(writes, compareRoutes)
-	writes = slices.CompactFunc(writes, sameRoute)
-	return table, writes, used
+	a.checkTargets()
+	slices.SortStableFunc(a.writes, func(x, y writeRoute) int { return compareRoutes(x.route, y.route) })
+	a.writes = slices.CompactFunc(a.writes, func(x, y writeRoute) bool { return sameRoute(x.route, y.route) && x.home == y.home })
 }
 
 func compareRoutes(x, y gincache.Route) int {
