@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the want/ files under testdata from the current output")
@@ -121,23 +122,8 @@ replace github.com/intelligentcache/gin-intelligent-cache => %s
 	return env, nil
 }
 
-// moduleEnv is the environment of the go command in a temporary module:
-// the process's own (its GOPROXY, GOMODCACHE, GOCACHE and GOFLAGS such as
-// -modcacherw), outside any workspace, without a -mod flag that a module
-// with no vendor directory could not honour.
-func moduleEnv() []string {
-	env := append(os.Environ(), "GOWORK=off")
-	if flags := os.Getenv("GOFLAGS"); flags != "" {
-		var kept []string
-		for _, f := range strings.Fields(flags) {
-			if !strings.HasPrefix(f, "-mod=") {
-				kept = append(kept, f)
-			}
-		}
-		env = append(env, "GOFLAGS="+strings.Join(kept, " "))
-	}
-	return env
-}
+// moduleEnv is the environment of the go command in a case module.
+func moduleEnv() []string { return testutil.GoEnv() }
 
 // copyCase copies a case's inputs, leaving out its expectations (want/
 // and the args file).

@@ -109,7 +109,7 @@ func (a *analysis) notef(pos token.Pos, format string, args ...any) {
 }
 
 func (a *analysis) report(pos token.Pos, sev Severity, format string, args ...any) {
-	a.diags = append(a.diags, Diagnostic{Pos: a.fset.Position(pos), Severity: sev, Message: fmt.Sprintf(format, args...)})
+	a.diags = append(a.diags, Diagnostic{At: pos, Pos: a.fset.Position(pos), Severity: sev, Message: fmt.Sprintf(format, args...)})
 }
 
 // walk records declarations in a first pass (a call may precede the

@@ -56,6 +56,9 @@ const (
 
 // Diagnostic is a positioned message about the loaded code.
 type Diagnostic struct {
+	// At is the position in the file set of the analysis; NoPos for the
+	// errors of the go command, which come as text.
+	At       token.Pos
 	Pos      token.Position
 	Severity Severity
 	Message  string

@@ -93,6 +93,13 @@ func (a *analysis) groupFor(r *registration) *dirGroup {
 	return nil
 }
 
+// registeredHereOnly reports whether only the loaded packages can register
+// fn. A partial analysis sees one package: another may still register its
+// exported handlers, unless it is a main package.
+func (a *analysis) registeredHereOnly(fn *types.Func) bool {
+	return !a.partial || fn.Pkg().Name() == "main" || !fn.Exported()
+}
+
 // checkAttachment reports the directives that apply to nothing.
 func (a *analysis) checkAttachment() {
 	for _, g := range a.groups {
@@ -105,7 +112,7 @@ func (a *analysis) checkAttachment() {
 			switch {
 			case !isHandlerSig(sig) && !isFactorySig(sig):
 				a.errorf(g.d.Pos, "//cache: directive on %s, which is neither a handler (func(*gin.Context)) nor a handler factory (returning gin.HandlerFunc)", name)
-			case len(g.regs) == 0:
+			case len(g.regs) == 0 && a.registeredHereOnly(g.decl.fn):
 				a.errorf(g.d.Pos, "%s has a //cache: directive but no route of the loaded packages registers it (cachegen finds routes registered on *gin.Engine, *gin.RouterGroup, gin.IRoutes and gin.IRouter, with the handler as the last argument)", name)
 			}
 			continue

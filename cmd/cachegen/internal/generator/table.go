@@ -166,7 +166,7 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 			a.notef(r.sel.Sel.Pos(), "Any registers nine methods: the policy of %s applies to its GET; the other methods are not cached, and POST, PUT, PATCH and DELETE keep the automatic invalidation", label)
 			methods = []string{http.MethodGet}
 		}
-		if r.unknown != "" {
+		if r.unknown != "" && !a.partial {
 			if r.h.name == "" {
 				a.errorf(r.call.Args[pathArg(r)].Pos(), "cannot resolve the full path of this route (%s), and %s has no stable run-time name to match it by (the compiler names closures after the functions it inlines them into): use a constant path on a router cachegen can follow, or a named handler", r.unknown, label)
 				continue
@@ -249,13 +249,26 @@ func (c *checker) getPolicy(r *registration, label string) (gincache.Policy, boo
 	if !ok {
 		return gincache.Policy{}, false
 	}
-	return gincache.Policy{
-		TTL:    d.TTL,
-		Stale:  d.Stale,
-		Vary:   slices.Clone(d.Vary),
-		Public: d.Public,
-		Query:  slices.Clone(d.Query),
-	}, true
+	return policyOf(d, http.MethodGet), true
+}
+
+// policyOf is the policy a directive gives a route of the method: the GET
+// keys for a GET, the write keys for a write.
+func policyOf(d *directive.Directive, method string) gincache.Policy {
+	if method == http.MethodGet {
+		return gincache.Policy{
+			TTL:    d.TTL,
+			Stale:  d.Stale,
+			Vary:   slices.Clone(d.Vary),
+			Public: d.Public,
+			Query:  slices.Clone(d.Query),
+		}
+	}
+	var targets []string
+	for _, t := range d.Invalidate {
+		targets = append(targets, t.Path)
+	}
+	return gincache.Policy{Invalidate: targets, NoInvalidate: d.Off}
 }
 
 func (c *checker) writePolicy(r *registration, method, label string) (gincache.Policy, bool) {
@@ -270,11 +283,7 @@ func (c *checker) writePolicy(r *registration, method, label string) (gincache.P
 	if !ok {
 		return gincache.Policy{}, false
 	}
-	var targets []string
-	for _, t := range d.Invalidate {
-		targets = append(targets, t.Path)
-	}
-	return gincache.Policy{Invalidate: targets, NoInvalidate: d.Off}, true
+	return policyOf(d, method), true
 }
 
 // targetsFit checks that every :param of the invalidate targets is a
@@ -284,6 +293,8 @@ func (c *checker) targetsFit(r *registration, method, path string) bool {
 	for _, t := range c.g.d.Invalidate {
 		for _, p := range t.Params {
 			switch {
+			case path == "" && c.a.partial:
+				// The path may come from another package: nothing to say.
 			case path == "":
 				ok = false
 				c.once("param:"+p.Name+"@", p.Pos, "invalidate target %s uses :%s, but the path of %s is not known statically", t.Path, p.Name, c.a.route(r, method))
