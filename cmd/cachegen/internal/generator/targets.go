@@ -45,8 +45,14 @@ func (a *analysis) checkTargets() {
 	sorted := slices.SortedFunc(maps.Keys(prefixes), func(x, y string) int {
 		return cmp.Or(cmp.Compare(len(x), len(y)), cmp.Compare(x, y))
 	})
+	slices.Sort(paths)
+	var segs [][]string
+	for _, p := range slices.Compact(paths) {
+		segs = append(segs, explain.PathSegments(p))
+	}
 	reaches := func(target string) bool {
-		return slices.ContainsFunc(paths, func(p string) bool { return explain.Reaches(target, p) })
+		ts := explain.TargetSegments(target)
+		return slices.ContainsFunc(segs, func(p []string) bool { return explain.ReachesSegments(ts, p) })
 	}
 	// Only the targets of directives that made write routes: one that is
 	// misapplied has its error already.
