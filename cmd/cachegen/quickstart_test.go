@@ -77,19 +77,11 @@ require github.com/intelligentcache/gin-intelligent-cache v0.0.0-00010101000000-
 replace github.com/intelligentcache/gin-intelligent-cache => `+root+"\n")
 	writeFile(t, filepath.Join(mod, "main.go"), quickStartApp)
 
-	gocmdEnv := func(env []string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("go", args...)
-		cmd.Dir, cmd.Env = mod, env
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
-		return string(out)
-	}
 	gocmd := func(args ...string) string {
 		t.Helper()
-		return gocmdEnv(env, args...)
+		return testutil.RunGo(t, mod, env, args...)
 	}
-	gocmdEnv(unpublishedEnv(t, env), "get", "-tool", "github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen")
+	testutil.RunGo(t, mod, unpublishedEnv(t, env), "get", "-tool", "github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen")
 	gocmd("mod", "tidy")
 	gomod := readFile(t, filepath.Join(mod, "go.mod"))
 	assert.Contains(t, gomod, "\ntool github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen\n", "tidy keeps the tool")

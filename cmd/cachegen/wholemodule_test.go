@@ -173,3 +173,30 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o666))
 }
+
+// TestGatheredTable checks -output with several packages: one table, in
+// main, of every package's directives; and that a run without -output
+// refuses to replace it with main's own directives, which would silently
+// drop the others.
+func TestGatheredTable(t *testing.T) {
+	mod, env := caseModule(t, "wholemodule")
+	app := filepath.Join(mod, "wholemodule")
+	gathered := filepath.Join(app, "cache_policies_gen.go")
+
+	code, _, stderr := runIn(app, env, "-output", "cache_policies_gen.go", "./...")
+	require.Equal(t, 0, code, stderr)
+	got := readFile(t, gathered)
+	assert.Contains(t, got, "\npackage main\n")
+	assert.Contains(t, got, `Path: "/api/articles/:slug", Handler: "example.com/cases/wholemodule/articles.get"`)
+	assert.Contains(t, got, `Path: "/api/profiles/:username", Handler: "example.com/cases/wholemodule/profiles.show"`)
+	assert.NoFileExists(t, filepath.Join(app, "articles", "cache_policies_gen.go"))
+
+	code, _, stderr = runIn(mod, env, "-check", "-output", "wholemodule/cache_policies_gen.go", "./...")
+	assert.Equal(t, 0, code, stderr)
+
+	code, _, stderr = runIn(mod, env, "./...")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "cachegen: wholemodule/cache_policies_gen.go holds a table gathered from several packages with -output: run cachegen with the same -output, or remove the file for a table per package\n")
+	assert.Equal(t, got, readFile(t, gathered))
+	assert.NoFileExists(t, filepath.Join(app, "articles", "cache_policies_gen.go"))
+}

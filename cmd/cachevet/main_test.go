@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -25,7 +24,7 @@ func TestVetTool(t *testing.T) {
 	require.NoError(t, err)
 	env := testutil.GoEnv()
 	bin := filepath.Join(t.TempDir(), "cachevet")
-	goCmd(t, ".", env, "build", "-o", bin, ".")
+	testutil.RunGo(t, ".", env, "build", "-o", bin, ".")
 
 	mod := t.TempDir()
 	write(t, mod, "go.mod", "module example.com/vetted\n\ngo 1.26\n\nrequire github.com/gin-gonic/gin v1.12.0\n")
@@ -60,7 +59,7 @@ func Register(r *gin.Engine) { r.GET("/ok", ok) }
 //cache:ttl=60
 func ok(c *gin.Context) {}
 `)
-	goCmd(t, mod, env, "mod", "tidy")
+	testutil.RunGo(t, mod, env, "mod", "tidy")
 
 	for _, args := range [][]string{
 		{"go", "vet", "-vettool=" + bin, "./..."},
@@ -77,14 +76,6 @@ func ok(c *gin.Context) {}
 		assert.Contains(t, out, "api/api.go:15:9: vary applies to GET routes only, but update is registered for PUT /items/:id at api.go:9:2", "%v", args)
 		assert.NotContains(t, out, "fine", "%v", args)
 	}
-}
-
-func goCmd(t *testing.T, dir string, env []string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir, cmd.Env = dir, env
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
 }
 
 func write(t *testing.T, dir, name, content string) {

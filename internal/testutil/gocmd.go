@@ -2,7 +2,9 @@ package testutil
 
 import (
 	"os"
+	"os/exec"
 	"strings"
+	"testing"
 )
 
 // GoEnv is the environment for the go command in a temporary module that
@@ -23,4 +25,17 @@ func GoEnv() []string {
 		env = append(env, "GOFLAGS="+strings.Join(kept, " "))
 	}
 	return env
+}
+
+// RunGo runs the go command in dir with env and returns its combined
+// output; the test fails with that output if the command does.
+func RunGo(t testing.TB, dir string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }

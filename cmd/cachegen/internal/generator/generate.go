@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -101,7 +102,7 @@ func Generate(cfg Config) (*Result, error) {
 			if err := f.Table.Validate(); err != nil {
 				return nil, fmt.Errorf("internal error: the table built for %s is invalid: %w", f.Package, err)
 			}
-			if f.Content, err = render(outs[i].pkg.Types, cfg.Var, f.Table, outs[i].refs); err != nil {
+			if f.Content, err = render(outs[i].pkg.Types, cfg.Var, f.Table, outs[i].refs, outs[i].gather); err != nil {
 				return nil, err
 			}
 		}
@@ -151,6 +152,8 @@ func (a *analysis) outputs() ([]*output, error) {
 			continue
 		case err != nil && !errors.Is(err, os.ErrNotExist):
 			return nil, err
+		case err == nil && bytes.Contains(src, []byte(gatheredNote)):
+			return nil, &UsageError{fmt.Sprintf("%s holds a table gathered from several packages with -output: run cachegen with the same -output, or remove the file for a table per package", RelPath(a.cfg.PathBase, path))}
 		case err == nil || annotated[p] || len(a.pkgs) == 1:
 			outs = append(outs, &output{path: path, pkg: p})
 		}
