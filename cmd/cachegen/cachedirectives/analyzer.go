@@ -32,7 +32,21 @@ func run(pass *analysis.Pass) (any, error) {
 		if d.Severity == generator.Warning {
 			category = "warning"
 		}
-		pass.Report(analysis.Diagnostic{Pos: d.At, Category: category, Message: d.Message})
+		diag := analysis.Diagnostic{Pos: d.At, Category: category, Message: d.Message}
+		if f := d.Fix; f != nil {
+			diag.SuggestedFixes = []analysis.SuggestedFix{{
+				Message:   fixMessage(f.New),
+				TextEdits: []analysis.TextEdit{{Pos: f.Pos, End: f.End, NewText: []byte(f.New)}},
+			}}
+		}
+		pass.Report(diag)
 	}
 	return nil, nil
+}
+
+func fixMessage(replacement string) string {
+	if replacement == "" {
+		return "Remove the space"
+	}
+	return "Replace with " + replacement
 }

@@ -21,6 +21,9 @@
 //     directive now gives another policy, or a route registered in the
 //     package that the table lacks.
 //
+// A misspelt key and a directive gofmt left as a plain comment
+// ("// cache:ttl=60") come with a suggested fix.
+//
 // A pass sees one package. What depends on the routes of other packages
 // (the group prefix main gives a route, whether an invalidate= target
 // names a route) is left to cachegen, which loads them all:

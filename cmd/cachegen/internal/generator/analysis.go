@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/directive"
 )
 
 // analysis holds one run's view of the loaded packages.
@@ -106,6 +108,13 @@ func (a *analysis) warnf(pos token.Pos, format string, args ...any) {
 
 func (a *analysis) notef(pos token.Pos, format string, args ...any) {
 	a.report(pos, Note, format, args...)
+}
+
+// fix attaches an edit that repairs the code to the last diagnostic.
+func (a *analysis) fix(e *directive.Edit) {
+	if e != nil && len(a.diags) > 0 {
+		a.diags[len(a.diags)-1].Fix = e
+	}
 }
 
 func (a *analysis) report(pos token.Pos, sev Severity, format string, args ...any) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/directive"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -62,6 +63,9 @@ type Diagnostic struct {
 	Pos      token.Position
 	Severity Severity
 	Message  string
+	// Fix, when set, is the edit that repairs the code: the analyzer
+	// offers it as a quick fix.
+	Fix *directive.Edit
 }
 
 // Format renders d as file:line:col: message, with the file relative to

@@ -3,6 +3,7 @@ package generator
 import (
 	"go/ast"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/packages"
 
@@ -40,6 +41,8 @@ func (a *analysis) collectDirectives(pkg *packages.Package, file *ast.File) {
 				found = true
 			} else if directive.LooksMistyped(c.Text) {
 				a.warnf(c.Pos(), "%q is not a directive and is ignored: write //cache: with no space after // and a key right after the colon (gofmt inserts the space otherwise)", c.Text)
+				items := strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(c.Text[2:], " \t"), "cache:"), " \t")
+				a.fix(&directive.Edit{Pos: c.Pos(), End: c.End(), New: directive.Prefix + items})
 			}
 			lines = append(lines, directive.Comment{Text: c.Text, Pos: c.Slash})
 		}
@@ -49,6 +52,7 @@ func (a *analysis) collectDirectives(pkg *packages.Package, file *ast.File) {
 		d, errs := directive.Parse(lines)
 		for _, e := range errs {
 			a.errorf(e.Pos, "%s", e.Msg)
+			a.fix(e.Fix)
 		}
 		first := a.fset.Position(d.Pos)
 		last := a.fset.Position(cg.End())
