@@ -59,6 +59,7 @@ func main() {
 // cachegen, go mod tidy, go generate ./..., go build, and cachegen -check
 // through go tool. Only the module proxy is used: no go.sum is copied in.
 func TestQuickStartToolDirective(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("downloads and builds a module")
 	}

@@ -17,6 +17,7 @@ import (
 // covers every table and names the stale one; the run works from any
 // directory.
 func TestWholeModule(t *testing.T) {
+	t.Parallel()
 	mod, env := caseModule(t, "wholemodule")
 	app := filepath.Join(mod, "wholemodule")
 	articles := filepath.Join(app, "articles", "cache_policies_gen.go")
@@ -102,6 +103,7 @@ func TestWholeModule(t *testing.T) {
 // working directory, as go vet does, and by absolute path under go
 // generate, whose working directory is the package's, not the user's.
 func TestDiagnosticPaths(t *testing.T) {
+	t.Parallel()
 	mod, env := caseModule(t, "wholemodule")
 	src := filepath.Join(mod, "wholemodule", "articles", "articles.go")
 	writeFile(t, src, strings.Replace(readFile(t, src), "//cache:ttl=60\n", "//cache:tll=60\n", 1))
@@ -124,6 +126,7 @@ func TestDiagnosticPaths(t *testing.T) {
 // is printed as the go command reported it, with exit 1, and never
 // turned into another message.
 func TestLoadFailures(t *testing.T) {
+	t.Parallel()
 	broken := t.TempDir()
 	writeFile(t, filepath.Join(broken, "go.mod"), "module example.com/broken\n\ngo 1.26\n\nrequire (\n")
 	writeFile(t, filepath.Join(broken, "b.go"), "package broken\n")
@@ -179,6 +182,7 @@ func writeFile(t *testing.T, path, content string) {
 // refuses to replace it with main's own directives, which would silently
 // drop the others.
 func TestGatheredTable(t *testing.T) {
+	t.Parallel()
 	mod, env := caseModule(t, "wholemodule")
 	app := filepath.Join(mod, "wholemodule")
 	gathered := filepath.Join(app, "cache_policies_gen.go")
