@@ -53,3 +53,5 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
 )
+
+tool github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen

@@ -15,7 +15,8 @@ import (
 
 // BenchmarkCachegen times the cachegen binary, as go generate runs it, on
 // the repository's examples (with -check, which writes nothing: the
-// committed tables must be current) and on a generated package of 1,000
+// committed tables must be current), on the whole module from its root as
+// CI runs it (-check ./...), and on a generated package of 1,000
 // annotated routes. Besides ns/op (the whole run, the go command's
 // package loading included) it reports load-ms and analysis-ms, the split
 // cachegen prints with -v.
@@ -40,6 +41,10 @@ func BenchmarkCachegen(b *testing.B) {
 			runCachegen(b, bin, dir, nil, strings.Fields(ex.args), -1)
 		})
 	}
+	// What CI runs: every table of the module checked from its root.
+	b.Run("pkg=module-check-all", func(b *testing.B) {
+		runCachegen(b, bin, root, nil, []string{"-check", "./..."}, -1)
+	})
 	const routes = 1000
 	mod := bigModule(b, root, routes)
 	b.Run(fmt.Sprintf("pkg=generated-%d-routes", routes), func(b *testing.B) {
@@ -50,7 +55,8 @@ func BenchmarkCachegen(b *testing.B) {
 var timingLine = regexp.MustCompile(`(\d+) route registrations: load (\S+), analysis (\S+)`)
 
 // runCachegen runs bin -v args in dir b.N times; routes >= 0 is the
-// number of route registrations it must report, and the table's length.
+// table's length, and the least number of route registrations it must
+// report.
 func runCachegen(b *testing.B, bin, dir string, env, args []string, routes int) {
 	var load, analysis time.Duration
 	for b.Loop() {
@@ -72,8 +78,8 @@ func runCachegen(b *testing.B, bin, dir string, env, args []string, routes int) 
 		}
 		load += l
 		analysis += a
-		if n, _ := strconv.Atoi(m[1]); routes >= 0 && n != routes {
-			b.Fatalf("cachegen found %d route registrations, want %d", n, routes)
+		if n, _ := strconv.Atoi(m[1]); routes >= 0 && n < routes {
+			b.Fatalf("cachegen found %d route registrations, want at least %d", n, routes)
 		}
 	}
 	if routes >= 0 {
@@ -89,10 +95,23 @@ func runCachegen(b *testing.B, bin, dir string, env, args []string, routes int) 
 	b.ReportMetric(float64(analysis.Microseconds())/1e3/float64(b.N), "analysis-ms")
 }
 
-// moduleEnv builds the generated module offline: everything it needs is
-// in the module cache already (the main module's dependencies).
+// moduleEnv is the environment of the go command in the generated module:
+// the process's own (its GOPROXY, GOMODCACHE, GOCACHE and GOFLAGS such as
+// -modcacherw), so that the module is tidied through the module proxy
+// and the benchmark runs on an empty module cache; outside any workspace,
+// and without a -mod flag the module could not honour.
 func moduleEnv() []string {
-	return append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off")
+	env := append(os.Environ(), "GOWORK=off")
+	if flags := os.Getenv("GOFLAGS"); flags != "" {
+		var kept []string
+		for _, f := range strings.Fields(flags) {
+			if !strings.HasPrefix(f, "-mod=") {
+				kept = append(kept, f)
+			}
+		}
+		env = append(env, "GOFLAGS="+strings.Join(kept, " "))
+	}
+	return env
 }
 
 // bigModule writes a module holding package big with n annotated routes
@@ -134,7 +153,7 @@ replace github.com/intelligentcache/gin-intelligent-cache => %s
 	for g := 0; g*50 < n; g++ {
 		fmt.Fprintf(&reg, "\tmount%d(r.Group(\"/g%d\"))\n", g, g)
 	}
-	reg.WriteString("}\n")
+	reg.WriteString("\tr.GET(\"/reports/summary\", summary)\n}\n\nfunc summary(c *gin.Context) {}\n")
 	for g := 0; g*50 < n; g++ {
 		fmt.Fprintf(&reg, "\nfunc mount%d(g *gin.RouterGroup) {\n", g)
 		for i := g * 50; i < min(n, (g+1)*50); i++ {
@@ -164,9 +183,9 @@ replace github.com/intelligentcache/gin-intelligent-cache => %s
 		}
 		write(fmt.Sprintf("big/h%02d.go", f), src.String())
 	}
-	// -e: tidy also wants the test dependencies of Gin's dependencies,
-	// which the module cache need not hold and nothing here builds.
-	tidy := exec.Command("go", "mod", "tidy", "-e")
+	// The checkout's go.sum, copied in above, holds most checksums; tidy
+	// downloads and verifies the rest through the proxy.
+	tidy := exec.Command("go", "mod", "tidy")
 	tidy.Dir, tidy.Env = mod, moduleEnv()
 	if out, err := tidy.CombinedOutput(); err != nil {
 		b.Fatalf("go mod tidy: %v\n%s", err, out)

@@ -160,7 +160,6 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"-bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"-h"}, "usage: cachegen [flags] [packages]"},
 		{[]string{"-format=mermaid"}, "cachegen: -format applies to -explain only"},
 		{[]string{"-explain", "-format=svg"}, `cachegen: -format "svg": want text or mermaid`},
 		{[]string{"-check", "-explain"}, "cachegen: -check and -explain cannot be combined"},

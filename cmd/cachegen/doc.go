@@ -8,10 +8,11 @@
 //	//cache:ttl=1h vary=user_id
 //	func listItems(c *gin.Context) { ... }
 //
-// and run cachegen through go generate in the package that registers the
-// routes:
+// install cachegen as a tool of your module and run it through go generate:
 //
-//	//go:generate go run github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen
+//	go get -tool github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen@latest
+//
+//	//go:generate go tool cachegen
 //
 // It writes cache_policies_gen.go, declaring
 //
@@ -21,21 +22,32 @@
 //
 //	cachegen [-output file] [-var name] [-tags tags] [-check | -explain [-format text|mermaid]] [-v] [packages]
 //
-// Packages are patterns as the go command takes them (default "."). All are
-// loaded once; the table collects the annotated routes of all of them and
-// is written to -output, whose directory must hold one of the loaded
-// packages (by default the current directory's). A handler of another
-// package appears in the table by its run-time name, and the generated
-// file imports that package to refer to it when it can.
+// Packages are patterns as the go command takes them (default "."), relative
+// to the working directory; "./..." takes a whole module. All are loaded
+// and analysed together, so a route registered in one package (main,
+// giving the group prefix) for a handler of another is resolved. Each
+// loaded package that has directives, or a table generated before, gets a
+// table of its own directives in cache_policies_gen.go in its own
+// directory (the only package loaded gets one in any case). In CI, one
+// command from the module root checks them all:
+//
+//	go tool cachegen -check ./...
+//
+// With -output, the directives of all the loaded packages go into one
+// table in that file instead, whose directory must hold one of the loaded
+// packages: a handler of another package appears in it by its run-time
+// name, and the generated file imports that package to refer to it when
+// it can.
 //
 // # Flags
 //
-//	-output file   the generated file (default cache_policies_gen.go)
+//	-output file   gather every loaded package's directives into one
+//	               table in this file (default: a table per package)
 //	-var name      the table variable (default CachePolicies)
 //	-tags tags     build tags, comma-separated
-//	-check         write nothing; exit 1 with a unified diff if the file
-//	               is missing or stale, 0 if it is current (for CI)
-//	-explain       write nothing; print the table and, for every write
+//	-check         write nothing; exit 1 with a unified diff for each file
+//	               missing or stale, 0 if all are current (for CI)
+//	-explain       write nothing; print each table and, for every write
 //	               route, the cached routes it invalidates and why
 //	-format f      with -explain: text (default) or mermaid, a flowchart
 //	               for documentation and pull requests
@@ -70,6 +82,13 @@
 // # Diagnostics and exit codes
 //
 // Every problem is reported as file:line:col: message, all of them before
-// cachegen exits. Warnings and notes do not fail the run. Exit codes: 0
-// success, 1 errors in the code or a stale file under -check, 2 bad flags.
+// cachegen exits, with the file relative to the working directory as go
+// vet names it (by its absolute path under go generate, whose working
+// directory is the package's). A failure of the go command is printed as
+// the go command reported it. Warnings and notes do not fail the run.
+// Exit codes: 0 success (and -h), 1 errors in the code, a failed load or a
+// stale file under -check, 2 bad flags.
+//
+// The same checks run in editors and go vet through the analyzer of
+// package cachedirectives (cmd/cachevet).
 package main

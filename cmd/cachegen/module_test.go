@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the want/ files under testdata from the current output")
@@ -23,8 +24,9 @@ const ginVersion = "v1.12.0"
 // caseModule copies testdata/<case> for each case into a fresh module,
 // example.com/cases, that requires Gin and this repository (through a
 // replace directive), and returns its directory and the environment the
-// go command needs there. The go command may not use the network:
-// everything must be in the module cache already.
+// go command needs there. The module is tidied through the module proxy
+// (GOPROXY as the environment sets it), so the tests pass on an empty
+// module cache.
 func caseModule(t testing.TB, cases ...string) (string, []string) {
 	t.Helper()
 	mod := t.TempDir()
@@ -107,10 +109,11 @@ replace github.com/intelligentcache/gin-intelligent-cache => %s
 	if err := os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o666); err != nil {
 		return nil, err
 	}
-	env := append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GOPROXY=off", "GOSUMDB=off")
-	// -e: tidy also wants the test dependencies of Gin's dependencies,
-	// which the module cache need not hold and the cases never build.
-	cmd := exec.Command("go", "mod", "tidy", "-e")
+	env := moduleEnv()
+	// The checkout's go.sum, copied in above, already holds the checksums
+	// of most modules; tidy downloads (and verifies) the rest, such as
+	// the modules only Gin's build-tagged JSON codecs import.
+	cmd := exec.Command("go", "mod", "tidy")
 	cmd.Dir = mod
 	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -118,6 +121,9 @@ replace github.com/intelligentcache/gin-intelligent-cache => %s
 	}
 	return env, nil
 }
+
+// moduleEnv is the environment of the go command in a case module.
+func moduleEnv() []string { return testutil.GoEnv() }
 
 // copyCase copies a case's inputs, leaving out its expectations (want/
 // and the args file).

@@ -33,7 +33,7 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
-//go:generate go run github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen
+//go:generate go tool cachegen
 
 // minTokenLen is the shortest ADMIN_TOKEN accepted: 16 random bytes in
 // hex.

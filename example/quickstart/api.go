@@ -12,7 +12,7 @@ package quickstart
 // The table is generated from the //cache: directives below. ../basic is
 // loaded too because that is where Register is called with a router:
 // without it the route paths could not be resolved.
-//go:generate go run github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen . ../basic
+//go:generate go tool cachegen . ../basic
 
 import (
 	"net/http"

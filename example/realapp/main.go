@@ -35,7 +35,7 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
-//go:generate go run github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen
+//go:generate go tool cachegen
 
 // errDown is what the database says while it is down.
 var errDown = errors.New("database unavailable")

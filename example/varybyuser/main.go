@@ -20,7 +20,7 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
-//go:generate go run github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen
+//go:generate go tool cachegen
 
 // demoTokens stands in for a real token check.
 var demoTokens = map[string]string{

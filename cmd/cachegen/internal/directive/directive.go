@@ -46,6 +46,15 @@ type Comment struct {
 type Error struct {
 	Pos token.Pos
 	Msg string
+	// Fix, when set, is the edit that repairs the directive (the key a
+	// did-you-mean names): editors offer it as a quick fix.
+	Fix *Edit
+}
+
+// Edit replaces the text from Pos to End with New.
+type Edit struct {
+	Pos, End token.Pos
+	New      string
 }
 
 // Error returns the message, without the position: the caller formats
@@ -159,8 +168,10 @@ type parser struct {
 	errs    []*Error
 }
 
-func (p *parser) errorf(pos token.Pos, format string, args ...any) {
-	p.errs = append(p.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+func (p *parser) errorf(pos token.Pos, format string, args ...any) *Error {
+	e := &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+	p.errs = append(p.errs, e)
+	return e
 }
 
 // line parses the items of one //cache: line.
@@ -174,7 +185,10 @@ func (p *parser) line(c Comment) {
 		p.errorf(c.Pos, "empty //cache: directive (gofmt would turn it into a plain comment): write ttl=default for the cache's default TTL")
 		return
 	case text[len(Prefix)] == ' ' || text[len(Prefix)] == '\t':
-		p.errorf(c.Pos+token.Pos(len(Prefix)), "no space after //cache: (gofmt would turn the line into a plain comment)")
+		start := c.Pos + token.Pos(len(Prefix))
+		spaces := len(text) - len(Prefix) - len(strings.TrimLeft(text[len(Prefix):], " \t"))
+		e := p.errorf(start, "no space after //cache: (gofmt would turn the line into a plain comment)")
+		e.Fix = &Edit{Pos: start, End: start + token.Pos(spaces)}
 	}
 	i := len(Prefix)
 	for i < len(text) {
@@ -198,11 +212,12 @@ func (p *parser) item(word string, pos token.Pos) {
 		it.ValuePos = pos + token.Pos(len(key)+1)
 	}
 	if !known(key) {
-		msg := fmt.Sprintf("unknown key %q (want %s)", key, strings.Join(keys, ", "))
 		if s := suggest(key); s != "" {
-			msg = fmt.Sprintf("unknown key %q: did you mean %s?", key, s)
+			e := p.errorf(pos, "unknown key %q: did you mean %s?", key, s)
+			e.Fix = &Edit{Pos: pos, End: pos + token.Pos(len(key)), New: s}
+			return
 		}
-		p.errorf(pos, "%s", msg)
+		p.errorf(pos, "unknown key %q (want %s)", key, strings.Join(keys, ", "))
 		return
 	}
 	if _, dup := p.seen[key]; dup {

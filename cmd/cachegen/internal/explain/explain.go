@@ -108,6 +108,27 @@ func hits(w gincache.Route, gets []gincache.Route) []Hit {
 	return out
 }
 
+// Reaches reports whether an invalidate= target can renew a token on the
+// way to a route's path: the path lies at or below the target's path
+// (without its final /*), a :param of either matching any segment.
+func Reaches(target, path string) bool {
+	return ReachesSegments(TargetSegments(target), segments(path))
+}
+
+// TargetSegments splits an invalidate= target for ReachesSegments: the
+// segments of its path without the final /*.
+func TargetSegments(target string) []string {
+	base, _ := strings.CutSuffix(target, "/*")
+	return segments(base)
+}
+
+// PathSegments splits a route's path for ReachesSegments.
+func PathSegments(path string) []string { return segments(path) }
+
+// ReachesSegments is Reaches on a target and a path split once, for
+// checking many targets against many routes.
+func ReachesSegments(target, path []string) bool { return under(path, target) }
+
 // segments splits a path into its non-empty segments: "/" has none.
 func segments(p string) []string {
 	var out []string

@@ -5,19 +5,22 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"path/filepath"
-	"strings"
 
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/directive"
 )
 
 // analysis holds one run's view of the loaded packages.
 type analysis struct {
-	cfg    Config
-	fset   *token.FileSet
-	pkgs   []*packages.Package // the loaded (root) packages
-	loaded map[*types.Package]*packages.Package
+	cfg Config
+	// partial: the analysis sees one package of a program (the analyzer's
+	// view), not every route: checks that need them all stay silent.
+	partial bool
+	fset    *token.FileSet
+	pkgs    []*packages.Package // the loaded (root) packages
+	loaded  map[*types.Package]*packages.Package
 
 	decls map[*types.Func]*funcDecl
 
@@ -42,6 +45,11 @@ type analysis struct {
 	groups     []*dirGroup
 	groupOf    map[*ast.CommentGroup]*dirGroup
 	groupBelow map[stmtKey]*dirGroup // directives not on a declaration, by the statement below
+
+	// What build found: the routes of the tables (sorted, without
+	// repeats) and the write routes without a directive.
+	entries []entry
+	writes  []writeRoute
 
 	diags []Diagnostic
 }
@@ -81,21 +89,18 @@ type registration struct {
 	handler ast.Expr // the last handler argument; nil when spread (h...)
 
 	// Resolved after the walk.
-	paths   []string // full paths known statically
-	unknown string   // why (some of) its paths cannot be known; "" if all are
-	h       handlerRef
+	paths    []string // full paths known statically
+	prefixes []string // the group prefixes they were joined with
+	unknown  string   // why (some of) its paths cannot be known; "" if all are
+	h        handlerRef
 }
 
 func (a *analysis) isLoaded(p *types.Package) bool { return p != nil && a.loaded[p] != nil }
 
-// where formats a position for a message, relative to Dir.
+// where formats a position for a message, as diagnostics name files.
 func (a *analysis) where(pos token.Pos) string {
 	p := a.fset.Position(pos)
-	file := p.Filename
-	if rel, err := filepath.Rel(a.cfg.Dir, file); err == nil && !strings.HasPrefix(rel, "..") {
-		file = rel
-	}
-	return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
+	return fmt.Sprintf("%s:%d:%d", RelPath(a.cfg.PathBase, p.Filename), p.Line, p.Column)
 }
 
 func (a *analysis) errorf(pos token.Pos, format string, args ...any) {
@@ -110,8 +115,15 @@ func (a *analysis) notef(pos token.Pos, format string, args ...any) {
 	a.report(pos, Note, format, args...)
 }
 
+// fix attaches an edit that repairs the code to the last diagnostic.
+func (a *analysis) fix(e *directive.Edit) {
+	if e != nil && len(a.diags) > 0 {
+		a.diags[len(a.diags)-1].Fix = e
+	}
+}
+
 func (a *analysis) report(pos token.Pos, sev Severity, format string, args ...any) {
-	a.diags = append(a.diags, Diagnostic{Pos: a.fset.Position(pos), Severity: sev, Message: fmt.Sprintf(format, args...)})
+	a.diags = append(a.diags, Diagnostic{At: pos, Pos: a.fset.Position(pos), Severity: sev, Message: fmt.Sprintf(format, args...)})
 }
 
 // walk records declarations in a first pass (a call may precede the
@@ -430,7 +442,8 @@ func (a *analysis) resolve() {
 		if recv.overflow {
 			continue // no path: the handler name is all that is reliable
 		}
-		for _, p := range recv.sorted() {
+		r.prefixes = recv.sorted()
+		for _, p := range r.prefixes {
 			r.paths = append(r.paths, joinPaths(p, r.rel))
 		}
 		if len(r.paths) == 0 && r.unknown == "" {

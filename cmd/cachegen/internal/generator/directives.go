@@ -3,6 +3,7 @@ package generator
 import (
 	"go/ast"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/packages"
 
@@ -40,6 +41,8 @@ func (a *analysis) collectDirectives(pkg *packages.Package, file *ast.File) {
 				found = true
 			} else if directive.LooksMistyped(c.Text) {
 				a.warnf(c.Pos(), "%q is not a directive and is ignored: write //cache: with no space after // and a key right after the colon (gofmt inserts the space otherwise)", c.Text)
+				items := strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(c.Text[2:], " \t"), "cache:"), " \t")
+				a.fix(&directive.Edit{Pos: c.Pos(), End: c.End(), New: directive.Prefix + items})
 			}
 			lines = append(lines, directive.Comment{Text: c.Text, Pos: c.Slash})
 		}
@@ -49,6 +52,7 @@ func (a *analysis) collectDirectives(pkg *packages.Package, file *ast.File) {
 		d, errs := directive.Parse(lines)
 		for _, e := range errs {
 			a.errorf(e.Pos, "%s", e.Msg)
+			a.fix(e.Fix)
 		}
 		first := a.fset.Position(d.Pos)
 		last := a.fset.Position(cg.End())
@@ -93,6 +97,13 @@ func (a *analysis) groupFor(r *registration) *dirGroup {
 	return nil
 }
 
+// registeredHereOnly reports whether only the loaded packages can register
+// fn. A partial analysis sees one package: another may still register its
+// exported handlers, unless it is a main package.
+func (a *analysis) registeredHereOnly(fn *types.Func) bool {
+	return !a.partial || fn.Pkg().Name() == "main" || !fn.Exported()
+}
+
 // checkAttachment reports the directives that apply to nothing.
 func (a *analysis) checkAttachment() {
 	for _, g := range a.groups {
@@ -105,7 +116,7 @@ func (a *analysis) checkAttachment() {
 			switch {
 			case !isHandlerSig(sig) && !isFactorySig(sig):
 				a.errorf(g.d.Pos, "//cache: directive on %s, which is neither a handler (func(*gin.Context)) nor a handler factory (returning gin.HandlerFunc)", name)
-			case len(g.regs) == 0:
+			case len(g.regs) == 0 && a.registeredHereOnly(g.decl.fn):
 				a.errorf(g.d.Pos, "%s has a //cache: directive but no route of the loaded packages registers it (cachegen finds routes registered on *gin.Engine, *gin.RouterGroup, gin.IRoutes and gin.IRouter, with the handler as the last argument)", name)
 			}
 			continue

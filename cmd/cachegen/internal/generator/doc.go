@@ -20,8 +20,21 @@
 //  5. render: writes the file, already gofmt'd, with a func _() block
 //     that refers to each annotated handler.
 //
-// Nothing is written here: Generate returns the content and the caller
-// decides (write, compare for -check, explain).
+// Nothing is written here: Generate returns the content of each file
+// (a table per package with directives, or one table gathering them all
+// with Config.Output) and the caller decides (write, compare for -check,
+// explain).
+//
+// # One implementation of the checks
+//
+// Check runs the same pipeline on one type-checked package, as a
+// go/analysis pass sees it: the analyzer of cmd/cachegen/cachedirectives
+// calls it. The analysis then knows it is partial (analysis.partial) and
+// leaves out what needs every route of the program. A new check written
+// in the pipeline (walk, build, routesOf, checkAttachment, checkTargets,
+// or the directive parser) reports through analysis.errorf and reaches
+// both cachegen and the analyzer; if it needs the whole program, it
+// returns early when a.partial is set.
 //
 // # Routes by type
 //

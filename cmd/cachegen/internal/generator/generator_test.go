@@ -165,7 +165,7 @@ func TestRenderIsFormatted(t *testing.T) {
 		{path: "example.com/web.v1", name: "web", expr: "Index"},
 		{path: "example.com/a/z", name: "z", expr: "Z"},
 	}
-	src, err := render(out, "Policies", table, refs)
+	src, err := render(out, "Policies", table, refs, false)
 	if err != nil {
 		t.Fatal(err)
 	}

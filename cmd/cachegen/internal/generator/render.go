@@ -19,7 +19,7 @@ import (
 // deterministic and already in gofmt's form (the tests check that
 // go/format leaves every generated file unchanged): formatting it again
 // would cost most of a run's own time on large tables.
-func render(out *types.Package, varName string, table gincache.Table, refs []ref) ([]byte, error) {
+func render(out *types.Package, varName string, table gincache.Table, refs []ref, gathered bool) ([]byte, error) {
 	// Aliases: the package name, unless something in the package or an
 	// earlier import already uses it.
 	taken := map[string]bool{varName: true, "_": true}
@@ -62,6 +62,9 @@ func render(out *types.Package, varName string, table gincache.Table, refs []ref
 	fmt.Fprintf(&b, "// %s holds the cache policy of every annotated route, built by cachegen\n", varName)
 	fmt.Fprintf(&b, "// from the //cache: directives of the handlers. Pass it to gincache.New.\n")
 	fmt.Fprintf(&b, "// A GET route without TTL uses the cache's default TTL.\n")
+	if gathered {
+		fmt.Fprintf(&b, "%s\n", gatheredNote)
+	}
 	fmt.Fprintf(&b, "var %s = %s.Table{", varName, gc)
 	if len(table) > 0 {
 		b.WriteString("\n")
@@ -91,6 +94,11 @@ func render(out *types.Package, varName string, table gincache.Table, refs []ref
 	}
 	return b.Bytes(), nil
 }
+
+// gatheredNote marks a table gathered with -output from the directives of
+// every loaded package: a run without -output must not replace it with
+// the directives of its own package only.
+const gatheredNote = "// It gathers the directives of all the packages cachegen loaded: regenerate it with the same -output."
 
 // importSpec is one import of the generated file.
 type importSpec struct {

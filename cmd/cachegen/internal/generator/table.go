@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/tools/go/packages"
+
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/directive"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -19,11 +21,26 @@ type entry struct {
 	g     *dirGroup
 }
 
+// writeRoute is a write route without a directive of its own, with the
+// package it belongs to: the one declaring its handler, or the one
+// registering it.
+type writeRoute struct {
+	route gincache.Route
+	home  *packages.Package
+}
+
+// run is the whole analysis: it fills a.entries, a.writes and a.diags.
+func (a *analysis) run() {
+	a.walk()
+	a.solve()
+	a.resolve()
+	a.build()
+}
+
 // build matches registrations with directives, checks each directive
-// against the routes it applies to, and returns the table, the write
-// routes that carry no directive, and the directives that made routes.
-func (a *analysis) build() (gincache.Table, []gincache.Route, map[*dirGroup]bool) {
-	var writes []gincache.Route
+// against the routes it applies to, and sets a.entries, the routes of the
+// tables, and a.writes, the write routes that carry no directive.
+func (a *analysis) build() {
 	for _, r := range a.regs {
 		g := a.groupFor(r)
 		if g != nil {
@@ -31,10 +48,14 @@ func (a *analysis) build() (gincache.Table, []gincache.Route, map[*dirGroup]bool
 		}
 		// Writes without a policy of their own still invalidate by the
 		// automatic rules: -explain shows them too.
+		home := r.pkg
+		if r.h.fn != nil && a.loaded[r.h.fn.Pkg()] != nil {
+			home = a.loaded[r.h.fn.Pkg()]
+		}
 		for _, m := range r.methods {
 			if isWrite(m) && (g == nil || r.any) {
 				for _, p := range r.paths {
-					writes = append(writes, gincache.Route{Method: m, Path: p, Handler: r.h.name})
+					a.writes = append(a.writes, writeRoute{gincache.Route{Method: m, Path: p, Handler: r.h.name}, home})
 				}
 			}
 		}
@@ -48,10 +69,7 @@ func (a *analysis) build() (gincache.Table, []gincache.Route, map[*dirGroup]bool
 		}
 	}
 	slices.SortStableFunc(entries, func(x, y entry) int { return compareRoutes(x.route, y.route) })
-	table := gincache.Table{}
-	used := make(map[*dirGroup]bool)
 	for i, e := range entries {
-		used[e.g] = true
 		if i > 0 {
 			prev := entries[i-1]
 			if sameRoute(prev.route, e.route) {
@@ -61,11 +79,11 @@ func (a *analysis) build() (gincache.Table, []gincache.Route, map[*dirGroup]bool
 				continue
 			}
 		}
-		table = append(table, e.route)
+		a.entries = append(a.entries, e)
 	}
-	slices.SortStableFunc(writes, compareRoutes)
-	writes = slices.CompactFunc(writes, sameRoute)
-	return table, writes, used
+	a.checkTargets()
+	slices.SortStableFunc(a.writes, func(x, y writeRoute) int { return compareRoutes(x.route, y.route) })
+	a.writes = slices.CompactFunc(a.writes, func(x, y writeRoute) bool { return sameRoute(x.route, y.route) && x.home == y.home })
 }
 
 func compareRoutes(x, y gincache.Route) int {
@@ -148,7 +166,7 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 			a.notef(r.sel.Sel.Pos(), "Any registers nine methods: the policy of %s applies to its GET; the other methods are not cached, and POST, PUT, PATCH and DELETE keep the automatic invalidation", label)
 			methods = []string{http.MethodGet}
 		}
-		if r.unknown != "" {
+		if r.unknown != "" && !a.partial {
 			if r.h.name == "" {
 				a.errorf(r.call.Args[pathArg(r)].Pos(), "cannot resolve the full path of this route (%s), and %s has no stable run-time name to match it by (the compiler names closures after the functions it inlines them into): use a constant path on a router cachegen can follow, or a named handler", r.unknown, label)
 				continue
@@ -235,14 +253,27 @@ func (c *checker) getPolicy(r *registration, label string) (gincache.Policy, boo
 	if !ok {
 		return gincache.Policy{}, false
 	}
-	return gincache.Policy{
-		TTL:      d.TTL,
-		Stale:    d.Stale,
-		Vary:     slices.Clone(d.Vary),
-		Identity: slices.Clone(d.Identity),
-		Public:   d.Public,
-		Query:    slices.Clone(d.Query),
-	}, true
+	return policyOf(d, http.MethodGet), true
+}
+
+// policyOf is the policy a directive gives a route of the method: the GET
+// keys for a GET, the write keys for a write.
+func policyOf(d *directive.Directive, method string) gincache.Policy {
+	if method == http.MethodGet {
+		return gincache.Policy{
+			TTL:      d.TTL,
+			Stale:    d.Stale,
+			Vary:     slices.Clone(d.Vary),
+			Identity: slices.Clone(d.Identity),
+			Public:   d.Public,
+			Query:    slices.Clone(d.Query),
+		}
+	}
+	var targets []string
+	for _, t := range d.Invalidate {
+		targets = append(targets, t.Path)
+	}
+	return gincache.Policy{Invalidate: targets, NoInvalidate: d.Off}
 }
 
 func (c *checker) writePolicy(r *registration, method, label string) (gincache.Policy, bool) {
@@ -257,11 +288,7 @@ func (c *checker) writePolicy(r *registration, method, label string) (gincache.P
 	if !ok {
 		return gincache.Policy{}, false
 	}
-	var targets []string
-	for _, t := range d.Invalidate {
-		targets = append(targets, t.Path)
-	}
-	return gincache.Policy{Invalidate: targets, NoInvalidate: d.Off}, true
+	return policyOf(d, method), true
 }
 
 // targetsFit checks that every :param of the invalidate targets is a
@@ -271,6 +298,8 @@ func (c *checker) targetsFit(r *registration, method, path string) bool {
 	for _, t := range c.g.d.Invalidate {
 		for _, p := range t.Params {
 			switch {
+			case path == "" && c.a.partial:
+				// The path may come from another package: nothing to say.
 			case path == "":
 				ok = false
 				c.once("param:"+p.Name+"@", p.Pos, "invalidate target %s uses :%s, but the path of %s is not known statically", t.Path, p.Name, c.a.route(r, method))

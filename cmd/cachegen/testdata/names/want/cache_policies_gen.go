@@ -12,6 +12,7 @@ import (
 // CachePolicies holds the cache policy of every annotated route, built by cachegen
 // from the //cache: directives of the handlers. Pass it to gincache.New.
 // A GET route without TTL uses the cache's default TTL.
+// It gathers the directives of all the packages cachegen loaded: regenerate it with the same -output.
 var CachePolicies = gincache.Table{
 	{Method: "GET", Path: "/api/any", Handler: "main.plain", Policy: gincache.Policy{TTL: time.Minute}},
 	{Method: "GET", Path: "/api/converted", Handler: "main.plain", Policy: gincache.Policy{TTL: time.Minute}},
