@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 )
 
@@ -25,16 +26,18 @@ const (
 	stopError       = "harness error"
 )
 
-// runner is one run: the Redis server, the application, the clients'
-// shared state and what they found.
+// runner is one run: the Redis server, the instances of the application
+// and the store they share, the clients' shared state and what they
+// found.
 type runner struct {
-	cfg     config
-	redis   *redisserver.Server
-	app     *app
-	http    *http.Client
-	oracle  *oracle
-	viol    *violations
-	checked checked
+	cfg       config
+	redis     *redisserver.Server
+	store     *quickstart.Store
+	instances []*instance
+	http      *http.Client
+	oracle    *oracle
+	viol      *violations
+	checked   checked
 
 	phase   atomic.Int32 // index into cfg.phases; len(cfg.phases) during the final sweep
 	issued  atomic.Int64 // requests the clients have started
@@ -91,23 +94,38 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer srv.Close()
-	a, err := newApp(srv.Addr(), logger, cfg.sabotage)
-	if err != nil {
-		return nil, err
+	// One store for every instance, in process, behind its mutex: the
+	// database replicas of an API share. Every version is assigned under
+	// that lock, so the store is the exact truth the oracle and the final
+	// sweep compare with, and it never fails: any staleness is the cache's.
+	store := quickstart.NewStore()
+	var instances []*instance
+	defer func() {
+		for _, in := range instances {
+			in.Close()
+		}
+	}()
+	for i := range cfg.instances {
+		in, err := newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage)
+		if err != nil {
+			return nil, err
+		}
+		instances = append(instances, in)
 	}
-	defer a.Close()
 
 	r := &runner{
-		cfg:    cfg,
-		redis:  srv,
-		app:    a,
-		oracle: newOracle(),
-		viol:   newViolations(),
+		cfg:       cfg,
+		redis:     srv,
+		store:     store,
+		instances: instances,
+		oracle:    newOracle(),
+		viol:      newViolations(),
 		http: &http.Client{
 			Timeout: cfg.timeout,
 			Transport: &http.Transport{
 				Proxy:               nil, // loopback only, whatever the environment says
 				MaxIdleConnsPerHost: cfg.clients,
+				MaxIdleConns:        cfg.clients * cfg.instances,
 				DisableCompression:  true,
 			},
 		},
@@ -158,6 +176,12 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 	return rep, schedErr
 }
 
+// instance returns instance i (0-based).
+func (r *runner) instance(i int) *instance { return r.instances[i] }
+
+// all lists the instances.
+func (r *runner) all() []*instance { return r.instances }
+
 // newClient makes client i with its own random stream.
 func (r *runner) newClient(i int, seed uint64) *client {
 	c := &client{r: r, id: i, rng: rand.New(rand.NewPCG(seed, uint64(i)))}
@@ -189,17 +213,19 @@ func (r *runner) drive(ctx context.Context, c *client) {
 func (r *runner) setup(ctx context.Context) (string, error) {
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := r.app.backend.Ping(pingCtx); err != nil {
-		return "", fmt.Errorf("redis-server at %s does not answer: %w", r.redis.Addr(), err)
+	for _, in := range r.all() {
+		if err := in.backend.Ping(pingCtx); err != nil {
+			return "", fmt.Errorf("redis-server at %s does not answer instance %s: %w", r.redis.Addr(), in.name(), err)
+		}
 	}
 	version := "unknown"
-	if info, err := r.app.backend.Client().Info(pingCtx, "server").Result(); err == nil {
+	if info, err := r.instance(0).backend.Client().Info(pingCtx, "server").Result(); err == nil {
 		version = infoField(info, "redis_version")
 	}
 	setupClient := r.newClient(-1, 1)
 	for i := range r.cfg.spaces {
 		body := fmt.Appendf(nil, `{"name":"space %d"}`, i+1)
-		res, ok := setupClient.send(http.MethodPost, "/spaces", body, http.StatusCreated)
+		res, ok := setupClient.send(r.instance(0), http.MethodPost, "/spaces", body, http.StatusCreated)
 		if !ok {
 			return "", fmt.Errorf("POST /spaces: status %d: %s", res.status, res.body)
 		}
@@ -209,11 +235,11 @@ func (r *runner) setup(ctx context.Context) (string, error) {
 	}
 	// The store is the truth; nothing else runs yet, so every version in
 	// it counts as acknowledged before any read.
-	for _, sp := range r.app.store.Spaces() {
-		r.oracle.ackSpace(sp.ID, sp.Version)
-		items, _ := r.app.store.SpaceItems(sp.ID)
+	for _, sp := range r.store.Spaces() {
+		r.oracle.ackSpace(sp.ID, sp.Version, "")
+		items, _ := r.store.SpaceItems(sp.ID)
 		for _, it := range items {
-			r.oracle.ackItem(itemRef{sp.ID, it.ID}, it.Version, true)
+			r.oracle.ackItem(itemRef{sp.ID, it.ID}, it.Version, true, "")
 		}
 	}
 	return version, nil
@@ -244,22 +270,59 @@ func (r *runner) schedule(ctx context.Context) error {
 			return fmt.Errorf("phase %d (%s): %s: %w", i+1, p.name, action, err)
 		}
 		r.phase.Store(int32(i))
-		timer := time.NewTimer(p.length)
-		select {
-		case <-ctx.Done():
-		case <-timer.C:
+		phaseCtx, cancel := context.WithTimeout(ctx, p.length)
+		if p.name == "partial" {
+			stalls := r.stallVictim(phaseCtx)
+			rec.action = fmt.Sprintf("%s, %s's link stalled %d x %v", action, r.instance(victim).name(), stalls, r.cfg.stall)
 		}
-		timer.Stop()
+		<-phaseCtx.Done()
+		cancel()
 		rec.end = time.Now()
 		r.records = append(r.records, rec)
 	}
 	return nil
 }
 
+// stallVictim stalls the victim's link to Redis for -stall, lets it flow
+// for the gap between stalls, and so on until ctx ends, with the link flowing at the
+// end. It returns how many stalls it made.
+func (r *runner) stallVictim(ctx context.Context) int {
+	p := r.instance(victim).proxy
+	defer p.resume()
+	n := 0
+	for {
+		gap := time.NewTimer(r.cfg.stallGap)
+		select {
+		case <-ctx.Done():
+			gap.Stop()
+			return n
+		case <-gap.C:
+		}
+		p.stall()
+		n++
+		stall := time.NewTimer(r.cfg.stall)
+		select {
+		case <-ctx.Done():
+			stall.Stop()
+			return n
+		case <-stall.C:
+		}
+		p.resume()
+	}
+}
+
 // enter puts Redis in the state a phase names and says what it did.
 func (r *runner) enter(name string) (string, error) {
 	s := r.redis
 	switch name {
+	case "partial":
+		switch {
+		case !s.Running():
+			return "restarted empty", s.Restart()
+		case s.Paused():
+			return "resumed (SIGCONT)", s.Resume()
+		}
+		return "running", nil
 	case "down":
 		s.Kill()
 		return "killed (SIGKILL)", nil
