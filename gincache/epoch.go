@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
 // epochState tracks whether this instance may serve hits. Hits stop when
@@ -39,6 +41,11 @@ func (e *epochState) failed() { e.failures.Add(1) }
 func (c *Cache) retryEpoch() {
 	c.bgMu.Lock()
 	defer c.bgMu.Unlock()
+	c.retryEpochLocked()
+}
+
+// retryEpochLocked is retryEpoch with c.bgMu held.
+func (c *Cache) retryEpochLocked() {
 	if c.closed.Load() || !c.epoch.retrying.CompareAndSwap(false, true) {
 		return
 	}
@@ -79,7 +86,9 @@ func (c *Cache) epochReady() bool {
 	}
 	defer c.epoch.renewing.Store(false)
 	c.epoch.lastTry.Store(now)
-	ctx, cancel := c.budgetContext(context.Background())
+	// Past an open breaker: the renewal is what lets hits resume, and it
+	// may cover writes that could not invalidate.
+	ctx, cancel := c.budgetContext(backend.WithoutBreaker(context.Background()))
 	defer cancel()
 	start := c.observeStart()
 	err := c.backend.Renew(ctx, []string{c.namer.epoch}, c.tokenTTL)
