@@ -77,6 +77,9 @@ type instance struct {
 	base     string // http://127.0.0.1:port
 	inflight atomic.Int64
 	serveErr chan error
+	// crashed is set when a crash fault has killed the instance: requests
+	// to it that fail are then the fault's, not violations.
+	crashed atomic.Bool
 }
 
 // newInstance builds replica id on store, its cache on the Redis at
@@ -232,6 +235,21 @@ func (in *instance) closeCache() {
 	in.cache.Close()
 	in.backend.Close() // after the cache, which uses it
 	in.closeProxy()
+}
+
+// crash kills the instance as a process crash would, in process: its
+// listener and every connection closed at once (clients in flight get no
+// answer), what its link to Redis holds dropped, its cache and backend
+// closed. It returns how many requests were being handled.
+func (in *instance) crash() int64 {
+	in.crashed.Store(true)
+	held := in.inflight.Load()
+	_ = in.srv.Close()
+	<-in.serveErr
+	in.closeProxy()
+	in.cache.Close()
+	in.backend.Close()
+	return held
 }
 
 // Close stops the server, then the cache, its backend and its proxy.

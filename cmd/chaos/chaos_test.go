@@ -188,3 +188,25 @@ func TestShortMultiInstanceRunPasses(t *testing.T) {
 	assert.Positive(t, rep.Cache.Hits)
 	assert.Positive(t, rep.Cache.Invalidations)
 }
+
+// The crash fault kills instance #2 while writes through it wait on their
+// invalidation: their clients get no answer (counted as lost, not as
+// violations), every other check stays at zero, and the report measures
+// what the lost writes left behind.
+func TestCrashFaultIsMeasuredNotBlamed(t *testing.T) {
+	cfg := shortConfig(t, "up=1s,crash=3s,up=1500ms", 3, 8)
+	rep := runReport(t, cfg)
+	for _, c := range rep.Checks {
+		assert.Zero(t, c.Violations, "%s (%s)", c.Name, c.Checked)
+	}
+	require.True(t, rep.Passed, "stopped %q; violations %+v", rep.Stopped, rep.Violations)
+	require.Len(t, rep.Phases, 3)
+	assert.Contains(t, rep.Phases[1].Redis, "#2 crashed")
+	var lost int64
+	for _, p := range rep.Phases {
+		lost += p.Lost
+	}
+	assert.Positive(t, lost, "no request was in flight on the crashed instance")
+	require.NotNil(t, rep.Crash)
+	assert.Positive(t, rep.Crash.SecondsOfCrash)
+}

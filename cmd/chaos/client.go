@@ -94,6 +94,8 @@ type response struct {
 	tally *tally
 	// start is when the request was about to be sent.
 	start time.Time
+	// lost: the instance was killed by a crash fault before it answered.
+	lost bool
 }
 
 // anyInstance picks the instance a request goes to.
@@ -150,6 +152,10 @@ func (c *client) send(in *instance, method, path string, body []byte, want int, 
 		t.readLat.add(lat)
 	}
 	v := violation{Phase: c.r.phaseLabel(phase), Method: method, Path: path, Instance: in.name()}
+	if err != nil && in.crashed.Load() {
+		t.lost++ // the crash fault's doing: no answer is what a crash gives
+		return response{lost: true}, false
+	}
 	if err != nil {
 		t.transport++
 		v.Kind, v.Detail = vTransport, err.Error()
@@ -245,6 +251,33 @@ func (c *client) stale(kind string, res response, versions, missing []staleness)
 	report(vMissing, missing)
 }
 
+// lostTracker notes, for one read that started at tick s, the resources
+// it showed older than what the store held after a write to them was
+// lost with a crashed instance: not a violation (no client holds a 2xx
+// for such a write), but the window a crash leaves open, measured.
+type lostTracker struct {
+	c     *client
+	s     tick
+	first time.Time
+}
+
+func (c *client) trackLost(s tick) *lostTracker { return &lostTracker{c: c, s: s} }
+
+func (l *lostTracker) check(key string, got int) {
+	if when, ok := l.c.r.oracle.olderThanLost(key, got, l.s); ok && (l.first.IsZero() || when.Before(l.first)) {
+		l.first = when
+	}
+}
+
+// done counts the read once if it showed anything behind a lost write.
+func (l *lostTracker) done(res response) {
+	if l.first.IsZero() {
+		return
+	}
+	res.tally.behindLost++
+	res.tally.lostWindow = max(res.tally.lostWindow, res.start.Sub(l.first))
+}
+
 func (c *client) readRandomSpace() {
 	if id, ok := c.r.oracle.pickSpace(c.rng); ok {
 		c.readSpace(c.anyInstance(), id)
@@ -274,6 +307,9 @@ func (c *client) readSpace(in *instance, id string) {
 		if st := c.r.oracle.checkSpace(id, sp.Version, s); st != nil {
 			c.stale(kindItem, res, []staleness{*st}, nil)
 		}
+		l := c.trackLost(s)
+		l.check(spaceKey(id), sp.Version)
+		l.done(res)
 	}
 }
 
@@ -288,6 +324,9 @@ func (c *client) readItem(in *instance, ref itemRef) {
 		if st := c.r.oracle.checkItem(ref, it.Version, s); st != nil {
 			c.stale(kindItem, res, []staleness{*st}, nil)
 		}
+		l := c.trackLost(s)
+		l.check(itemKey(ref), it.Version)
+		l.done(res)
 	}
 }
 
@@ -303,13 +342,16 @@ func (c *client) readSpaceItems(in *instance, id string) {
 	}
 	shown := make(map[string]bool, len(items))
 	var found []staleness
+	l := c.trackLost(s)
 	for _, it := range items {
 		shown[it.ID] = true
 		c.r.checked.versionReads.Add(1)
 		if st := c.r.oracle.checkItem(itemRef{id, it.ID}, it.Version, s); st != nil {
 			found = append(found, *st)
 		}
+		l.check(itemKey(itemRef{id, it.ID}), it.Version)
 	}
+	l.done(res)
 	c.r.checked.listsComplete.Add(1)
 	c.stale(kindList, res, found, c.r.oracle.missingMembers(id, shown, s))
 }
@@ -326,13 +368,16 @@ func (c *client) readSpaces(in *instance) {
 	}
 	shown := make(map[string]bool, len(spaces))
 	var found []staleness
+	l := c.trackLost(s)
 	for _, sp := range spaces {
 		shown[sp.ID] = true
 		c.r.checked.versionReads.Add(1)
 		if st := c.r.oracle.checkSpace(sp.ID, sp.Version, s); st != nil {
 			found = append(found, *st)
 		}
+		l.check(spaceKey(sp.ID), sp.Version)
 	}
+	l.done(res)
 	c.r.checked.listsComplete.Add(1)
 	c.stale(kindList, res, found, c.r.oracle.missingSpaces(shown, s))
 }
@@ -350,11 +395,13 @@ func (c *client) readDigest(in *instance) {
 		return
 	}
 	var found []staleness
+	l := c.trackLost(s)
 	for id, v := range d.Spaces {
 		c.r.checked.versionReads.Add(1)
 		if st := c.r.oracle.checkSpace(id, v, s); st != nil {
 			found = append(found, *st)
 		}
+		l.check(spaceKey(id), v)
 	}
 	shown := make(map[string]bool, len(d.Items))
 	for key, v := range d.Items {
@@ -364,7 +411,9 @@ func (c *client) readDigest(in *instance) {
 		if st := c.r.oracle.checkItem(itemRef{space, item}, v, s); st != nil {
 			found = append(found, *st)
 		}
+		l.check(itemKey(itemRef{space, item}), v)
 	}
+	l.done(res)
 	c.r.checked.listsComplete.Add(1)
 	c.stale(kindAncestor, res, found, c.r.oracle.missingAnywhere(shown, s))
 }
@@ -414,15 +463,33 @@ func (c *client) name() []byte {
 	return []byte(`{"name":"c` + strconv.Itoa(c.id) + `-` + strconv.Itoa(c.writes) + `"}`)
 }
 
-// followUp reads, through another instance right after a write's 2xx,
-// the resource it changed, a list that shows it and the root: read your
-// writes across instances. With one instance there is no other, and the
-// mix of reads stays as it was.
-func (c *client) followUp(via *instance, item, list func(in *instance)) {
+// pair picks the instance a write goes through and another one, where
+// the reads around it go (the same one when there is only one).
+func (c *client) pair() (write, other *instance) {
+	write = c.anyInstance()
+	return write, c.otherInstance(write)
+}
+
+// warm reads, through other, what a write is about to change, so that the
+// other instance has it cached when the write lands: a write that failed
+// to invalidate it then shows as a stale read. With one instance there is
+// no other, and the mix of reads stays as it was.
+func (c *client) warm(other *instance, reads ...func(*instance)) {
 	if c.r.cfg.instances == 1 {
 		return
 	}
-	other := c.otherInstance(via)
+	for _, read := range reads {
+		read(other)
+	}
+}
+
+// followUp reads, through another instance right after a write's 2xx,
+// the resource it changed, a list that shows it and the root: read your
+// writes across instances.
+func (c *client) followUp(other *instance, item, list func(in *instance)) {
+	if c.r.cfg.instances == 1 {
+		return
+	}
 	for _, read := range []func(*instance){item, list, c.readDigest} {
 		c.tallies[c.r.phase.Load()].followUps++
 		c.r.checked.followUps.Add(1)
@@ -435,15 +502,21 @@ func (c *client) patchSpace() {
 	if !ok {
 		return
 	}
-	in := c.anyInstance()
+	in, other := c.pair()
+	item, list := func(o *instance) { c.readSpace(o, id) }, c.readSpaces
+	c.warm(other, item, list)
 	res, ok := c.send(in, http.MethodPatch, "/spaces/"+id, c.name(), http.StatusOK)
+	if res.lost {
+		truth, _ := c.r.store.Space(id)
+		c.r.oracle.loseWrite(spaceKey(id), "", truth.Version)
+	}
 	if !ok {
 		return
 	}
 	if sp, ok := c.spaceIn(res, id); ok {
 		c.r.oracle.ackSpace(id, sp.Version, in.name())
 		c.r.checked.acks.Add(1)
-		c.followUp(in, func(o *instance) { c.readSpace(o, id) }, c.readSpaces)
+		c.followUp(other, item, list)
 	}
 }
 
@@ -452,15 +525,21 @@ func (c *client) patchItem() {
 	if !ok {
 		return
 	}
-	in := c.anyInstance()
+	in, other := c.pair()
+	item, list := func(o *instance) { c.readItem(o, ref) }, func(o *instance) { c.readSpaceItems(o, ref.space) }
+	c.warm(other, item, list)
 	res, ok := c.send(in, http.MethodPatch, ref.path(), c.name(), http.StatusOK)
+	if res.lost {
+		truth, _ := c.r.store.SpaceItem(ref.space, ref.item)
+		c.r.oracle.loseWrite(itemKey(ref), ref.space, truth.Version)
+	}
 	if !ok {
 		return
 	}
 	if it, ok := c.itemIn(res, ref); ok {
 		c.r.oracle.ackItem(ref, it.Version, false, in.name())
 		c.r.checked.acks.Add(1)
-		c.followUp(in, func(o *instance) { c.readItem(o, ref) }, func(o *instance) { c.readSpaceItems(o, ref.space) })
+		c.followUp(other, item, list)
 	}
 }
 
@@ -475,8 +554,13 @@ func (c *client) createItem() {
 		c.patchItem()
 		return
 	}
-	in := c.anyInstance()
+	in, other := c.pair()
+	list := func(o *instance) { c.readSpaceItems(o, id) }
+	c.warm(other, list)
 	res, ok := c.send(in, http.MethodPost, "/spaces/"+id+"/items", c.name(), http.StatusCreated)
+	if res.lost {
+		c.r.oracle.loseWrite("", id, 0)
+	}
 	if !ok {
 		return
 	}
@@ -484,6 +568,6 @@ func (c *client) createItem() {
 		ref := itemRef{id, it.ID}
 		c.r.oracle.ackItem(ref, it.Version, true, in.name())
 		c.r.checked.acks.Add(1)
-		c.followUp(in, func(o *instance) { c.readItem(o, ref) }, func(o *instance) { c.readSpaceItems(o, id) })
+		c.followUp(other, func(o *instance) { c.readItem(o, ref) }, list)
 	}
 }

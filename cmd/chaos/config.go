@@ -35,12 +35,12 @@ type config struct {
 
 // phase is one step of the fault schedule.
 type phase struct {
-	name   string // up, down, back, hung or partial
+	name   string // up, down, back, hung, partial or crash
 	length time.Duration
 }
 
 // phaseNames are the states a phase can ask for.
-var phaseNames = []string{"up", "down", "back", "hung", "partial"}
+var phaseNames = []string{"up", "down", "back", "hung", "partial", "crash"}
 
 // defaultCycle is the schedule -duration is split over with one instance;
 // several instances add the partial fault.
@@ -81,7 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.PrintDefaults()
 	}
 	fs.DurationVar(&cfg.duration, "duration", defaultDuration, "length of the run, split evenly over the phases up, down, back, hung, back, partial, up (without partial for one instance; ignored with -phases)")
-	schedule := fs.String("phases", "", "the fault schedule as name=duration,... with names up (Redis running), down (killed), back (restarted empty, or resumed after hung), hung (SIGSTOP) and partial (Redis running, instance #2's link to it stalled for -stall, again and again); e.g. up=20s,down=10s,back=20s,hung=10s,back=20s,partial=20s,up=20s")
+	schedule := fs.String("phases", "", "the fault schedule as name=duration,... with names up (Redis running), down (killed), back (restarted empty, or resumed after hung), hung (SIGSTOP), partial (Redis running, instance #2's link to it stalled for -stall, again and again) and crash (instance #2 killed while its link is frozen, then restarted; not in the default schedule); e.g. up=20s,down=10s,back=20s,hung=10s,back=20s,partial=20s,up=20s")
 	fs.IntVar(&cfg.instances, "instances", defaultInstances, "replicas of the application, each with its own cache, Redis client and HTTP server, sharing the store and the cache's Redis; with 2 or more, #2 reaches Redis through a proxy that partial phases stall")
 	fs.DurationVar(&cfg.stall, "stall", defaultStall, "how long each stall of instance #2's link lasts in a partial phase ("+stallGap.String()+" of flow between stalls)")
 	fs.IntVar(&cfg.clients, "clients", defaultClients, "concurrent clients")
@@ -184,8 +184,13 @@ func (c config) validate() error {
 		bad("-stall %v: want at least 100ms", c.stall)
 	}
 	for i, p := range c.phases {
-		if p.name == "partial" && c.instances < 2 {
+		switch {
+		case p.name == "partial" && c.instances < 2:
 			bad("phase %d (partial) stalls instance #2's link: it needs -instances 2 or more", i+1)
+		case p.name == "crash" && c.instances < 2:
+			bad("phase %d (crash) kills instance #2: it needs -instances 2 or more", i+1)
+		case p.name == "crash" && p.length < 2*crashHold:
+			bad("phase %d (crash) lasts %v: want at least %v", i+1, p.length, 2*crashHold)
 		}
 	}
 	if total > 24*time.Hour {

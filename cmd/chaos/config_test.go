@@ -66,6 +66,8 @@ func TestFlagErrorsAreAllReported(t *testing.T) {
 		{[]string{"extra"}, []string{"unexpected arguments"}},
 		{[]string{"-instances", "0", "-stall", "1ms"}, []string{"-instances 0", "-stall 1ms"}},
 		{[]string{"-instances", "1", "-phases", "up=1s,partial=5s"}, []string{"phase 2 (partial)", "-instances 2 or more"}},
+		{[]string{"-instances", "1", "-phases", "crash=5s"}, []string{"phase 1 (crash) kills instance #2", "-instances 2 or more"}},
+		{[]string{"-phases", "crash=1s"}, []string{"phase 1 (crash) lasts 1s: want at least 2s"}},
 	} {
 		_, err := parseFlags(c.args, &bytes.Buffer{})
 		if err == nil {

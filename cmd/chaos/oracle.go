@@ -95,6 +95,20 @@ type oracle struct {
 	// creating counts creations sent per space, acknowledged or not, to
 	// keep lists from growing past -max-items.
 	creating map[string]int
+	// lost holds, per resource ("space 4", "item 4/7"), what the store
+	// held right after a write to it was lost with a crashed instance
+	// (committed perhaps, never acknowledged); lostIn the spaces where an
+	// item was written or created by such a write.
+	lost   map[string]lostWrite
+	lostIn map[string]time.Time
+}
+
+// lostWrite is what the store held for a resource once a write to it had
+// been lost with a crashed instance: version, at tick at, wall time when.
+type lostWrite struct {
+	version int
+	at      tick
+	when    time.Time
 }
 
 func newOracle() *oracle {
@@ -103,7 +117,59 @@ func newOracle() *oracle {
 		items:    map[itemRef]*resource{},
 		members:  map[string][]member{},
 		creating: map[string]int{},
+		lost:     map[string]lostWrite{},
+		lostIn:   map[string]time.Time{},
 	}
+}
+
+// Keys of resources in the lost-write records.
+func spaceKey(id string) string  { return "space " + id }
+func itemKey(ref itemRef) string { return "item " + ref.space + "/" + ref.item }
+
+// loseWrite records that a write to key, in space, was lost with a
+// crashed instance, and that the store then held version of it (0 for a
+// creation, whose item is unknown).
+func (o *oracle) loseWrite(key, space string, version int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	at, when := o.now(), time.Now()
+	if space != "" {
+		o.lostIn[space] = when
+	}
+	if key == "" {
+		return
+	}
+	if l, ok := o.lost[key]; !ok || version > l.version {
+		o.lost[key] = lostWrite{version, at, when}
+	}
+}
+
+// olderThanLost reports whether a read that started at s and returned
+// version got of key shows it older than what the store held after a
+// lost write, and since when that write was lost.
+func (o *oracle) olderThanLost(key string, got int, s tick) (time.Time, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	l, ok := o.lost[key]
+	if !ok || l.at >= s || got >= l.version {
+		return time.Time{}, false
+	}
+	return l.when, true
+}
+
+// lostCovers reports whether the store's version of key (or, with key
+// "", anything in space) may differ from what the cache serves because of
+// a lost write, and when that write was lost.
+func (o *oracle) lostCovers(key, space string, version int) (time.Time, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if l, ok := o.lost[key]; ok && key != "" && version <= l.version {
+		return l.when, true
+	}
+	if w, ok := o.lostIn[space]; ok && space != "" && key == "" {
+		return w, true
+	}
+	return time.Time{}, false
 }
 
 // now takes the next tick: call it when a read is about to be sent.

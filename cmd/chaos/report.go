@@ -22,6 +22,7 @@ type report struct {
 	Phases       []phaseReport `json:"phases"`
 	All          phaseReport   `json:"all_phases"`
 	Sweep        *phaseReport  `json:"final_sweep,omitempty"`
+	Crash        *crashReport  `json:"crash,omitempty"`
 	Checks       []checkReport `json:"checks"`
 	Violations   []violation   `json:"violations"`
 	Cache        cacheReport   `json:"cache"`
@@ -72,6 +73,25 @@ type phaseReport struct {
 	StaleWindowMs float64          `json:"stale_window_ms"`
 	ServerErrors  int64            `json:"server_errors"`
 	Transport     int64            `json:"transport_errors"`
+	// Lost counts requests a crash fault left unanswered; BehindLost the
+	// reads that showed a resource older than what the store held once a
+	// write to it was lost so (not violations: no client holds a 2xx for
+	// such a write), and LostWindowMs the longest time from the loss to
+	// such a read.
+	Lost         int64   `json:"lost_with_crash,omitempty"`
+	BehindLost   int64   `json:"reads_behind_lost_writes,omitempty"`
+	LostWindowMs float64 `json:"lost_window_ms,omitempty"`
+}
+
+// crashReport is what a crash fault left behind at the final sweep: paths
+// still served older than the store because of writes lost with the
+// crashed instance, and how long after the first loss the sweep read
+// them.
+type crashReport struct {
+	PathsBehind    int     `json:"paths_behind_at_sweep"`
+	SecondsAfter   float64 `json:"seconds_after_loss"`
+	Example        string  `json:"example,omitempty"`
+	SecondsOfCrash float64 `json:"seconds_from_crash_to_sweep"`
 }
 
 // checkReport is one check: what it counts, how many violations, and
@@ -153,8 +173,21 @@ func (r *runner) report(clients []*client, sweep *client, redisVersion string, s
 	rep.Violations = append([]violation{}, r.viol.examples...)
 	r.viol.mu.Unlock()
 
+	if !r.crashedAt.IsZero() && sweep != nil {
+		cr := &crashReport{PathsBehind: len(r.sweepLost), SecondsOfCrash: r.sweepAt.Sub(r.crashedAt).Seconds()}
+		var first time.Time
+		for path, when := range r.sweepLost {
+			if first.IsZero() || when.Before(first) {
+				first, cr.Example = when, path
+			}
+		}
+		if !first.IsZero() {
+			cr.SecondsAfter = r.sweepAt.Sub(first).Seconds()
+		}
+		rep.Crash = cr
+	}
 	rep.Cache = cacheReport{Skips: map[string]uint64{}, NotStored: map[string]uint64{}}
-	for _, in := range r.all() {
+	for _, in := range append(r.all(), r.crashed...) {
 		st := in.cache.Service().Stats()
 		c := &rep.Cache
 		c.Hits += st.Hits
@@ -191,6 +224,7 @@ func summarizePhase(name, redis string, d time.Duration, t *tally) phaseReport {
 		XCache: t.xcache, Detail: t.skipDetail,
 		FollowUps: t.followUps, Stale: map[string]int64{}, StaleWindowMs: ms(t.window),
 		ServerErrors: t.serverErrors, Transport: t.transport,
+		Lost: t.lost, BehindLost: t.behindLost, LostWindowMs: ms(t.lostWindow),
 	}
 	for _, k := range routeKinds {
 		p.Stale[k] = t.stale[k]
@@ -279,6 +313,20 @@ func (rep *report) writeText(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if cr := rep.Crash; cr != nil {
+		b.WriteString("\nwrites lost with the crashed instance (committed perhaps, never acknowledged: measured, not violations):\n")
+		for _, p := range rep.Phases {
+			if p.Lost > 0 || p.BehindLost > 0 {
+				fmt.Fprintf(&b, "  %s: %d requests unanswered; %d reads older than the store after such a write, up to %.0f ms after it\n",
+					p.Name, p.Lost, p.BehindLost, p.LostWindowMs)
+			}
+		}
+		fmt.Fprintf(&b, "  final sweep, %.1fs after the crash: %d paths still older than the store", cr.SecondsOfCrash, cr.PathsBehind)
+		if cr.PathsBehind > 0 {
+			fmt.Fprintf(&b, " (e.g. %s, %.1fs after its write was lost)", cr.Example, cr.SecondsAfter)
+		}
+		b.WriteString("\n")
 	}
 
 	b.WriteString("\nreads by X-Cache and Cache-Status detail:\n")

@@ -30,20 +30,31 @@ const (
 // and the store they share, the clients' shared state and what they
 // found.
 type runner struct {
-	cfg       config
-	redis     *redisserver.Server
-	store     *quickstart.Store
-	instances []*instance
-	http      *http.Client
-	oracle    *oracle
-	viol      *violations
-	checked   checked
+	cfg   config
+	redis *redisserver.Server
+	store *quickstart.Store
+	// slots holds the instances; a crash fault replaces one.
+	slots []atomic.Pointer[instance]
+	// start builds instance i (0-based), for the start and after a crash.
+	start func(i int) (*instance, error)
+	// crashed lists the instances a crash fault killed (for their counters).
+	crashed []*instance
+	http    *http.Client
+	oracle  *oracle
+	viol    *violations
+	checked checked
 
 	phase   atomic.Int32 // index into cfg.phases; len(cfg.phases) during the final sweep
 	issued  atomic.Int64 // requests the clients have started
 	records []phaseRecord
 	// sweepAction is what the final sweep did to Redis first.
 	sweepAction string
+	// crashedAt is when a crash fault killed the victim (zero: never);
+	// sweepLost maps the paths the final sweep found behind the store
+	// because of writes lost with it to when the first was lost.
+	crashedAt time.Time
+	sweepLost map[string]time.Time
+	sweepAt   time.Time // when the final sweep began
 
 	stopOnce sync.Once
 	stopWhy  string
@@ -99,27 +110,14 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 	// that lock, so the store is the exact truth the oracle and the final
 	// sweep compare with, and it never fails: any staleness is the cache's.
 	store := quickstart.NewStore()
-	var instances []*instance
-	defer func() {
-		for _, in := range instances {
-			in.Close()
-		}
-	}()
-	for i := range cfg.instances {
-		in, err := newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage)
-		if err != nil {
-			return nil, err
-		}
-		instances = append(instances, in)
-	}
-
 	r := &runner{
 		cfg:       cfg,
 		redis:     srv,
 		store:     store,
-		instances: instances,
+		slots:     make([]atomic.Pointer[instance], cfg.instances),
 		oracle:    newOracle(),
 		viol:      newViolations(),
+		sweepLost: map[string]time.Time{},
 		http: &http.Client{
 			Timeout: cfg.timeout,
 			Transport: &http.Transport{
@@ -129,6 +127,23 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 				DisableCompression:  true,
 			},
 		},
+	}
+	r.start = func(i int) (*instance, error) {
+		return newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage)
+	}
+	defer func() {
+		for _, in := range append(r.all(), r.crashed...) {
+			if in != nil && !in.crashed.Load() {
+				in.Close()
+			}
+		}
+	}()
+	for i := range cfg.instances {
+		in, err := r.start(i)
+		if err != nil {
+			return nil, err
+		}
+		r.slots[i].Store(in)
 	}
 	defer r.http.CloseIdleConnections()
 	version, err := r.setup(ctx)
@@ -177,10 +192,16 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 }
 
 // instance returns instance i (0-based).
-func (r *runner) instance(i int) *instance { return r.instances[i] }
+func (r *runner) instance(i int) *instance { return r.slots[i].Load() }
 
-// all lists the instances.
-func (r *runner) all() []*instance { return r.instances }
+// all lists the instances running now.
+func (r *runner) all() []*instance {
+	out := make([]*instance, len(r.slots))
+	for i := range r.slots {
+		out[i] = r.slots[i].Load()
+	}
+	return out
+}
 
 // newClient makes client i with its own random stream.
 func (r *runner) newClient(i int, seed uint64) *client {
@@ -271,9 +292,19 @@ func (r *runner) schedule(ctx context.Context) error {
 		}
 		r.phase.Store(int32(i))
 		phaseCtx, cancel := context.WithTimeout(ctx, p.length)
-		if p.name == "partial" {
+		switch p.name {
+		case "partial":
 			stalls := r.stallVictim(phaseCtx)
 			rec.action = fmt.Sprintf("%s, %s's link stalled %d x %v", action, r.instance(victim).name(), stalls, r.cfg.stall)
+		case "crash":
+			what, err := r.crashVictim(phaseCtx)
+			rec.action = action + ", " + what
+			if err != nil {
+				cancel()
+				rec.end = time.Now()
+				r.records = append(r.records, rec)
+				return fmt.Errorf("phase %d (%s): %s: %w", i+1, p.name, rec.action, err)
+			}
 		}
 		<-phaseCtx.Done()
 		cancel()
@@ -311,11 +342,42 @@ func (r *runner) stallVictim(ctx context.Context) int {
 	}
 }
 
+// crashVictim freezes the victim's link to Redis, waits until writes
+// through it are held (committed, their invalidation not landed), then
+// kills the instance as a crash would: its connections dropped, with the
+// renewals its link held, and its cache gone. A new instance takes its
+// place at once, empty, on another port. It says what it did.
+func (r *runner) crashVictim(ctx context.Context) (string, error) {
+	old := r.instance(victim)
+	old.proxy.stall()
+	hold := time.NewTimer(crashHold)
+	select {
+	case <-ctx.Done():
+		hold.Stop()
+		old.proxy.resume()
+		return "not crashed (the phase ended first)", nil
+	case <-hold.C:
+	}
+	r.crashedAt = time.Now()
+	held := old.crash()
+	r.crashed = append(r.crashed, old)
+	in, err := r.start(victim)
+	if err != nil {
+		return "crashed, not restarted", err
+	}
+	r.slots[victim].Store(in)
+	return fmt.Sprintf("%s crashed %v into a freeze of its link, %d requests in flight; restarted empty", old.name(), crashHold, held), nil
+}
+
+// crashHold is how long a crash phase freezes the victim's link before
+// killing it: long enough for writes to be waiting on their invalidation.
+const crashHold = time.Second
+
 // enter puts Redis in the state a phase names and says what it did.
 func (r *runner) enter(name string) (string, error) {
 	s := r.redis
 	switch name {
-	case "partial":
+	case "partial", "crash":
 		switch {
 		case !s.Running():
 			return "restarted empty", s.Restart()

@@ -105,6 +105,12 @@ type tally struct {
 	window time.Duration
 	// serverErrors and transport count 5xx responses and transport errors.
 	serverErrors, transport int64
+	// lost counts requests that got no answer because a crash fault
+	// killed the instance; behindLost the reads that showed a resource
+	// older than what the store held once a write to it was lost so, and
+	// lostWindow the longest time from the loss to such a read.
+	lost, behindLost int64
+	lostWindow       time.Duration
 }
 
 func newTally() *tally {
@@ -123,6 +129,9 @@ func (t *tally) merge(o *tally) {
 	t.window = max(t.window, o.window)
 	t.serverErrors += o.serverErrors
 	t.transport += o.transport
+	t.lost += o.lost
+	t.behindLost += o.behindLost
+	t.lostWindow = max(t.lostWindow, o.lostWindow)
 	for k, n := range o.xcache {
 		t.xcache[k] += n
 	}

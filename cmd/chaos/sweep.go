@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 )
 
 // The sweep reads every resource in rounds until sweepRounds rounds in a
@@ -38,6 +40,7 @@ func (r *runner) sweep(ctx context.Context, c *client) (string, error) {
 		return action, err
 	}
 	r.phase.Store(int32(len(r.cfg.phases)))
+	r.sweepAt = time.Now()
 	t := c.tallies[len(r.cfg.phases)]
 	spaces, items := r.oracle.snapshot()
 	for round, clean := 0, 0; clean < sweepRounds && round < sweepMaxRounds; round++ {
@@ -70,8 +73,14 @@ func (r *runner) sweep(ctx context.Context, c *client) (string, error) {
 	return action, nil
 }
 
-// differs reports a sweep read that does not match the store.
-func (c *client) differs(res response, format string, args ...any) {
+// differs reports a sweep read that does not match the store, unless a
+// write lost with a crashed instance explains it (covered): such reads
+// are counted, per path, as what a crash leaves behind, not violations.
+func (c *client) differs(res response, covered func() (time.Time, bool), format string, args ...any) {
+	if when, ok := covered(); ok {
+		c.r.sweepLost[res.path] = when
+		return
+	}
 	c.r.viol.add(violation{Kind: vSweep, Phase: res.phase, Method: res.method, Path: res.path, Instance: res.via, XCache: res.xcache,
 		Detail: fmt.Sprintf(format, args...)})
 }
@@ -83,7 +92,8 @@ func (c *client) sweepSpace(id string) {
 	}
 	if sp, ok := c.spaceIn(res, id); ok {
 		if truth, _ := c.r.store.Space(id); sp != truth {
-			c.differs(res, "got %+v, the store holds %+v", sp, truth)
+			c.differs(res, func() (time.Time, bool) { return c.r.oracle.lostCovers(spaceKey(id), "", truth.Version) },
+				"got %+v, the store holds %+v", sp, truth)
 		}
 	}
 }
@@ -95,7 +105,8 @@ func (c *client) sweepItem(ref itemRef) {
 	}
 	if it, ok := c.itemIn(res, ref); ok {
 		if truth, _ := c.r.store.SpaceItem(ref.space, ref.item); it != truth {
-			c.differs(res, "got %+v, the store holds %+v", it, truth)
+			c.differs(res, func() (time.Time, bool) { return c.r.oracle.lostCovers(itemKey(ref), "", truth.Version) },
+				"got %+v, the store holds %+v", it, truth)
 		}
 	}
 }
@@ -107,7 +118,8 @@ func (c *client) sweepSpaceItems(id string) {
 	}
 	if items, ok := c.itemsIn(res, id); ok {
 		if truth, _ := c.r.store.SpaceItems(id); !slices.Equal(items, truth) {
-			c.differs(res, "got %d items %v, the store holds %d: %v", len(items), items, len(truth), truth)
+			c.differs(res, func() (time.Time, bool) { return c.r.oracle.lostCovers("", id, 0) },
+				"got %d items %v, the store holds %d: %v", len(items), items, len(truth), truth)
 		}
 	}
 }
@@ -119,7 +131,31 @@ func (c *client) sweepSpaces() {
 	}
 	if spaces, ok := c.spacesIn(res); ok {
 		if truth := c.r.store.Spaces(); !slices.Equal(spaces, truth) {
-			c.differs(res, "got %v, the store holds %v", spaces, truth)
+			c.differs(res, func() (time.Time, bool) { return c.lostExplainsSpaces(spaces, truth) },
+				"got %v, the store holds %v", spaces, truth)
 		}
 	}
+}
+
+// lostExplainsSpaces reports whether every space the list shows
+// differently from the store is covered by a lost write.
+func (c *client) lostExplainsSpaces(got, truth []quickstart.Space) (time.Time, bool) {
+	shown := make(map[string]quickstart.Space, len(got))
+	for _, sp := range got {
+		shown[sp.ID] = sp
+	}
+	var first time.Time
+	for _, want := range truth {
+		if shown[want.ID] == want {
+			continue
+		}
+		when, ok := c.r.oracle.lostCovers(spaceKey(want.ID), "", want.Version)
+		if !ok {
+			return time.Time{}, false
+		}
+		if first.IsZero() || when.Before(first) {
+			first = when
+		}
+	}
+	return first, !first.IsZero()
 }
