@@ -10,13 +10,16 @@ import (
 )
 
 // epochState tracks whether this instance may serve hits. Hits stop when
-// a write's invalidation failed (some entry it should have made stale may
-// still look valid) or when the backend reports that tokens may have been
-// lost or rolled back (backend.Epocher); they resume once the global epoch
+// a write's invalidation did not land (within WithInvalidationWait, on a
+// networked backend: some entry it should have made stale may still look
+// valid) or when the backend reports that tokens may have been lost or
+// rolled back (backend.Epocher: for Redis, a restart, a failover, or its
+// breaker closing after an outage); they resume once the global epoch
 // token has been renewed, which invalidates every entry at once.
 type epochState struct {
-	// failures counts failed invalidations; covered is the count the last
-	// successful renewal covered. Hits flow while they are equal.
+	// failures counts invalidations that did not land; covered is the
+	// count the last successful renewal covered. Hits flow while they are
+	// equal.
 	failures atomic.Uint64
 	covered  atomic.Uint64
 	// seen is the backend's Epoch() the last renewal covered.

@@ -294,7 +294,7 @@ func (r *runner) schedule(ctx context.Context) error {
 		phaseCtx, cancel := context.WithTimeout(ctx, p.length)
 		switch p.name {
 		case "partial":
-			stalls := r.stallVictim(phaseCtx)
+			stalls := r.stallVictim(phaseCtx, min(r.cfg.stallGap, p.length/4))
 			rec.action = fmt.Sprintf("%s, %s's link stalled %d x %v", action, r.instance(victim).name(), stalls, r.cfg.stall)
 		case "crash":
 			what, err := r.crashVictim(phaseCtx)
@@ -314,15 +314,16 @@ func (r *runner) schedule(ctx context.Context) error {
 	return nil
 }
 
-// stallVictim stalls the victim's link to Redis for -stall, lets it flow
-// for the gap between stalls, and so on until ctx ends, with the link flowing at the
-// end. It returns how many stalls it made.
-func (r *runner) stallVictim(ctx context.Context) int {
+// stallVictim lets the victim's link to Redis flow for first, stalls it
+// for -stall, lets it flow for the gap between stalls, and so on until ctx
+// ends, with the link flowing at the end. It returns how many stalls it
+// made.
+func (r *runner) stallVictim(ctx context.Context, first time.Duration) int {
 	p := r.instance(victim).proxy
 	defer p.resume()
 	n := 0
-	for {
-		gap := time.NewTimer(r.cfg.stallGap)
+	for gapLen := first; ; gapLen = r.cfg.stallGap {
+		gap := time.NewTimer(gapLen)
 		select {
 		case <-ctx.Done():
 			gap.Stop()
