@@ -135,6 +135,7 @@ func (c *client) send(in *instance, method, path string, body []byte, want int, 
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	c.r.issued.Add(1)
 	start := time.Now()
 	res, err := c.r.http.Do(req)
 	var got []byte

@@ -123,7 +123,6 @@ func (r *runner) report(clients []*client, sweep *client, redisVersion string, s
 			Instances: r.cfg.instances, Clients: r.cfg.clients, Writes: r.cfg.writes, Phases: phasesString(r.cfg.phases), MaxRequests: r.cfg.maxRequests,
 			Spaces: r.cfg.spaces, MaxItems: r.cfg.maxItems, Users: r.cfg.users, Seed: seed, Timeout: r.cfg.timeout.String(),
 		},
-		Requests: r.issued.Load(),
 	}
 	if r.cfg.instances > 1 {
 		rep.Config.Stall = r.cfg.stall.String()
@@ -149,6 +148,7 @@ func (r *runner) report(clients []*client, sweep *client, redisVersion string, s
 	}
 	rep.Seconds = total.Seconds()
 	rep.All = summarizePhase("all", "", total, all)
+	rep.Requests = rep.All.Requests
 	if sweep != nil {
 		s := summarizePhase("final sweep", r.sweepAction, 0, sweep.tallies[len(r.cfg.phases)])
 		rep.Sweep = &s

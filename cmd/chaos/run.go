@@ -45,7 +45,7 @@ type runner struct {
 	checked checked
 
 	phase   atomic.Int32 // index into cfg.phases; len(cfg.phases) during the final sweep
-	issued  atomic.Int64 // requests the clients have started
+	issued  atomic.Int64 // requests the clients have sent
 	records []phaseRecord
 	// sweepAction is what the final sweep did to Redis first.
 	sweepAction string
@@ -215,8 +215,7 @@ func (r *runner) newClient(i int, seed uint64) *client {
 // drive sends requests until the run stops.
 func (r *runner) drive(ctx context.Context, c *client) {
 	for ctx.Err() == nil {
-		if r.issued.Add(1) > r.cfg.maxRequests {
-			r.issued.Add(-1)
+		if r.issued.Load() >= r.cfg.maxRequests {
 			r.stop(stopMaxRequests)
 			return
 		}
