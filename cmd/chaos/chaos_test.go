@@ -165,6 +165,16 @@ func TestRunWithoutRedisServerSaysWhatToDo(t *testing.T) {
 	}
 }
 
+// requireClean fails the test unless every check found nothing and the
+// run passed.
+func requireClean(t *testing.T, rep *report) {
+	t.Helper()
+	for _, c := range rep.Checks {
+		assert.Zero(t, c.Violations, "%s (%s)", c.Name, c.Checked)
+	}
+	require.True(t, rep.Passed, "stopped %q; violations %+v", rep.Stopped, rep.Violations)
+}
+
 // Several instances: writes through one, reads through another right
 // after the 2xx, through Redis frozen and resumed and through instance
 // #2's own link stalled while the others keep theirs. No read may miss an
@@ -173,10 +183,7 @@ func TestShortMultiInstanceRunPasses(t *testing.T) {
 	cfg := shortConfig(t, "up=1500ms,hung=1s,back=1500ms,partial=3s,up=1500ms", 3, 8)
 	cfg.stall, cfg.stallGap = 700*time.Millisecond, 500*time.Millisecond
 	rep := runReport(t, cfg)
-	for _, c := range rep.Checks {
-		assert.Zero(t, c.Violations, "%s (%s)", c.Name, c.Checked)
-	}
-	require.True(t, rep.Passed, "stopped %q; violations %+v", rep.Stopped, rep.Violations)
+	requireClean(t, rep)
 	require.Len(t, rep.Phases, 5)
 	assert.Contains(t, rep.Phases[3].Redis, "#2's link stalled")
 	assert.NotContains(t, rep.Phases[3].Redis, "stalled 0 x", "the partial phase stalled nothing")
@@ -196,10 +203,7 @@ func TestShortMultiInstanceRunPasses(t *testing.T) {
 func TestCrashFaultIsMeasuredNotBlamed(t *testing.T) {
 	cfg := shortConfig(t, "up=1s,crash=3s,up=1500ms", 3, 8)
 	rep := runReport(t, cfg)
-	for _, c := range rep.Checks {
-		assert.Zero(t, c.Violations, "%s (%s)", c.Name, c.Checked)
-	}
-	require.True(t, rep.Passed, "stopped %q; violations %+v", rep.Stopped, rep.Violations)
+	requireClean(t, rep)
 	require.Len(t, rep.Phases, 3)
 	assert.Contains(t, rep.Phases[1].Redis, "#2 crashed")
 	var lost int64

@@ -297,16 +297,7 @@ func (r *resource) check(what string, got int, s tick) *staleness {
 func (o *oracle) missingMembers(space string, shown map[string]bool, s tick) []staleness {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var out []staleness
-	for _, m := range o.members[space] {
-		if m.at >= s {
-			break // ticks rise along the list
-		}
-		if !shown[m.id] {
-			out = append(out, staleness{what: "item " + m.id + " of space " + space + " (created)", want: 1, ackedAt: m.at, startsAt: s, since: m.when, via: m.via})
-		}
-	}
-	return out
+	return o.missingLocked(nil, space, func(id string) bool { return shown[id] }, s)
 }
 
 // missingAnywhere lists the items, of any space, whose creation was
@@ -316,14 +307,21 @@ func (o *oracle) missingAnywhere(shown map[string]bool, s tick) []staleness {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []staleness
-	for space, ms := range o.members {
-		for _, m := range ms {
-			if m.at >= s {
-				break
-			}
-			if !shown[space+"/"+m.id] {
-				out = append(out, staleness{what: "item " + m.id + " of space " + space + " (created)", want: 1, ackedAt: m.at, startsAt: s, since: m.when, via: m.via})
-			}
+	for space := range o.members {
+		out = o.missingLocked(out, space, func(id string) bool { return shown[space+"/"+id] }, s)
+	}
+	return out
+}
+
+// missingLocked appends to out the items of space created before s that
+// shown says were not shown. The oracle's lock is held.
+func (o *oracle) missingLocked(out []staleness, space string, shown func(id string) bool, s tick) []staleness {
+	for _, m := range o.members[space] {
+		if m.at >= s {
+			break // ticks rise along the list
+		}
+		if !shown(m.id) {
+			out = append(out, staleness{what: "item " + m.id + " of space " + space + " (created)", want: 1, ackedAt: m.at, startsAt: s, since: m.when, via: m.via})
 		}
 	}
 	return out

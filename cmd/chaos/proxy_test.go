@@ -52,16 +52,23 @@ func nothingArrives(t *testing.T, c net.Conn, r *bufio.Reader) {
 	require.NoError(t, c.SetReadDeadline(time.Time{}))
 }
 
-func TestProxyStallHoldsBothWaysAndResumeDeliversInOrder(t *testing.T) {
+// throughProxy starts a proxy in front of an echo server and connects to
+// it; both are closed at the end of the test.
+func throughProxy(t *testing.T) (*proxy, net.Conn) {
+	t.Helper()
 	p, err := newProxy(echoServer(t))
 	require.NoError(t, err)
-	defer p.sever()
-
+	t.Cleanup(p.sever)
 	c, err := net.Dial("tcp", p.Addr())
 	require.NoError(t, err)
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return p, c
+}
+
+func TestProxyStallHoldsBothWaysAndResumeDeliversInOrder(t *testing.T) {
+	p, c := throughProxy(t)
 	r := bufio.NewReader(c)
-	_, err = io.WriteString(c, "one\n")
+	_, err := io.WriteString(c, "one\n")
 	require.NoError(t, err)
 	assert.Equal(t, "one\n", readLine(t, r))
 
@@ -90,14 +97,9 @@ func TestProxyStallHoldsBothWaysAndResumeDeliversInOrder(t *testing.T) {
 // server when the link flows again, as over TCP: the server answers it
 // and the connection ends.
 func TestProxyDeliversWhatAClientSentBeforeHangingUp(t *testing.T) {
-	p, err := newProxy(echoServer(t))
-	require.NoError(t, err)
-	defer p.sever()
-	c, err := net.Dial("tcp", p.Addr())
-	require.NoError(t, err)
-	defer c.Close()
+	p, c := throughProxy(t)
 	p.stall()
-	_, err = io.WriteString(c, "sent before hanging up\n")
+	_, err := io.WriteString(c, "sent before hanging up\n")
 	require.NoError(t, err)
 	require.NoError(t, c.(*net.TCPConn).CloseWrite())
 	p.resume()
@@ -107,13 +109,9 @@ func TestProxyDeliversWhatAClientSentBeforeHangingUp(t *testing.T) {
 }
 
 func TestProxySeverDropsEverything(t *testing.T) {
-	p, err := newProxy(echoServer(t))
-	require.NoError(t, err)
-	c, err := net.Dial("tcp", p.Addr())
-	require.NoError(t, err)
-	defer c.Close()
+	p, c := throughProxy(t)
 	p.stall()
-	_, err = io.WriteString(c, "never delivered\n")
+	_, err := io.WriteString(c, "never delivered\n")
 	require.NoError(t, err)
 	p.sever()
 	got, err := io.ReadAll(c)
