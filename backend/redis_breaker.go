@@ -205,8 +205,11 @@ func classify(err error) outcome {
 // node client the backend uses. It also tells the run_id watcher of every
 // new connection. Once the backend is closed it lets everything through:
 // it stays installed on a client that outlives the backend. A call marked
-// WithoutBreaker goes through whatever the state; its outcome is reported
-// only while the breaker is closed.
+// WithoutBreaker goes through whatever the state; while the breaker is
+// closed it counts as any call (the context is looked at only when the
+// breaker is not closed: the closed path stays two atomic loads), and
+// while it is open or half-open its outcome is not reported, so that it
+// neither extends the cooldown nor takes a probe's place.
 type breakerHook struct {
 	b      *breaker
 	r      *Redis
@@ -230,8 +233,8 @@ func (h breakerHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if h.b == nil || h.r.closed.Load() {
 			return next(ctx, cmd)
 		}
-		if BreakerBypassed(ctx) {
-			return h.bypass(next(ctx, cmd))
+		if h.b.current() != stateClosed && BreakerBypassed(ctx) {
+			return next(ctx, cmd) // past the breaker, which it leaves alone
 		}
 		if err := h.b.Allow(); err != nil {
 			cmd.SetErr(err)
@@ -248,8 +251,8 @@ func (h breakerHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 		if h.b == nil || h.r.closed.Load() {
 			return next(ctx, cmds)
 		}
-		if BreakerBypassed(ctx) {
-			return h.bypass(next(ctx, cmds))
+		if h.b.current() != stateClosed && BreakerBypassed(ctx) {
+			return next(ctx, cmds) // past the breaker, which it leaves alone
 		}
 		if err := h.b.Allow(); err != nil {
 			for _, cmd := range cmds {
@@ -261,16 +264,6 @@ func (h breakerHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 		h.b.ReportResult(err)
 		return err
 	}
-}
-
-// bypass reports the outcome of a call that went past the breaker, if the
-// breaker is closed: there it counts as any call does, while an open or
-// half-open breaker's cooldown and probes are left alone.
-func (h breakerHook) bypass(err error) error {
-	if h.b.current() == stateClosed {
-		h.b.ReportResult(err)
-	}
-	return err
 }
 
 // breakers holds one breaker per node address, kept across the node
