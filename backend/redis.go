@@ -54,10 +54,10 @@ import (
 // builds set ContextTimeoutEnabled, short dial and socket timeouts, one
 // dial retry, one command retry). Each node has a circuit breaker: after
 // BreakerThreshold consecutive failures its calls fail at once with
-// ErrBreakerOpen for BreakerCooldown, then a probe decides. On a client
-// the backend builds for one master, the breaker is the go-redis Limiter;
-// on cluster node clients and on clients passed to NewRedisClient
-// (Sentinel ones included), it is a redis.Hook on each node client.
+// ErrBreakerOpen for BreakerCooldown, then a probe decides. It is a
+// redis.Hook on the client (on each node client of a cluster). Calls whose
+// context is marked WithoutBreaker (a write's invalidation) get through it
+// while it is open.
 // Failures are logged through RedisOptions.Logger, at most one line per
 // node and kind of event every 10 seconds.
 //
@@ -119,11 +119,10 @@ func NewRedis(rawURL string, opts RedisOptions) (*Redis, error) {
 		return nil, err
 	}
 	r := newRedis(opts, "redis")
-	b := r.breakers.get(co.Addr)
-	co.Limiter = b
 	c := redis.NewClient(co)
-	// The Limiter is the breaker; the hook only reports new connections.
-	c.AddHook(breakerHook{r: r, dialed: r.watch.nudge})
+	// The breaker is a hook rather than the go-redis Limiter, which sees
+	// no context: calls marked WithoutBreaker must get past it.
+	c.AddHook(breakerHook{b: r.breakers.get(co.Addr), r: r, dialed: r.watch.nudge})
 	r.client, r.owned = c, true
 	r.start()
 	return r, nil

@@ -46,12 +46,13 @@ func (s breakerState) String() string {
 // refuses calls for the cooldown; then it lets a few probes through
 // (half-open): the first success closes it, the first failure opens it
 // again. A few, not one: go-redis runs a new connection's handshake
-// (HELLO, CLIENT SETINFO) through the Limiter too, nested inside the call
+// (HELLO, CLIENT SETINFO) through the hooks too, nested inside the call
 // that dials, so a single probe would refuse its own handshake.
 //
-// It is a redis.Limiter (Allow, ReportResult) for a plain client, and the
-// core of a redis.Hook for cluster and Sentinel nodes, which have no
-// Limiter. The closed path is two atomic loads: it runs on every command.
+// It has the shape of a redis.Limiter (Allow, ReportResult) and runs
+// inside a redis.Hook on each node client, where the call's context shows
+// whether it must bypass an open breaker (WithoutBreaker). The closed path
+// is two atomic loads: it runs on every command.
 type breaker struct {
 	node      string
 	threshold int32
@@ -74,11 +75,9 @@ type breaker struct {
 // handshake of the connection it dials, and one spare.
 const maxProbes = 3
 
-var _ redis.Limiter = (*breaker)(nil)
-
 func (b *breaker) current() breakerState { return breakerState(b.state.Load()) }
 
-// Allow implements redis.Limiter: nil lets the call through, and the
+// Allow decides whether a call may go: nil lets it through, and the
 // caller then reports its result.
 func (b *breaker) Allow() error {
 	if b.current() == stateClosed {
@@ -104,7 +103,7 @@ func (b *breaker) Allow() error {
 	return nil
 }
 
-// ReportResult implements redis.Limiter.
+// ReportResult counts the outcome of a call Allow let through.
 func (b *breaker) ReportResult(err error) {
 	switch classify(err) {
 	case outcomeSuccess:
@@ -202,11 +201,15 @@ func classify(err error) outcome {
 	return outcomeFailure
 }
 
-// breakerHook is the breaker as a redis.Hook, installed on each node client
-// of a cluster, on a Sentinel client, and on any client passed in. It also
-// tells the run_id watcher of every new connection. Once the backend is
-// closed it lets everything through: it stays installed on a client that
-// outlives the backend.
+// breakerHook is the breaker as a redis.Hook, installed on every client and
+// node client the backend uses. It also tells the run_id watcher of every
+// new connection. Once the backend is closed it lets everything through:
+// it stays installed on a client that outlives the backend. A call marked
+// WithoutBreaker goes through whatever the state; while the breaker is
+// closed it counts as any call (the context is looked at only when the
+// breaker is not closed: the closed path stays two atomic loads), and
+// while it is open or half-open its outcome is not reported, so that it
+// neither extends the cooldown nor takes a probe's place.
 type breakerHook struct {
 	b      *breaker
 	r      *Redis
@@ -230,6 +233,9 @@ func (h breakerHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if h.b == nil || h.r.closed.Load() {
 			return next(ctx, cmd)
 		}
+		if h.b.current() != stateClosed && BreakerBypassed(ctx) {
+			return next(ctx, cmd) // past the breaker, which it leaves alone
+		}
 		if err := h.b.Allow(); err != nil {
 			cmd.SetErr(err)
 			return err
@@ -244,6 +250,9 @@ func (h breakerHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		if h.b == nil || h.r.closed.Load() {
 			return next(ctx, cmds)
+		}
+		if h.b.current() != stateClosed && BreakerBypassed(ctx) {
+			return next(ctx, cmds) // past the breaker, which it leaves alone
 		}
 		if err := h.b.Allow(); err != nil {
 			for _, cmd := range cmds {

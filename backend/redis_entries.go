@@ -14,10 +14,16 @@ import (
 // Lookup implements Backend in one round trip. On a single master it is
 // one MGET of the entry and the tokens together; on a cluster, where they
 // live in different slots, one pipeline of GET and an MGET per slot.
+//
+// A lookup during which Epoch changed returns no entry: it may be the
+// probe whose success closed the breaker after an outage, and nothing
+// stored before the outage may be served until the cache has renewed its
+// epoch token (writes may have been answered without their invalidation).
 func (r *Redis) Lookup(ctx context.Context, key string, tok Tokens) (*Entry, error) {
 	if r.closed.Load() {
 		return nil, ErrClosed
 	}
+	epoch := r.epoch.Load()
 	if len(tok.Values) != len(tok.Names) {
 		return nil, errTokenLengths
 	}
@@ -45,7 +51,7 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok Tokens) (*Entry, err
 		// The entry's strings and body are views of the reply's string: no
 		// copy, and an Entry from Lookup is read-only.
 		err = e.decode(data)
-		if err == nil && tokensMatch(e.Tokens, vals[1:]) {
+		if err == nil && tokensMatch(e.Tokens, vals[1:]) && r.epoch.Load() == epoch {
 			return e, nil
 		}
 	}

@@ -46,6 +46,7 @@ type Cache struct {
 	flights      flightGroup
 	inflight     atomic.Int64
 	epoch        epochState
+	renewals     renewals
 	log          *ratelog.Logger
 	hdr          headerValues
 	service      *Service
@@ -101,6 +102,9 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	}
 	if cfg.writeBudget == 0 {
 		cfg.writeBudget = DefaultWriteBudget
+	}
+	if cfg.invalidWait == 0 {
+		cfg.invalidWait = DefaultInvalidationWait
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now

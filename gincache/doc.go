@@ -70,7 +70,14 @@
 // # Failure
 //
 // Backend errors are logged (rate-limited), counted and never turn into
-// a 5xx: the request is served by the handler. A write whose invalidation
-// failed stops hits on this instance until the global epoch token has been
-// renewed.
+// a 5xx: the request is served by the handler. On a networked backend a
+// write's response waits until its invalidation has landed: a failed
+// attempt is retried, past an open circuit breaker, for up to
+// WithInvalidationWait (5s by default), so that once a client holds the
+// 2xx no instance sharing the backend serves what the write made stale.
+// Past the wait the write is answered anyway, its tokens keep being
+// retried, and this instance serves no hits until the global epoch token
+// has been renewed. docs/CACHING_LIMITS.md says what remains: an instance
+// that dies before its renewal lands, or whose own link fails for longer
+// than the wait.
 package gincache

@@ -5,16 +5,21 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
 // epochState tracks whether this instance may serve hits. Hits stop when
-// a write's invalidation failed (some entry it should have made stale may
-// still look valid) or when the backend reports that tokens may have been
-// lost or rolled back (backend.Epocher); they resume once the global epoch
+// a write's invalidation did not land (within WithInvalidationWait, on a
+// networked backend: some entry it should have made stale may still look
+// valid) or when the backend reports that tokens may have been lost or
+// rolled back (backend.Epocher: for Redis, a restart, a failover, or its
+// breaker closing after an outage); they resume once the global epoch
 // token has been renewed, which invalidates every entry at once.
 type epochState struct {
-	// failures counts failed invalidations; covered is the count the last
-	// successful renewal covered. Hits flow while they are equal.
+	// failures counts invalidations that did not land; covered is the
+	// count the last successful renewal covered. Hits flow while they are
+	// equal.
 	failures atomic.Uint64
 	covered  atomic.Uint64
 	// seen is the backend's Epoch() the last renewal covered.
@@ -39,6 +44,11 @@ func (e *epochState) failed() { e.failures.Add(1) }
 func (c *Cache) retryEpoch() {
 	c.bgMu.Lock()
 	defer c.bgMu.Unlock()
+	c.retryEpochLocked()
+}
+
+// retryEpochLocked is retryEpoch with c.bgMu held.
+func (c *Cache) retryEpochLocked() {
 	if c.closed.Load() || !c.epoch.retrying.CompareAndSwap(false, true) {
 		return
 	}
@@ -79,7 +89,9 @@ func (c *Cache) epochReady() bool {
 	}
 	defer c.epoch.renewing.Store(false)
 	c.epoch.lastTry.Store(now)
-	ctx, cancel := c.budgetContext(context.Background())
+	// Past an open breaker: the renewal is what lets hits resume, and it
+	// may cover writes that could not invalidate.
+	ctx, cancel := c.budgetContext(backend.WithoutBreaker(context.Background()))
 	defer cancel()
 	start := c.observeStart()
 	err := c.backend.Renew(ctx, []string{c.namer.epoch}, c.tokenTTL)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -144,4 +145,29 @@ func ExampleAuth() {
 	// "alice": 200 HIT page of alice
 	// "bob": 200 MISS page of bob
 	// "": 401
+}
+
+// On Redis, a write's response waits until its invalidation has landed, so
+// that no other instance can contradict its 2xx: each attempt gets the
+// write budget, and the write waits for the retries up to the
+// invalidation wait. A wait that is not a positive duration is refused.
+func ExampleWithInvalidationWait() {
+	b, err := backend.NewRedis("redis://localhost:6379/0", backend.RedisOptions{KeyPrefix: "myapp"})
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close() // it connects lazily: no Redis is needed to build it
+	cache, err := gincache.New(policies,
+		gincache.WithBackend(b),
+		gincache.WithWriteBudget(200*time.Millisecond), // one attempt
+		gincache.WithInvalidationWait(2*time.Second),   // the longest a write waits
+	)
+	if err != nil {
+		panic(err)
+	}
+	defer cache.Close()
+
+	_, err = gincache.New(policies, gincache.WithInvalidationWait(0))
+	fmt.Println(err)
+	// Output: gincache: WithInvalidationWait: 0s is not a positive duration
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -49,8 +50,16 @@ func (c *Cache) serveWrite(gc *gin.Context, rs *routeState) {
 // invalidateWrite renews the tokens a successful write makes stale: its
 // place in the hierarchy (unless the policy says NoInvalidate) and the
 // policy's explicit targets. It runs with its own deadline and without
-// the request's cancellation, so a client hanging up cannot stop it. If
-// it fails, this instance serves no hits until the epoch is renewed.
+// the request's cancellation, so a client hanging up cannot stop it.
+//
+// On a networked backend, the response waits until the renewal has
+// landed: an attempt that fails is retried in the background, past an
+// open circuit breaker, and the write waits for it up to
+// WithInvalidationWait. Only then is the response let out, so that once
+// a client holds the 2xx no instance sharing the backend serves what the
+// write made stale. If the wait runs out (or the backend is local and the
+// one attempt failed), the response goes out anyway and this instance
+// serves no hits until the epoch is renewed; the retries go on.
 func (c *Cache) invalidateWrite(gc *gin.Context, rs *routeState) {
 	if rs.policy.NoInvalidate && len(rs.targets) == 0 {
 		return
@@ -66,27 +75,33 @@ func (c *Cache) invalidateWrite(gc *gin.Context, rs *routeState) {
 		ns.targetNames(&c.namer, segs, t.subtree)
 	}
 	start := c.observeStart()
-	err := c.renew(gc.Request.Context(), ns.finish())
-	c.observe(OpInvalidate, rs, start, err)
+	deadline := time.Now().Add(c.cfg.invalidWait)
+	names := ns.finish()
+	err := c.renewOnce(gc.Request.Context(), names)
 	if err != nil {
 		rs.stats.backendErrors.Add(1)
-		c.log.Log(slog.LevelError, "invalidate", "gincache: invalidation failed; serving no hits until the epoch is renewed", "error", err,
+		if !c.local {
+			c.log.Log(slog.LevelWarn, "invalidate-retry", "gincache: invalidation failed; holding the write's response while it is retried", "error", err,
+				"method", gc.Request.Method, "path", gc.Request.URL.Path)
+			err = c.awaitRenewal(names, deadline)
+		}
+	}
+	c.observe(OpInvalidate, rs, start, err)
+	if err != nil {
+		c.epoch.failed()
+		c.retryEpoch()
+		c.log.Log(slog.LevelError, "invalidate", "gincache: invalidation did not land; answering the write, serving no hits until the epoch is renewed", "error", err,
 			"method", gc.Request.Method, "path", gc.Request.URL.Path)
 		return
 	}
 	rs.stats.invalidations.Add(1)
 }
 
-// renew renews tokens within the write budget, detached from the
-// request's cancellation. On failure it marks the epoch dirty.
+// renew makes one attempt at renewing tokens (renewOnce). On failure it
+// marks the epoch dirty: this instance serves no hits until it has
+// renewed the epoch.
 func (c *Cache) renew(parent context.Context, names []string) error {
-	ctx := context.WithoutCancel(parent)
-	if !c.local {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.writeBudget)
-		defer cancel()
-	}
-	err := c.backend.Renew(ctx, names, c.tokenTTL)
+	err := c.renewOnce(parent, names)
 	if err != nil {
 		c.epoch.failed()
 		c.retryEpoch()

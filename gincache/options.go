@@ -30,6 +30,7 @@ type config struct {
 	logger          *slog.Logger
 	budget          time.Duration
 	writeBudget     time.Duration
+	invalidWait     time.Duration
 	ignoreNoCache   bool
 	now             func() time.Time
 	observer        Observer
@@ -43,12 +44,13 @@ type config struct {
 
 // Defaults.
 const (
-	DefaultTTL             = 60 * time.Second
-	DefaultMaxResponseSize = 10 << 20
-	DefaultMaxInflight     = 128 << 20
-	DefaultKeyPrefix       = "gincache"
-	DefaultBudget          = 50 * time.Millisecond
-	DefaultWriteBudget     = 500 * time.Millisecond
+	DefaultTTL              = 60 * time.Second
+	DefaultMaxResponseSize  = 10 << 20
+	DefaultMaxInflight      = 128 << 20
+	DefaultKeyPrefix        = "gincache"
+	DefaultBudget           = 50 * time.Millisecond
+	DefaultWriteBudget      = 500 * time.Millisecond
+	DefaultInvalidationWait = 5 * time.Second
 	// keyFormatVersion is the stored format; it leads the key version so
 	// that a release that changes the entry format never reads old entries.
 	keyFormatVersion = "1"
@@ -179,16 +181,37 @@ func WithBudget(d time.Duration) Option {
 	}
 }
 
-// WithWriteBudget bounds the time a write waits for its invalidation
-// before its response is sent. An invalidation that fails or times out
-// makes this instance serve no hits until it has renewed the global epoch.
-// Default: 500ms.
+// WithWriteBudget bounds each attempt at a write's invalidation (one
+// round trip renewing its tokens) on a networked backend. An attempt that
+// fails or times out is retried, past an open circuit breaker, for as long
+// as WithInvalidationWait allows. Default: 500ms.
 func WithWriteBudget(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("WithWriteBudget: %v is not a positive duration", d)
 		}
 		c.writeBudget = d
+		return nil
+	}
+}
+
+// WithInvalidationWait bounds how long a write's response waits for its
+// invalidation to land in a networked backend. The status is committed
+// (the handler is done) but nothing is sent until the write's tokens are
+// renewed, so that once a client holds the 2xx no instance sharing the
+// backend serves what the write made stale. While the backend cannot be
+// reached, writes are answered this late; past the wait the response goes
+// out as the handler wrote it (never a 5xx), the renewal keeps being
+// retried in the background, and this instance serves no hits until it
+// has renewed the global epoch. Other instances may serve the write's
+// stale entries until then: docs/CACHING_LIMITS.md. Default: 5s. It must
+// be positive; set it to the write budget to wait for one attempt only.
+func WithInvalidationWait(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithInvalidationWait: %v is not a positive duration", d)
+		}
+		c.invalidWait = d
 		return nil
 	}
 }

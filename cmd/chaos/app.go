@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -22,10 +23,13 @@ import (
 // keyPrefix is the Redis key prefix of the application's cache.
 const keyPrefix = "chaos"
 
-// Paths and headers of the per-user route.
+// Paths and headers of the routes the harness adds to the Quick Start API.
 const (
 	profilePath = "/me/profile"
 	headerUser  = "X-User-ID"
+	// digestPath is the root: an ancestor of every resource, whose
+	// response shows every version.
+	digestPath = "/"
 )
 
 // profileRoute caches the per-user route once per user: its policy varies
@@ -34,6 +38,15 @@ var profileRoute = gincache.Route{
 	Method: http.MethodGet,
 	Path:   profilePath,
 	Policy: gincache.Policy{TTL: time.Hour, Identity: []string{"user_id"}},
+}
+
+// digestRoute caches the root, which every write makes stale (each one
+// renews the E token of every ancestor of what it writes, the root's
+// included).
+var digestRoute = gincache.Route{
+	Method: http.MethodGet,
+	Path:   digestPath,
+	Policy: gincache.Policy{TTL: time.Hour},
 }
 
 // sabotage breaks the application on purpose, for the tests that show
@@ -50,65 +63,89 @@ type sabotage struct {
 	corrupt gin.HandlerFunc
 }
 
-// app is the application under test: the Quick Start API and the
-// per-user route behind gincache on Redis, served over loopback HTTP.
-type app struct {
-	store    *quickstart.Store
+// instance is one replica of the application: the Quick Start API, the
+// per-user route and the digest behind its own gincache.Cache, on its own
+// go-redis client (backend.NewRedis), served by its own HTTP server on a
+// loopback port. Replicas share the store, as replicas of one API share
+// its database, and the cache's Redis.
+type instance struct {
+	id       int    // 1-based, as the report names it (#1)
+	proxy    *proxy // non-nil: this instance reaches Redis through it
 	cache    *gincache.Cache
 	backend  *backend.Redis
 	srv      *http.Server
 	base     string // http://127.0.0.1:port
 	inflight atomic.Int64
 	serveErr chan error
+	// crashed is set when a crash fault has killed the instance: requests
+	// to it that fail are then the fault's, not violations.
+	crashed atomic.Bool
 }
 
-// newApp builds the application on the Redis at redisAddr and starts
-// serving it on a free loopback port.
-func newApp(redisAddr string, logger *slog.Logger, sab sabotage) (*app, error) {
-	b, err := backend.NewRedis("redis://"+redisAddr+"/0", backend.RedisOptions{KeyPrefix: keyPrefix, Logger: logger})
+// newInstance builds replica id on store, its cache on the Redis at
+// redisAddr (directly, or through a proxy it starts when viaProxy), and
+// starts serving it on a free loopback port.
+func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage) (*instance, error) {
+	in := &instance{id: id, serveErr: make(chan error, 1)}
+	addr := redisAddr
+	if viaProxy {
+		p, err := newProxy(redisAddr)
+		if err != nil {
+			return nil, err
+		}
+		in.proxy, addr = p, p.Addr()
+	}
+	b, err := backend.NewRedis("redis://"+addr+"/0", backend.RedisOptions{KeyPrefix: keyPrefix, Logger: logger.With("instance", id)})
 	if err != nil {
+		in.closeProxy()
 		return nil, err
 	}
+	in.backend = b
 	cache, err := gincache.New(policyTable(sab),
 		gincache.WithBackend(b),
 		gincache.WithDefaultTTL(60*time.Second),
-		gincache.WithLogger(logger))
+		gincache.WithLogger(logger.With("instance", id)))
 	if err != nil {
 		b.Close()
+		in.closeProxy()
 		return nil, err
 	}
-	a := &app{store: quickstart.NewStore(), cache: cache, backend: b, serveErr: make(chan error, 1)}
+	in.cache = cache
 	r := gin.New()
-	r.Use(gin.Recovery(), a.countInflight)
+	r.Use(gin.Recovery(), in.countInflight)
 	if sab.corrupt != nil {
 		r.Use(sab.corrupt)
 	}
 	// As example/redis: the admin routes outside the cache, the API
 	// behind it; here with the checksum between the cache and handlers.
 	if _, err := admin.Mount(r, cache); err != nil {
-		a.closeCache()
+		in.closeCache()
 		return nil, err
 	}
-	(&quickstart.API{Store: a.store}).Register(r.Group("/", cache.Middleware(), bodyChecksum))
+	(&quickstart.API{Store: store}).Register(r.Group("/", cache.Middleware(), bodyChecksum))
 	r.GET(profilePath, gincache.Auth(userAuth), cache.Middleware(), bodyChecksum, profile)
+	r.GET(digestPath, cache.Middleware(), bodyChecksum, digest(store))
 	if err := cache.CheckRoutes(r.Routes()); err != nil {
-		a.closeCache()
+		in.closeCache()
 		return nil, err
 	}
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		a.closeCache()
+		in.closeCache()
 		return nil, err
 	}
-	a.base = "http://" + l.Addr().String()
-	a.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	go func() { a.serveErr <- a.srv.Serve(l) }()
-	return a, nil
+	in.base = "http://" + l.Addr().String()
+	in.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	go func() { in.serveErr <- in.srv.Serve(l) }()
+	return in, nil
 }
 
-// policyTable is the Quick Start table plus the per-user route, broken
-// as sab says.
+// name is how the report names the instance.
+func (in *instance) name() string { return "#" + strconv.Itoa(in.id) }
+
+// policyTable is the Quick Start table plus the per-user route and the
+// digest, broken as sab says.
 func policyTable(sab sabotage) gincache.Table {
 	t := slices.Clone(quickstart.CachePolicies)
 	pr := profileRoute
@@ -117,7 +154,7 @@ func policyTable(sab sabotage) gincache.Table {
 		// Without an identity in the key, X-User-ID is just a header:
 		// nothing bypasses, users share the entry.
 	}
-	t = append(t, pr)
+	t = append(t, pr, digestRoute)
 	if sab.noInvalidate {
 		for _, p := range []string{"/spaces/:space_id", "/spaces/:space_id/items/:item_id"} {
 			t = append(t, gincache.Route{Method: http.MethodPatch, Path: p, Policy: gincache.Policy{NoInvalidate: true}})
@@ -148,39 +185,83 @@ func profile(c *gin.Context) {
 	})
 }
 
+// digest answers GET /: the version of every space and of every item in
+// a space, keyed "space" and "space/item". It stands for the pages real
+// APIs serve at a collection's root (a dashboard, a feed) that show what
+// lies below them.
+func digest(store *quickstart.Store) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		spaces := map[string]int{}
+		items := map[string]int{}
+		for _, sp := range store.Spaces() {
+			spaces[sp.ID] = sp.Version
+			in, _ := store.SpaceItems(sp.ID)
+			for _, it := range in {
+				items[sp.ID+"/"+it.ID] = it.Version
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"spaces": spaces, "items": items, "generated_at": time.Now().UTC().Format(time.RFC3339Nano)})
+	}
+}
+
 // countInflight counts requests the server is handling, so that the final
 // sweep can wait until no write is still being handled.
-func (a *app) countInflight(c *gin.Context) {
-	a.inflight.Add(1)
-	defer a.inflight.Add(-1)
+func (in *instance) countInflight(c *gin.Context) {
+	in.inflight.Add(1)
+	defer in.inflight.Add(-1)
 	c.Next()
 }
 
 // quiesce waits until the server handles no request, or ctx ends.
-func (a *app) quiesce(ctx context.Context) error {
-	for a.inflight.Load() > 0 {
+func (in *instance) quiesce(ctx context.Context) error {
+	for in.inflight.Load() > 0 {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%d requests still being handled: %w", a.inflight.Load(), ctx.Err())
+			return fmt.Errorf("instance %s: %d requests still being handled: %w", in.name(), in.inflight.Load(), ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	return nil
 }
 
-func (a *app) closeCache() {
-	a.cache.Close()
-	a.backend.Close() // after the cache, which uses it
+func (in *instance) closeProxy() {
+	if in.proxy != nil {
+		in.proxy.sever()
+	}
 }
 
-// Close stops the server, then the cache and its backend.
-func (a *app) Close() error {
+func (in *instance) closeCache() {
+	in.cache.Close()
+	in.backend.Close() // after the cache, which uses it
+	in.closeProxy()
+}
+
+// crash kills the instance as a process crash would, in process: its
+// listener and every connection closed at once (clients in flight get no
+// answer), what its link to Redis holds dropped, its cache and backend
+// closed. It returns how many requests were being handled.
+func (in *instance) crash() int64 {
+	in.crashed.Store(true)
+	held := in.inflight.Load()
+	_ = in.srv.Close()
+	<-in.serveErr
+	in.closeProxy()
+	in.cache.Close()
+	in.backend.Close()
+	return held
+}
+
+// Close stops the server, then the cache, its backend and its proxy.
+func (in *instance) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := a.srv.Shutdown(ctx)
-	if serr := <-a.serveErr; !errors.Is(serr, http.ErrServerClosed) {
+	if in.proxy != nil {
+		in.proxy.resume() // a held write must not keep Shutdown waiting
+	}
+	err := in.srv.Shutdown(ctx)
+	if serr := <-in.serveErr; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
-	a.closeCache()
+	in.closeCache()
 	return err
 }

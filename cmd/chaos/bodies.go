@@ -30,6 +30,11 @@ type (
 		Spaces      *[]quickstart.Space `json:"spaces"`
 		GeneratedAt string              `json:"generated_at"`
 	}
+	digestBody struct {
+		Spaces      map[string]int `json:"spaces"`
+		Items       map[string]int `json:"items"`
+		GeneratedAt string         `json:"generated_at"`
+	}
 	profileBody struct {
 		UserID      string `json:"user_id"`
 		Secret      string `json:"secret"`
@@ -95,4 +100,14 @@ func (c *client) spacesIn(res response) ([]quickstart.Space, bool) {
 		return nil, false
 	}
 	return *b.Spaces, true
+}
+
+// digestIn decodes the root's {"spaces": {...}, "items": {...}}.
+func (c *client) digestIn(res response) (digestBody, bool) {
+	var b digestBody
+	if err := decode(res.body, &b); err != nil || b.Spaces == nil || b.Items == nil {
+		c.malformed(res, "want the digest (%v)", err)
+		return digestBody{}, false
+	}
+	return b, true
 }

@@ -6,18 +6,21 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 // shortConfig is a brief run on the test's own redis-server binary; the
 // test is skipped without one, or fails under GINCACHE_REQUIRE_REDIS.
-func shortConfig(t *testing.T, phases string, clients int) config {
+func shortConfig(t *testing.T, phases string, instances, clients int) config {
 	t.Helper()
 	bin := testutil.RealServerBinary(t, "the chaos harness test")
-	cfg, err := parseFlags([]string{"-phases", phases, "-clients", strconv.Itoa(clients),
+	cfg, err := parseFlags([]string{"-phases", phases, "-instances", strconv.Itoa(instances), "-clients", strconv.Itoa(clients),
 		"-spaces", "4", "-max-items", "10", "-users", "5", "-seed", "1"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -50,10 +53,11 @@ func violationsOf(rep *report, kind string) int64 {
 	return -1
 }
 
-// A short version of the full run: every fault of the schedule, and every
-// check at zero, having checked something.
+// A short version of the full run with one instance, as the harness ran
+// before it had several: every fault of the schedule, and every check at
+// zero, having checked something.
 func TestShortRunPasses(t *testing.T) {
-	cfg := shortConfig(t, "up=1s,down=1s,back=1500ms,hung=1s,back=1500ms,up=1s", 8)
+	cfg := shortConfig(t, "up=1s,down=1s,back=1500ms,hung=1s,back=1500ms,up=1s", 1, 8)
 	rep := runReport(t, cfg)
 	for _, c := range rep.Checks {
 		if c.Violations != 0 {
@@ -103,7 +107,7 @@ func TestShortRunPasses(t *testing.T) {
 // check that is meant to catch the breakage.
 
 func TestWritesThatDoNotInvalidateAreCaught(t *testing.T) {
-	cfg := shortConfig(t, "up=1500ms", 4)
+	cfg := shortConfig(t, "up=1500ms", 1, 4)
 	cfg.sabotage.noInvalidate = true
 	rep := runReport(t, cfg)
 	if rep.Passed {
@@ -117,7 +121,7 @@ func TestWritesThatDoNotInvalidateAreCaught(t *testing.T) {
 }
 
 func TestSharedPerUserEntriesAreCaught(t *testing.T) {
-	cfg := shortConfig(t, "up=1500ms", 4)
+	cfg := shortConfig(t, "up=1500ms", 1, 4)
 	cfg.sabotage.noVary = true
 	rep := runReport(t, cfg)
 	if rep.Passed || violationsOf(rep, vCrossUser) == 0 {
@@ -126,7 +130,7 @@ func TestSharedPerUserEntriesAreCaught(t *testing.T) {
 }
 
 func TestCorruptedHitsAreCaught(t *testing.T) {
-	cfg := shortConfig(t, "up=1500ms", 4)
+	cfg := shortConfig(t, "up=1500ms", 1, 4)
 	cfg.sabotage.corrupt = func(c *gin.Context) {
 		c.Writer = &flipHitWriter{c.Writer}
 		c.Next()
@@ -159,4 +163,54 @@ func TestRunWithoutRedisServerSaysWhatToDo(t *testing.T) {
 	if rep != nil || err == nil || !strings.Contains(err.Error(), "redis-server not found") || !strings.Contains(err.Error(), "-redis-server") {
 		t.Fatalf("report %v, error %v; want an error saying how to get redis-server", rep, err)
 	}
+}
+
+// requireClean fails the test unless every check found nothing and the
+// run passed.
+func requireClean(t *testing.T, rep *report) {
+	t.Helper()
+	for _, c := range rep.Checks {
+		assert.Zero(t, c.Violations, "%s (%s)", c.Name, c.Checked)
+	}
+	require.True(t, rep.Passed, "stopped %q; violations %+v", rep.Stopped, rep.Violations)
+}
+
+// Several instances: writes through one, reads through another right
+// after the 2xx, through Redis frozen and resumed and through instance
+// #2's own link stalled while the others keep theirs. No read may miss an
+// acknowledged write, in any phase, and nothing may fail.
+func TestShortMultiInstanceRunPasses(t *testing.T) {
+	cfg := shortConfig(t, "up=1500ms,hung=1s,back=1500ms,partial=3s,up=1500ms", 3, 8)
+	cfg.stall, cfg.stallGap = 700*time.Millisecond, 500*time.Millisecond
+	rep := runReport(t, cfg)
+	requireClean(t, rep)
+	require.Len(t, rep.Phases, 5)
+	assert.Contains(t, rep.Phases[3].Redis, "#2's link stalled")
+	assert.NotContains(t, rep.Phases[3].Redis, "stalled 0 x", "the partial phase stalled nothing")
+	for _, p := range rep.Phases {
+		assert.Zero(t, p.StaleReads, "phase %s", p.Name)
+		assert.Positive(t, p.FollowUps, "phase %s: no read through another instance after a write", p.Name)
+	}
+	assert.Len(t, rep.Instances, 3)
+	assert.Positive(t, rep.Cache.Hits)
+	assert.Positive(t, rep.Cache.Invalidations)
+}
+
+// The crash fault kills instance #2 while writes through it wait on their
+// invalidation: their clients get no answer (counted as lost, not as
+// violations), every other check stays at zero, and the report measures
+// what the lost writes left behind.
+func TestCrashFaultIsMeasuredNotBlamed(t *testing.T) {
+	cfg := shortConfig(t, "up=1s,crash=3s,up=1500ms", 3, 8)
+	rep := runReport(t, cfg)
+	requireClean(t, rep)
+	require.Len(t, rep.Phases, 3)
+	assert.Contains(t, rep.Phases[1].Redis, "#2 crashed")
+	var lost int64
+	for _, p := range rep.Phases {
+		lost += p.Lost
+	}
+	assert.Positive(t, lost, "no request was in flight on the crashed instance")
+	require.NotNil(t, rep.Crash)
+	assert.Positive(t, rep.Crash.SecondsOfCrash)
 }

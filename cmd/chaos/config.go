@@ -13,6 +13,9 @@ import (
 type config struct {
 	duration    time.Duration
 	phases      []phase
+	instances   int           // replicas of the application
+	stall       time.Duration // length of each stall of a partial phase
+	stallGap    time.Duration // flow between two stalls (stallGap; tests shorten it)
 	clients     int
 	writes      float64 // share of requests that are writes, 0 to 1
 	maxRequests int64
@@ -32,19 +35,33 @@ type config struct {
 
 // phase is one step of the fault schedule.
 type phase struct {
-	name   string // up, down, back or hung
+	name   string // up, down, back, hung, partial or crash
 	length time.Duration
 }
 
-// phaseNames are the Redis states a phase can ask for.
-var phaseNames = []string{"up", "down", "back", "hung"}
+// phaseNames are the states a phase can ask for.
+var phaseNames = []string{"up", "down", "back", "hung", "partial", "crash"}
 
-// defaultCycle is the schedule -duration is split over.
-var defaultCycle = []string{"up", "down", "back", "hung", "back", "up"}
+// defaultCycle is the schedule -duration is split over with one instance;
+// several instances add the partial fault.
+var (
+	defaultCycle      = []string{"up", "down", "back", "hung", "back", "up"}
+	defaultMultiCycle = []string{"up", "down", "back", "hung", "back", "partial", "up"}
+)
+
+// victim is the index of the instance that reaches Redis through the
+// stallable proxy when there are several: #2.
+const victim = 1
+
+// stallGap is how long a partial phase lets the victim's link flow
+// between two stalls.
+const stallGap = 3 * time.Second
 
 // Defaults of the flags.
 const (
 	defaultDuration    = 2 * time.Minute
+	defaultInstances   = 3
+	defaultStall       = 2 * time.Second
 	defaultClients     = 32
 	defaultWrites      = 0.2
 	defaultMaxRequests = 10_000_000
@@ -56,15 +73,17 @@ const (
 
 // parseFlags reads the command line. It returns flag.ErrHelp for -h.
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	var cfg config
+	cfg := config{stallGap: stallGap}
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./cmd/chaos [flags]\n\n%s\nFlags:\n", usageIntro)
 		fs.PrintDefaults()
 	}
-	fs.DurationVar(&cfg.duration, "duration", defaultDuration, "length of the run, split evenly over the phases up, down, back, hung, back, up (ignored with -phases)")
-	schedule := fs.String("phases", "", "the fault schedule as name=duration,... with names up (Redis running), down (killed), back (restarted empty, or resumed after hung) and hung (SIGSTOP); e.g. up=20s,down=10s,back=20s,hung=10s,back=20s,up=20s")
+	fs.DurationVar(&cfg.duration, "duration", defaultDuration, "length of the run, split evenly over the phases up, down, back, hung, back, partial, up (without partial for one instance; ignored with -phases)")
+	schedule := fs.String("phases", "", "the fault schedule as name=duration,... with names up (Redis running), down (killed), back (restarted empty, or resumed after hung), hung (SIGSTOP), partial (Redis running, instance #2's link to it stalled for -stall, again and again) and crash (instance #2 killed while its link is frozen, then restarted; not in the default schedule); e.g. up=20s,down=10s,back=20s,hung=10s,back=20s,partial=20s,up=20s")
+	fs.IntVar(&cfg.instances, "instances", defaultInstances, "replicas of the application, each with its own cache, Redis client and HTTP server, sharing the store and the cache's Redis; with 2 or more, #2 reaches Redis through a proxy that partial phases stall")
+	fs.DurationVar(&cfg.stall, "stall", defaultStall, "how long each stall of instance #2's link lasts in a partial phase ("+stallGap.String()+" of flow between stalls)")
 	fs.IntVar(&cfg.clients, "clients", defaultClients, "concurrent clients")
 	fs.Float64Var(&cfg.writes, "writes", defaultWrites, "share of requests that are writes (PATCH space, PATCH item, POST item), from 0 to 1")
 	fs.Int64Var(&cfg.maxRequests, "max-requests", defaultMaxRequests, "stop after this many requests, even if the schedule is not over")
@@ -94,22 +113,27 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		cfg.phases = p
 	} else {
-		cfg.phases = evenPhases(cfg.duration)
+		cfg.phases = evenPhases(cfg.duration, cfg.instances)
 	}
 	return cfg, cfg.validate()
 }
 
-const usageIntro = `Runs the Quick Start API behind gincache on a redis-server it starts on
-loopback, drives it with concurrent clients, kills, pauses and restarts
-Redis on a schedule, and checks that no client ever saw a 5xx, a transport
-error, a stale read, another user's response or a corrupted body. Exits 1
-on any violation. See docs/CHAOS.md.`
+const usageIntro = `Runs replicas of the Quick Start API behind gincache on a redis-server it
+starts on loopback, drives them with concurrent clients that write through
+one replica and read through another, kills, pauses and restarts Redis and
+stalls one replica's link to it on a schedule, and checks that no client
+ever saw a 5xx, a transport error, a stale read, another user's response or
+a corrupted body. Exits 1 on any violation. See docs/CHAOS.md.`
 
-// evenPhases splits d over the default cycle.
-func evenPhases(d time.Duration) []phase {
-	out := make([]phase, len(defaultCycle))
-	each := d / time.Duration(len(defaultCycle))
-	for i, name := range defaultCycle {
+// evenPhases splits d over the default cycle for that many instances.
+func evenPhases(d time.Duration, instances int) []phase {
+	cycle := defaultCycle
+	if instances > 1 {
+		cycle = defaultMultiCycle
+	}
+	out := make([]phase, len(cycle))
+	each := (d / time.Duration(len(cycle))).Truncate(time.Millisecond)
+	for i, name := range cycle {
 		out[i] = phase{name: name, length: each}
 	}
 	return out
@@ -152,6 +176,22 @@ func (c config) validate() error {
 	}
 	if len(c.phases) == 0 {
 		bad("no phases")
+	}
+	if c.instances < 1 || c.instances > 16 {
+		bad("-instances %d: want 1 to 16", c.instances)
+	}
+	if c.stall < 100*time.Millisecond {
+		bad("-stall %v: want at least 100ms", c.stall)
+	}
+	for i, p := range c.phases {
+		switch {
+		case p.name == "partial" && c.instances < 2:
+			bad("phase %d (partial) stalls instance #2's link: it needs -instances 2 or more", i+1)
+		case p.name == "crash" && c.instances < 2:
+			bad("phase %d (crash) kills instance #2: it needs -instances 2 or more", i+1)
+		case p.name == "crash" && p.length < 2*crashHold:
+			bad("phase %d (crash) lasts %v: want at least %v", i+1, p.length, 2*crashHold)
+		}
 	}
 	if total > 24*time.Hour {
 		bad("the schedule lasts %v: want at most 24h", total)

@@ -15,13 +15,23 @@ func TestFlagDefaults(t *testing.T) {
 	if cfg.clients != defaultClients || cfg.writes != defaultWrites || cfg.maxRequests != defaultMaxRequests {
 		t.Errorf("defaults: %+v", cfg)
 	}
-	if got := phasesString(cfg.phases); got != "up=20s,down=20s,back=20s,hung=20s,back=20s,up=20s" {
+	if cfg.instances != 3 || cfg.stall != 2*time.Second {
+		t.Errorf("defaults: %d instances, stalls of %v", cfg.instances, cfg.stall)
+	}
+	if got := phasesString(cfg.phases); got != "up=17.142s,down=17.142s,back=17.142s,hung=17.142s,back=17.142s,partial=17.142s,up=17.142s" {
 		t.Errorf("default schedule %s", got)
+	}
+	one, err := parseFlags([]string{"-instances", "1"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := phasesString(one.phases); got != "up=20s,down=20s,back=20s,hung=20s,back=20s,up=20s" {
+		t.Errorf("default schedule of one instance %s", got)
 	}
 }
 
 func TestFlagDurationSplitsOverTheCycle(t *testing.T) {
-	cfg, err := parseFlags([]string{"-duration", "12s", "-clients", "3"}, &bytes.Buffer{})
+	cfg, err := parseFlags([]string{"-duration", "12s", "-clients", "3", "-instances", "1"}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +64,10 @@ func TestFlagErrorsAreAllReported(t *testing.T) {
 			[]string{"-clients 0", "-writes 1.5", "-users 1", "-max-requests 0", "-timeout 0s"}},
 		{[]string{"-writes", "NaN"}, []string{"-writes NaN"}},
 		{[]string{"extra"}, []string{"unexpected arguments"}},
+		{[]string{"-instances", "0", "-stall", "1ms"}, []string{"-instances 0", "-stall 1ms"}},
+		{[]string{"-instances", "1", "-phases", "up=1s,partial=5s"}, []string{"phase 2 (partial)", "-instances 2 or more"}},
+		{[]string{"-instances", "1", "-phases", "crash=5s"}, []string{"phase 1 (crash) kills instance #2", "-instances 2 or more"}},
+		{[]string{"-phases", "crash=1s"}, []string{"phase 1 (crash) lasts 1s: want at least 2s"}},
 	} {
 		_, err := parseFlags(c.args, &bytes.Buffer{})
 		if err == nil {

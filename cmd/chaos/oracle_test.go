@@ -7,9 +7,9 @@ import (
 
 func TestStaleIsDecidedByOrderOfEvents(t *testing.T) {
 	o := newOracle()
-	o.ackSpace("4", 1)
+	o.ackSpace("4", 1, "#1")
 	before := o.now() // a read sent before the write's 2xx arrived
-	o.ackSpace("4", 2)
+	o.ackSpace("4", 2, "#1")
 	after := o.now() // a read sent after it
 
 	if st := o.checkSpace("4", 1, before); st != nil {
@@ -33,9 +33,9 @@ func TestStaleIsDecidedByOrderOfEvents(t *testing.T) {
 func TestAcksOutOfOrderKeepTheHighestVersion(t *testing.T) {
 	o := newOracle()
 	ref := itemRef{"4", "5"}
-	o.ackItem(ref, 1, true)
-	o.ackItem(ref, 3, false) // two PATCHes: the one that made 3 answered first
-	o.ackItem(ref, 2, false)
+	o.ackItem(ref, 1, true, "#1")
+	o.ackItem(ref, 3, false, "#1") // two PATCHes: the one that made 3 answered first
+	o.ackItem(ref, 2, false, "#1")
 	s := o.now()
 	if st := o.checkItem(ref, 2, s); st == nil || st.want != 3 {
 		t.Fatalf("version 2 after version 3 was acknowledged: %+v, want stale", st)
@@ -47,10 +47,10 @@ func TestAcksOutOfOrderKeepTheHighestVersion(t *testing.T) {
 
 func TestMissingMembersOnlyCountsCreationsAckedBeforeTheRead(t *testing.T) {
 	o := newOracle()
-	o.ackSpace("4", 1)
-	o.ackItem(itemRef{"4", "5"}, 1, true)
+	o.ackSpace("4", 1, "#1")
+	o.ackItem(itemRef{"4", "5"}, 1, true, "#1")
 	s := o.now()
-	o.ackItem(itemRef{"4", "9"}, 1, true) // created while the list was on its way
+	o.ackItem(itemRef{"4", "9"}, 1, true, "#1") // created while the list was on its way
 	if got := o.missingMembers("4", map[string]bool{"5": true}, s); len(got) != 0 {
 		t.Errorf("a list was blamed for an item created after it started: %+v", got)
 	}
@@ -90,7 +90,7 @@ func TestReadsSeeEveryAckWithASmallerTick(t *testing.T) {
 	o := newOracle()
 	const n = 300
 	ackedAt := make([]tick, n+1) // by version
-	ackedAt[1] = o.ackSpace("4", 1)
+	ackedAt[1] = o.ackSpace("4", 1, "#1")
 	type read struct {
 		at   tick
 		want int
@@ -98,7 +98,7 @@ func TestReadsSeeEveryAckWithASmallerTick(t *testing.T) {
 	reads := make([]read, n)
 	var wg sync.WaitGroup
 	for v := 2; v <= n; v++ {
-		wg.Go(func() { ackedAt[v] = o.ackSpace("4", v) })
+		wg.Go(func() { ackedAt[v] = o.ackSpace("4", v, "#1") })
 		wg.Go(func() {
 			s := o.now()
 			o.mu.Lock()

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 )
 
@@ -25,22 +26,35 @@ const (
 	stopError       = "harness error"
 )
 
-// runner is one run: the Redis server, the application, the clients'
-// shared state and what they found.
+// runner is one run: the Redis server, the instances of the application
+// and the store they share, the clients' shared state and what they
+// found.
 type runner struct {
-	cfg     config
-	redis   *redisserver.Server
-	app     *app
+	cfg   config
+	redis *redisserver.Server
+	store *quickstart.Store
+	// slots holds the instances; a crash fault replaces one.
+	slots []atomic.Pointer[instance]
+	// start builds instance i (0-based), for the start and after a crash.
+	start func(i int) (*instance, error)
+	// crashed lists the instances a crash fault killed (for their counters).
+	crashed []*instance
 	http    *http.Client
 	oracle  *oracle
 	viol    *violations
 	checked checked
 
 	phase   atomic.Int32 // index into cfg.phases; len(cfg.phases) during the final sweep
-	issued  atomic.Int64 // requests the clients have started
+	issued  atomic.Int64 // requests the clients have sent
 	records []phaseRecord
 	// sweepAction is what the final sweep did to Redis first.
 	sweepAction string
+	// crashedAt is when a crash fault killed the victim (zero: never);
+	// sweepLost maps the paths the final sweep found behind the store
+	// because of writes lost with it to when the first was lost.
+	crashedAt time.Time
+	sweepLost map[string]time.Time
+	sweepAt   time.Time // when the final sweep began
 
 	stopOnce sync.Once
 	stopWhy  string
@@ -91,26 +105,45 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer srv.Close()
-	a, err := newApp(srv.Addr(), logger, cfg.sabotage)
-	if err != nil {
-		return nil, err
-	}
-	defer a.Close()
-
+	// One store for every instance, in process, behind its mutex: the
+	// database replicas of an API share. Every version is assigned under
+	// that lock, so the store is the exact truth the oracle and the final
+	// sweep compare with, and it never fails: any staleness is the cache's.
+	store := quickstart.NewStore()
 	r := &runner{
-		cfg:    cfg,
-		redis:  srv,
-		app:    a,
-		oracle: newOracle(),
-		viol:   newViolations(),
+		cfg:       cfg,
+		redis:     srv,
+		store:     store,
+		slots:     make([]atomic.Pointer[instance], cfg.instances),
+		oracle:    newOracle(),
+		viol:      newViolations(),
+		sweepLost: map[string]time.Time{},
 		http: &http.Client{
 			Timeout: cfg.timeout,
 			Transport: &http.Transport{
 				Proxy:               nil, // loopback only, whatever the environment says
 				MaxIdleConnsPerHost: cfg.clients,
+				MaxIdleConns:        cfg.clients * cfg.instances,
 				DisableCompression:  true,
 			},
 		},
+	}
+	r.start = func(i int) (*instance, error) {
+		return newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage)
+	}
+	defer func() {
+		for _, in := range append(r.all(), r.crashed...) {
+			if in != nil && !in.crashed.Load() {
+				in.Close()
+			}
+		}
+	}()
+	for i := range cfg.instances {
+		in, err := r.start(i)
+		if err != nil {
+			return nil, err
+		}
+		r.slots[i].Store(in)
 	}
 	defer r.http.CloseIdleConnections()
 	version, err := r.setup(ctx)
@@ -158,6 +191,18 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 	return rep, schedErr
 }
 
+// instance returns instance i (0-based).
+func (r *runner) instance(i int) *instance { return r.slots[i].Load() }
+
+// all lists the instances running now.
+func (r *runner) all() []*instance {
+	out := make([]*instance, len(r.slots))
+	for i := range r.slots {
+		out[i] = r.slots[i].Load()
+	}
+	return out
+}
+
 // newClient makes client i with its own random stream.
 func (r *runner) newClient(i int, seed uint64) *client {
 	c := &client{r: r, id: i, rng: rand.New(rand.NewPCG(seed, uint64(i)))}
@@ -170,8 +215,7 @@ func (r *runner) newClient(i int, seed uint64) *client {
 // drive sends requests until the run stops.
 func (r *runner) drive(ctx context.Context, c *client) {
 	for ctx.Err() == nil {
-		if r.issued.Add(1) > r.cfg.maxRequests {
-			r.issued.Add(-1)
+		if r.issued.Load() >= r.cfg.maxRequests {
 			r.stop(stopMaxRequests)
 			return
 		}
@@ -189,17 +233,19 @@ func (r *runner) drive(ctx context.Context, c *client) {
 func (r *runner) setup(ctx context.Context) (string, error) {
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := r.app.backend.Ping(pingCtx); err != nil {
-		return "", fmt.Errorf("redis-server at %s does not answer: %w", r.redis.Addr(), err)
+	for _, in := range r.all() {
+		if err := in.backend.Ping(pingCtx); err != nil {
+			return "", fmt.Errorf("redis-server at %s does not answer instance %s: %w", r.redis.Addr(), in.name(), err)
+		}
 	}
 	version := "unknown"
-	if info, err := r.app.backend.Client().Info(pingCtx, "server").Result(); err == nil {
+	if info, err := r.instance(0).backend.Client().Info(pingCtx, "server").Result(); err == nil {
 		version = infoField(info, "redis_version")
 	}
 	setupClient := r.newClient(-1, 1)
 	for i := range r.cfg.spaces {
 		body := fmt.Appendf(nil, `{"name":"space %d"}`, i+1)
-		res, ok := setupClient.send(http.MethodPost, "/spaces", body, http.StatusCreated)
+		res, ok := setupClient.send(r.instance(0), http.MethodPost, "/spaces", body, http.StatusCreated)
 		if !ok {
 			return "", fmt.Errorf("POST /spaces: status %d: %s", res.status, res.body)
 		}
@@ -209,11 +255,11 @@ func (r *runner) setup(ctx context.Context) (string, error) {
 	}
 	// The store is the truth; nothing else runs yet, so every version in
 	// it counts as acknowledged before any read.
-	for _, sp := range r.app.store.Spaces() {
-		r.oracle.ackSpace(sp.ID, sp.Version)
-		items, _ := r.app.store.SpaceItems(sp.ID)
+	for _, sp := range r.store.Spaces() {
+		r.oracle.ackSpace(sp.ID, sp.Version, "")
+		items, _ := r.store.SpaceItems(sp.ID)
 		for _, it := range items {
-			r.oracle.ackItem(itemRef{sp.ID, it.ID}, it.Version, true)
+			r.oracle.ackItem(itemRef{sp.ID, it.ID}, it.Version, true, "")
 		}
 	}
 	return version, nil
@@ -244,22 +290,101 @@ func (r *runner) schedule(ctx context.Context) error {
 			return fmt.Errorf("phase %d (%s): %s: %w", i+1, p.name, action, err)
 		}
 		r.phase.Store(int32(i))
-		timer := time.NewTimer(p.length)
-		select {
-		case <-ctx.Done():
-		case <-timer.C:
+		phaseCtx, cancel := context.WithTimeout(ctx, p.length)
+		switch p.name {
+		case "partial":
+			stalls := r.stallVictim(phaseCtx, min(r.cfg.stallGap, p.length/4))
+			rec.action = fmt.Sprintf("%s, %s's link stalled %d x %v", action, r.instance(victim).name(), stalls, r.cfg.stall)
+		case "crash":
+			what, err := r.crashVictim(phaseCtx)
+			rec.action = action + ", " + what
+			if err != nil {
+				cancel()
+				rec.end = time.Now()
+				r.records = append(r.records, rec)
+				return fmt.Errorf("phase %d (%s): %s: %w", i+1, p.name, rec.action, err)
+			}
 		}
-		timer.Stop()
+		<-phaseCtx.Done()
+		cancel()
 		rec.end = time.Now()
 		r.records = append(r.records, rec)
 	}
 	return nil
 }
 
+// stallVictim lets the victim's link to Redis flow for first, stalls it
+// for -stall, lets it flow for the gap between stalls, and so on until ctx
+// ends, with the link flowing at the end. It returns how many stalls it
+// made.
+func (r *runner) stallVictim(ctx context.Context, first time.Duration) int {
+	p := r.instance(victim).proxy
+	defer p.resume()
+	n := 0
+	for gapLen := first; ; gapLen = r.cfg.stallGap {
+		gap := time.NewTimer(gapLen)
+		select {
+		case <-ctx.Done():
+			gap.Stop()
+			return n
+		case <-gap.C:
+		}
+		p.stall()
+		n++
+		stall := time.NewTimer(r.cfg.stall)
+		select {
+		case <-ctx.Done():
+			stall.Stop()
+			return n
+		case <-stall.C:
+		}
+		p.resume()
+	}
+}
+
+// crashVictim freezes the victim's link to Redis, waits until writes
+// through it are held (committed, their invalidation not landed), then
+// kills the instance as a crash would: its connections dropped, with the
+// renewals its link held, and its cache gone. A new instance takes its
+// place at once, empty, on another port. It says what it did.
+func (r *runner) crashVictim(ctx context.Context) (string, error) {
+	old := r.instance(victim)
+	old.proxy.stall()
+	hold := time.NewTimer(crashHold)
+	select {
+	case <-ctx.Done():
+		hold.Stop()
+		old.proxy.resume()
+		return "not crashed (the phase ended first)", nil
+	case <-hold.C:
+	}
+	r.crashedAt = time.Now()
+	held := old.crash()
+	r.crashed = append(r.crashed, old)
+	in, err := r.start(victim)
+	if err != nil {
+		return "crashed, not restarted", err
+	}
+	r.slots[victim].Store(in)
+	return fmt.Sprintf("%s crashed %v into a freeze of its link, %d requests in flight; restarted empty", old.name(), crashHold, held), nil
+}
+
+// crashHold is how long a crash phase freezes the victim's link before
+// killing it: long enough for writes to be waiting on their invalidation.
+const crashHold = time.Second
+
 // enter puts Redis in the state a phase names and says what it did.
 func (r *runner) enter(name string) (string, error) {
 	s := r.redis
 	switch name {
+	case "partial", "crash":
+		switch {
+		case !s.Running():
+			return "restarted empty", s.Restart()
+		case s.Paused():
+			return "resumed (SIGCONT)", s.Resume()
+		}
+		return "running", nil
 	case "down":
 		s.Kill()
 		return "killed (SIGKILL)", nil

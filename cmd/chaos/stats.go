@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Kinds of violation, in the order the report lists them.
@@ -38,12 +39,13 @@ const maxExamples = 25
 
 // violation is one thing a client saw that must never happen.
 type violation struct {
-	Kind   string `json:"kind"`
-	Phase  string `json:"phase"`
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	XCache string `json:"x_cache,omitempty"`
-	Detail string `json:"detail"`
+	Kind     string `json:"kind"`
+	Phase    string `json:"phase"`
+	Method   string `json:"method"`
+	Path     string `json:"path"`
+	Instance string `json:"instance,omitempty"` // the instance that answered ("#2")
+	XCache   string `json:"x_cache,omitempty"`
+	Detail   string `json:"detail"`
 }
 
 // violations collects what the clients found, shared by all of them.
@@ -74,25 +76,62 @@ func (v *violations) total() int64 {
 	return n
 }
 
+// Route kinds, as stale reads are counted: the resource a write changed
+// read alone (a space, an item), a list that shows it (a space's items,
+// the spaces), or an ancestor that shows it (the digest at the root).
+const (
+	kindItem     = "item"
+	kindList     = "list"
+	kindAncestor = "ancestor"
+)
+
+// routeKinds lists the kinds in report order.
+var routeKinds = []string{kindItem, kindList, kindAncestor}
+
 // tally is what one client recorded during one phase; clients keep their
 // own, merged at the end, so recording takes no lock.
 type tally struct {
 	reads, writes int64
-	readLat       histogram
-	writeLat      histogram
-	xcache        map[string]int64 // HIT, MISS, STALE, SKIP, or "none"
-	skipDetail    map[string]int64 // Cache-Status detail of SKIPs and unstored MISSes
+	// followUps counts reads sent through another instance right after a
+	// write's 2xx.
+	followUps  int64
+	readLat    histogram
+	writeLat   histogram
+	xcache     map[string]int64 // HIT, MISS, STALE, SKIP, or "none"
+	skipDetail map[string]int64 // Cache-Status detail of SKIPs and unstored MISSes
+	// stale counts stale reads by route kind; window is the longest time
+	// between an acknowledgement and a read that missed it.
+	stale  map[string]int64
+	window time.Duration
+	// serverErrors and transport count 5xx responses and transport errors.
+	serverErrors, transport int64
+	// lost counts requests that got no answer because a crash fault
+	// killed the instance; behindLost the reads that showed a resource
+	// older than what the store held once a write to it was lost so, and
+	// lostWindow the longest time from the loss to such a read.
+	lost, behindLost int64
+	lostWindow       time.Duration
 }
 
 func newTally() *tally {
-	return &tally{xcache: map[string]int64{}, skipDetail: map[string]int64{}}
+	return &tally{xcache: map[string]int64{}, skipDetail: map[string]int64{}, stale: map[string]int64{}}
 }
 
 func (t *tally) merge(o *tally) {
 	t.reads += o.reads
 	t.writes += o.writes
+	t.followUps += o.followUps
 	t.readLat.merge(&o.readLat)
 	t.writeLat.merge(&o.writeLat)
+	for k, n := range o.stale {
+		t.stale[k] += n
+	}
+	t.window = max(t.window, o.window)
+	t.serverErrors += o.serverErrors
+	t.transport += o.transport
+	t.lost += o.lost
+	t.behindLost += o.behindLost
+	t.lostWindow = max(t.lostWindow, o.lostWindow)
 	for k, n := range o.xcache {
 		t.xcache[k] += n
 	}
