@@ -49,13 +49,19 @@ func newTestCluster(t *testing.T, c *testutil.Cluster, opts backend.RedisOptions
 	return r
 }
 
+// unhurried are the options of the conformance suite's backends, which
+// fault no server: timeouts a loaded machine does not reach, where the
+// 200ms default made calls time out (and the breaker open) under -race
+// beside other builds.
+var unhurried = backend.RedisOptions{DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout}
+
 // Each backend the suite asks for gets a fresh key prefix on one server:
 // an empty namespace, as New must give.
 
 func TestRedisConformance(t *testing.T) {
 	srv := testutil.StartRedis(t)
 	backendtest.Run(t, backendtest.Harness{
-		New:                   func(t *testing.T) backend.Backend { return newTestRedis(t, srv.URL(), backend.RedisOptions{}) },
+		New:                   func(t *testing.T) backend.Backend { return newTestRedis(t, srv.URL(), unhurried) },
 		Advance:               srv.FastForward(),
 		DuplicatesAcrossPages: true,
 	})
@@ -65,7 +71,7 @@ func TestRedisConformanceNoPrefix(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
 			srv := testutil.StartRedis(t)
-			r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{Logger: quiet})
+			r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{Logger: quiet, DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +87,7 @@ func TestRedisConformanceMiniredis(t *testing.T) {
 	mr := miniredis.RunT(t)
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
-			return newTestRedis(t, "redis://"+mr.Addr(), backend.RedisOptions{})
+			return newTestRedis(t, "redis://"+mr.Addr(), unhurried)
 		},
 		Advance:               mr.FastForward,
 		DuplicatesAcrossPages: true,
@@ -91,7 +97,7 @@ func TestRedisConformanceMiniredis(t *testing.T) {
 func TestRedisClusterConformance(t *testing.T) {
 	c := testutil.StartCluster(t, 3)
 	backendtest.Run(t, backendtest.Harness{
-		New:                   func(t *testing.T) backend.Backend { return newTestCluster(t, c, backend.RedisOptions{}) },
+		New:                   func(t *testing.T) backend.Backend { return newTestCluster(t, c, unhurried) },
 		DuplicatesAcrossPages: true,
 	})
 }
