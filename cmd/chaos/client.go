@@ -136,6 +136,9 @@ func (c *client) send(in *instance, method, path string, body []byte, want int, 
 		req.Header.Set(header[i], header[i+1])
 	}
 	c.r.issued.Add(1)
+	if method == http.MethodGet {
+		c.r.readStarted(phase)
+	}
 	start := time.Now()
 	res, err := c.r.http.Do(req)
 	var got []byte
