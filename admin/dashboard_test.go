@@ -281,7 +281,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.Len(t, left, 31, "after the clear the backend holds %d keys, want the 30 manual ones and %s", len(left), space2)
 		assert.True(t, left[space2], "after the clear the backend holds %d keys, want the 30 manual ones and %s", len(left), space2)
 		got = shownKeys(b)
-		assert.Len(t, got, 0, "after the clear the page lists")
+		assert.Empty(t, got, "after the clear the page lists")
 
 		dialogs := b.dialogMessages()
 		require.Len(t, dialogs, 3, "confirmation dialogs: %q", dialogs)
@@ -308,7 +308,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 
 		errs := b.consoleErrors()
-		require.LessOrEqual(t, len(errs), 0, "console errors:\n%s", strings.Join(errs, "\n"))
+		require.Empty(t, errs, "console errors:\n%s", strings.Join(errs, "\n"))
 	})
 }
 

@@ -239,7 +239,7 @@ func serveAndAccount(t *testing.T, envs []*fuzzEnv, method, target string, accou
 				require.True(t, strings.HasPrefix(k, fuzzPrefix), "%s: deleted entries outside the prefix %q: %q (answer %d %s)", what, fuzzPrefix, lost, o.status, o.body)
 				gone = append(gone, k)
 			}
-			require.LessOrEqual(t, len(rawLost), 0, "%s: deleted Redis keys outside the backend's entries: %q (answer %d %s)", what, rawLost, o.status, o.body)
+			require.Empty(t, rawLost, "%s: deleted Redis keys outside the backend's entries: %q (answer %d %s)", what, rawLost, o.status, o.body)
 			env.gone = gone
 			account(t, o, gone)
 		}

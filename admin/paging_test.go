@@ -80,7 +80,7 @@ func TestPagingWhileKeysAreAdded(t *testing.T) {
 		require.GreaterOrEqual(t, pages, minPages, "%d pages for %d keys at 7 a page", pages, seeded)
 		for i := range seeded {
 			k := fmt.Sprintf("seed/%04d", i)
-			assert.NotEqual(t, 0, seen[k], "%s, present for the whole walk, was never listed", k)
+			assert.NotZero(t, seen[k], "%s, present for the whole walk, was never listed", k)
 		}
 		for k := range seen {
 			assert.GreaterOrEqual(t, len(k), 5, "the pattern seed/* listed %q", k)

@@ -177,7 +177,7 @@ func TestClear(t *testing.T) {
 		require.Equal(t, 200, r.status, "clear: %d %s", r.status, r.body)
 		require.Equal(t, `{"cleared":2}`, strings.TrimSpace(string(r.body)), "clear: %d %s", r.status, r.body)
 		left = ourKeys(t, be)
-		require.Len(t, left, 0, "after clear, left")
+		require.Empty(t, left, "after clear, left")
 		r = a.do("POST", base+"/clear")
 		require.Equal(t, `{"cleared":0}`, strings.TrimSpace(string(r.body)), "clearing an empty cache: %s", r.body)
 	})
@@ -221,7 +221,7 @@ func TestClearNeverTouchesForeignKeys(t *testing.T) {
 			a.do("POST", base+"/clear")
 		}
 		left := ourKeys(t, be)
-		require.Len(t, left, 0, "our keys left")
+		require.Empty(t, left, "our keys left")
 		got := len(entryKeys(t, be))
 		require.Len(t, foreign, got, "the backend holds %d keys", got)
 	})

@@ -178,7 +178,7 @@ func TestStartFailsClearly(t *testing.T) {
 	_, err = redisserver.Start(redisserver.Options{Binary: bin, Dir: dir, Port: port, StartTimeout: 2 * time.Second})
 	require.Error(t, err, "Start on a taken port succeeded")
 	logs, _ := filepath.Glob(filepath.Join(dir, "redis-*.log"))
-	assert.NotEqual(t, 0, len(logs), "no log file left in Dir")
+	assert.NotZero(t, len(logs), "no log file left in Dir")
 	_, err = redisserver.Start(redisserver.Options{Binary: filepath.Join(dir, "missing"), Dir: dir})
 	assert.ErrorIs(t, err, os.ErrNotExist, "Start of a missing binary")
 }

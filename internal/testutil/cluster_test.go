@@ -23,7 +23,7 @@ func TestClusterSpreadsKeysOverMasters(t *testing.T) {
 	for i := range c.Addrs() {
 		n, err := c.NodeClient(t, i).DBSize(ctx).Result()
 		require.NoError(t, err)
-		assert.NotEqual(t, int64(0), n, "master %d holds no key: slots not spread", i)
+		assert.NotZero(t, n, "master %d holds no key: slots not spread", i)
 		total += int(n)
 	}
 	assert.GreaterOrEqual(t, total, 60, "masters hold %d keys, want at least 60", total)
