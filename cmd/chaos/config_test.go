@@ -60,8 +60,7 @@ func TestFlagErrorsAreAllReported(t *testing.T) {
 		{[]string{"-phases", "crash=1s"}, []string{"phase 1 (crash) lasts 1s: want at least 2s"}},
 	} {
 		_, err := parseFlags(c.args, &bytes.Buffer{})
-		if err == nil {
-			t.Errorf("%q: accepted", c.args)
+		if !assert.Error(t, err, "%q: accepted", c.args) {
 			continue
 		}
 		for _, w := range c.want {

@@ -64,8 +64,8 @@ func TestQuickStartAPI(t *testing.T) {
 	for _, p := range paths {
 		_, h, body := c.do("GET", p, "")
 		assert.Equal(t, want[p], h.Get("X-Cache"), "after PATCH /spaces/4, GET %s", p)
-		if p == "/spaces/4" && body["space"].(map[string]any)["version"].(float64) != 2 {
-			t.Errorf("stale space served: %v", body)
+		if p == "/spaces/4" {
+			assert.Equal(t, float64(2), body["space"].(map[string]any)["version"], "stale space served: %v", body)
 		}
 	}
 	// Creating an item in a space leaves its other items cached.

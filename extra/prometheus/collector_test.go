@@ -182,9 +182,7 @@ func lint(t *testing.T, c prometheus.Collector) {
 	t.Helper()
 	problems, err := testutil.CollectAndLint(c)
 	require.NoError(t, err)
-	for _, p := range problems {
-		t.Errorf("lint: %s: %s", p.Metric, p.Text)
-	}
+	assert.Empty(t, problems, "lint")
 }
 
 func TestNewCollectorOfNilCachePanics(t *testing.T) {

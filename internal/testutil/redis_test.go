@@ -51,8 +51,8 @@ func TestRedisKillRefusesConnections(t *testing.T) {
 	conn, err := net.DialTimeout("tcp", r.Addr(), time.Second)
 	if err == nil {
 		conn.Close()
-		t.Fatal("a killed server still accepts connections")
 	}
+	require.Error(t, err, "a killed server still accepts connections")
 	r.Restart()
 	require.NoError(t, r.Client().Ping(context.Background()).Err(), "PING after Restart")
 }
@@ -83,8 +83,8 @@ func TestRedisPausedIsStoppedAtCleanup(t *testing.T) {
 	conn, err := net.DialTimeout("tcp", r.Addr(), time.Second)
 	if err == nil {
 		conn.Close()
-		t.Fatal("a server paused at the end of its test was not stopped")
 	}
+	require.Error(t, err, "a server paused at the end of its test was not stopped")
 }
 
 func TestFlushTouchesOnlyItsPrefix(t *testing.T) {
