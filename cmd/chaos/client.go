@@ -495,7 +495,9 @@ func (c *client) followUp(other *instance, item, list func(in *instance)) {
 		return
 	}
 	for _, read := range []func(*instance){item, list, c.readDigest} {
-		c.tallies[c.r.phase.Load()].followUps++
+		phase := c.r.phase.Load()
+		c.tallies[phase].followUps++
+		c.r.followUpStarted(phase)
 		c.r.checked.followUps.Add(1)
 		read(other)
 	}
