@@ -1,4 +1,4 @@
-package backend_test
+package memory_test
 
 // Choosing the memory backend's eviction policy by measurement: otter's
 // W-TinyLFU (what memory.go uses) against the textbook alternative, a
@@ -21,6 +21,7 @@ import (
 	"github.com/maypok86/otter/v2"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
 
 // evictingCache is what the two policies are compared through.
@@ -147,7 +148,7 @@ func BenchmarkHitLatency(b *testing.B) {
 	}
 	// The whole memory backend's hit (entry and five tokens), for scale.
 	b.Run("memory-backend", func(b *testing.B) {
-		m, err := backend.NewMemory(backend.MemoryOptions{})
+		m, err := memory.New(memory.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

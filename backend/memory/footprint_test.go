@@ -1,4 +1,4 @@
-package backend_test
+package memory_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
 
 // footprintEntries is DESIGN.md's memory scenario: 10,000 responses of
@@ -18,7 +19,7 @@ const footprintEntries = 10_000
 // fillFootprint stores the scenario into m as the cache would: a key per
 // path, four tokens per entry (two shared by all, two of the path's own),
 // and headers and ETag built per response.
-func fillFootprint(t testing.TB, m *backend.Memory) {
+func fillFootprint(t testing.TB, m *memory.Memory) {
 	ctx := context.Background()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 1; i <= footprintEntries; i++ {
@@ -80,7 +81,7 @@ const footprintBound = 1.70
 // from run to run.
 func TestMemoryFootprint(t *testing.T) {
 	before := heapInUse()
-	m, err := backend.NewMemory(backend.MemoryOptions{})
+	m, err := memory.New(memory.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

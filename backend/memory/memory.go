@@ -1,4 +1,4 @@
-package backend
+package memory
 
 import (
 	"cmp"
@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/maypok86/otter/v2"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
-// MemoryOptions configures NewMemory. The zero value gives the defaults.
-type MemoryOptions struct {
+// Options configures New. The zero value gives the defaults.
+type Options struct {
 	// MaxBytes bounds the bytes held by entries (bodies, headers, keys and
 	// bookkeeping, as Entry.Size counts them). Past it the least valuable
 	// entries are evicted (W-TinyLFU, from maypok86/otter).
@@ -46,7 +48,7 @@ const (
 // Scan returns keys in lexical order with the last key as the cursor, so a
 // full iteration returns every key present throughout exactly once.
 type Memory struct {
-	entries  *otter.Cache[string, *Entry]
+	entries  *otter.Cache[string, *item]
 	tokens   [tokenShards]tokenShard
 	seed     maphash.Seed
 	now      func() time.Time
@@ -59,6 +61,17 @@ type Memory struct {
 	// swept, when not nil, hears of every sweep the background loop
 	// finishes: tests wait on it instead of sleeping.
 	swept chan<- struct{}
+}
+
+// item is what the backend holds for one entry: a copy of the Entry
+// given to Store, the token cells it was stored under (parallel to
+// Tokens), and removeAt (Unix ns) when the backend drops it. The Entry is
+// held by value, so an item is one allocation of the size the Entry alone
+// took when these fields lived in it.
+type item struct {
+	backend.Entry
+	cells    []*tokenCell
+	removeAt int64
 }
 
 // tokenCell holds one token's value; 0 once it is gone. An entry keeps
@@ -83,18 +96,19 @@ type tokenShard struct {
 }
 
 var (
-	_ Backend = (*Memory)(nil)
-	_ Kinder  = (*Memory)(nil)
-	_ Local   = (*Memory)(nil)
+	_ backend.Backend = (*Memory)(nil)
+	_ backend.Kinder  = (*Memory)(nil)
+	_ backend.Local   = (*Memory)(nil)
+	_ backend.Peeker  = (*Memory)(nil)
 )
 
-// NewMemory returns a memory backend. It starts one goroutine, which
+// New returns a memory backend. It starts one goroutine, which
 // Close stops.
-func NewMemory(opts MemoryOptions) (*Memory, error) {
+func New(opts Options) (*Memory, error) {
 	return newMemory(opts, nil)
 }
 
-func newMemory(opts MemoryOptions, swept chan<- struct{}) (*Memory, error) {
+func newMemory(opts Options, swept chan<- struct{}) (*Memory, error) {
 	if opts.MaxBytes < 0 {
 		return nil, errors.New("backend: memory MaxBytes must not be negative")
 	}
@@ -110,9 +124,9 @@ func newMemory(opts MemoryOptions, swept chan<- struct{}) (*Memory, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	entries, err := otter.New(&otter.Options[string, *Entry]{
+	entries, err := otter.New(&otter.Options[string, *item]{
 		MaximumWeight: uint64(opts.MaxBytes),
-		Weigher: func(key string, e *Entry) uint32 {
+		Weigher: func(key string, e *item) uint32 {
 			return uint32(min(len(key)+e.Size()+entryOverhead, 1<<32-1))
 		},
 		// Maintenance runs on the calling goroutine: no goroutine outlives Close.
@@ -144,17 +158,17 @@ func (m *Memory) Kind() string { return "memory" }
 func (m *Memory) Local() bool { return true }
 
 // Lookup implements Backend.
-func (m *Memory) Lookup(_ context.Context, key string, tok Tokens) (*Entry, error) {
+func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*backend.Entry, error) {
 	if m.closed.Load() {
-		return nil, ErrClosed
+		return nil, backend.ErrClosed
 	}
 	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && len(e.cells) == len(tok.Names) && e.valid() {
-		return e, nil
+		return &e.Entry, nil
 	}
 	for i, name := range tok.Names {
 		tok.Values[i] = m.current(name)
 	}
-	return nil, ErrNotFound
+	return nil, backend.ErrNotFound
 }
 
 // Peek returns the entry under key if it is valid for a lookup of ntok
@@ -163,20 +177,20 @@ func (m *Memory) Lookup(_ context.Context, key string, tok Tokens) (*Entry, erro
 // values, which only a miss needs: the cache calls it first and falls
 // back to Lookup, so that a hit on the memory backend builds no names and
 // reads the clock once.
-func (m *Memory) Peek(key string, ntok int, now time.Time) (*Entry, bool) {
+func (m *Memory) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool) {
 	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && len(e.cells) == ntok && e.valid() && !m.closed.Load() {
-		return e, true
+		return &e.Entry, true
 	}
 	return nil, false
 }
 
 // valid reports whether every token cell still holds the recorded value.
-func (e *Entry) valid() bool {
+func (e *item) valid() bool {
 	if len(e.cells) != len(e.Tokens) {
 		return false
 	}
 	for i, c := range e.cells {
-		if Token(c.v.Load()) != e.Tokens[i] {
+		if backend.Token(c.v.Load()) != e.Tokens[i] {
 			return false
 		}
 	}
@@ -190,20 +204,20 @@ func (m *Memory) token(name string) (*tokenShard, uint64) {
 }
 
 // current returns the live value of the named token, 0 when absent.
-func (m *Memory) current(name string) Token {
+func (m *Memory) current(name string) backend.Token {
 	s, h := m.token(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.cells[h]; c != nil && c.expires > m.now().UnixNano() {
-		return Token(c.v.Load())
+		return backend.Token(c.v.Load())
 	}
 	return 0
 }
 
 // Store implements Backend.
-func (m *Memory) Store(_ context.Context, key string, e *Entry, ttl time.Duration, tok Tokens) error {
+func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
 	if m.closed.Load() {
-		return ErrClosed
+		return backend.ErrClosed
 	}
 	if ttl <= 0 {
 		return errors.New("backend: Store needs a positive ttl")
@@ -219,15 +233,13 @@ func (m *Memory) Store(_ context.Context, key string, e *Entry, ttl time.Duratio
 		cells[i] = c
 	}
 	e.Tokens = slices.Clone(tok.Values)
-	e.cells = cells
-	e.removeAt = removeAt
-	m.entries.Set(strings.Clone(key), e)
+	m.entries.Set(strings.Clone(key), &item{Entry: *e, cells: cells, removeAt: removeAt})
 	return nil
 }
 
 // record checks one token for Store: an absent one (*v == 0) is created,
 // a present one must still hold *v; both then live at least until until.
-func (m *Memory) record(name string, v *Token, now, until int64) (*tokenCell, error) {
+func (m *Memory) record(name string, v *backend.Token, now, until int64) (*tokenCell, error) {
 	s, h := m.token(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -239,14 +251,14 @@ func (m *Memory) record(name string, v *Token, now, until int64) (*tokenCell, er
 	}
 	switch {
 	case *v == 0 && c != nil:
-		return nil, ErrConflict // created by a write since Lookup
+		return nil, backend.ErrConflict // created by a write since Lookup
 	case *v == 0:
 		c = &tokenCell{}
-		c.v.Store(uint64(NewToken()))
+		c.v.Store(uint64(backend.NewToken()))
 		s.cells[h] = c
-		*v = Token(c.v.Load())
-	case c == nil || Token(c.v.Load()) != *v:
-		return nil, ErrConflict // renewed or gone since Lookup
+		*v = backend.Token(c.v.Load())
+	case c == nil || backend.Token(c.v.Load()) != *v:
+		return nil, backend.ErrConflict // renewed or gone since Lookup
 	}
 	c.expires = max(c.expires, until)
 	return c, nil
@@ -255,7 +267,7 @@ func (m *Memory) record(name string, v *Token, now, until int64) (*tokenCell, er
 // Renew implements Backend.
 func (m *Memory) Renew(_ context.Context, names []string, ttl time.Duration) error {
 	if m.closed.Load() {
-		return ErrClosed
+		return backend.ErrClosed
 	}
 	now := m.now().UnixNano()
 	for _, name := range names {
@@ -269,7 +281,7 @@ func (m *Memory) Renew(_ context.Context, names []string, ttl time.Duration) err
 			c = &tokenCell{}
 			s.cells[h] = c
 		}
-		c.v.Store(uint64(NewToken()))
+		c.v.Store(uint64(backend.NewToken()))
 		c.expires = max(c.expires, now+int64(ttl))
 		s.mu.Unlock()
 	}
@@ -279,7 +291,7 @@ func (m *Memory) Renew(_ context.Context, names []string, ttl time.Duration) err
 // Delete implements Backend.
 func (m *Memory) Delete(_ context.Context, key string) (bool, error) {
 	if m.closed.Load() {
-		return false, ErrClosed
+		return false, backend.ErrClosed
 	}
 	e, ok := m.entries.Invalidate(key)
 	return ok && e.removeAt > m.now().UnixNano(), nil
@@ -287,9 +299,9 @@ func (m *Memory) Delete(_ context.Context, key string) (bool, error) {
 
 // Scan implements Backend. The cursor is the last key of the previous
 // page; keys come in lexical order, so no key is returned twice.
-func (m *Memory) Scan(_ context.Context, pattern, cursor string, count int) ([]KeyInfo, string, error) {
+func (m *Memory) Scan(_ context.Context, pattern, cursor string, count int) ([]backend.KeyInfo, string, error) {
 	if m.closed.Load() {
-		return nil, "", ErrClosed
+		return nil, "", backend.ErrClosed
 	}
 	if count <= 0 {
 		count = 10
@@ -299,7 +311,7 @@ func (m *Memory) Scan(_ context.Context, pattern, cursor string, count int) ([]K
 	// one tells whether another page follows.
 	h := &maxHeap{}
 	for k, e := range m.entries.All() {
-		if k <= cursor && cursor != "" || e.removeAt <= now || !Match(pattern, k) {
+		if k <= cursor && cursor != "" || e.removeAt <= now || !backend.Match(pattern, k) {
 			continue
 		}
 		if h.Len() <= count {
@@ -316,9 +328,9 @@ func (m *Memory) Scan(_ context.Context, pattern, cursor string, count int) ([]K
 		items = items[:count]
 		next = items[count-1].key
 	}
-	keys := make([]KeyInfo, len(items))
+	keys := make([]backend.KeyInfo, len(items))
 	for i, it := range items {
-		keys[i] = KeyInfo{Key: it.key, TTL: time.Duration(it.removeAt - now)}
+		keys[i] = backend.KeyInfo{Key: it.key, TTL: time.Duration(it.removeAt - now)}
 	}
 	return keys, next, nil
 }
@@ -345,12 +357,12 @@ func (h *maxHeap) Pop() any {
 // ClearPattern implements Backend.
 func (m *Memory) ClearPattern(_ context.Context, pattern string) (int, error) {
 	if m.closed.Load() {
-		return 0, ErrClosed
+		return 0, backend.ErrClosed
 	}
 	now := m.now().UnixNano()
 	var doomed []string
 	for k := range m.entries.Keys() {
-		if Match(pattern, k) {
+		if backend.Match(pattern, k) {
 			doomed = append(doomed, k)
 		}
 	}
@@ -366,7 +378,7 @@ func (m *Memory) ClearPattern(_ context.Context, pattern string) (int, error) {
 // Ping implements Backend.
 func (m *Memory) Ping(context.Context) error {
 	if m.closed.Load() {
-		return ErrClosed
+		return backend.ErrClosed
 	}
 	return nil
 }
@@ -417,7 +429,7 @@ func (m *Memory) sweep() {
 	for k, e := range m.entries.All() {
 		if e.removeAt <= now {
 			// Only this entry: a fresh one stored under k meanwhile stays.
-			m.entries.ComputeIfPresent(k, func(cur *Entry) (*Entry, otter.ComputeOp) {
+			m.entries.ComputeIfPresent(k, func(cur *item) (*item, otter.ComputeOp) {
 				if cur == e {
 					return nil, otter.InvalidateOp
 				}

@@ -1,4 +1,4 @@
-package backend_test
+package memory_test
 
 import (
 	"context"
@@ -12,23 +12,25 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
-func newTestMemory(t *testing.T, opts backend.MemoryOptions) *backend.Memory {
+func newTestMemory(t *testing.T, opts memory.Options) *memory.Memory {
 	t.Helper()
-	m, err := backend.NewMemory(opts)
+	m, err := memory.New(opts)
 	if err != nil {
-		t.Fatalf("NewMemory: %v", err)
+		t.Fatalf("memory.New: %v", err)
 	}
 	t.Cleanup(func() { _ = m.Close() })
 	return m
 }
 
 func TestMemoryConformance(t *testing.T) {
-	clock := backend.NewFakeClock()
+	clock := testutil.NewClock()
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
-			return newTestMemory(t, backend.MemoryOptions{Now: clock.Now})
+			return newTestMemory(t, memory.Options{Now: clock.Now})
 		},
 		Advance: clock.Advance,
 	})
@@ -40,20 +42,20 @@ func TestMemoryConformance(t *testing.T) {
 func TestMemoryConformanceRealClock(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
-			return newTestMemory(t, backend.MemoryOptions{})
+			return newTestMemory(t, memory.Options{})
 		},
 	})
 }
 
 func TestNewMemoryRejectsNegativeOptions(t *testing.T) {
 	for _, tc := range []struct {
-		opts  backend.MemoryOptions
+		opts  memory.Options
 		field string
 	}{
-		{backend.MemoryOptions{MaxBytes: -1}, "MaxBytes"},
-		{backend.MemoryOptions{SweepInterval: -time.Second}, "SweepInterval"},
+		{memory.Options{MaxBytes: -1}, "MaxBytes"},
+		{memory.Options{SweepInterval: -time.Second}, "SweepInterval"},
 	} {
-		m, err := backend.NewMemory(tc.opts)
+		m, err := memory.New(tc.opts)
 		if err == nil {
 			_ = m.Close()
 			t.Errorf("NewMemory(%+v) = nil error; want one naming %s", tc.opts, tc.field)
@@ -67,7 +69,7 @@ func TestNewMemoryRejectsNegativeOptions(t *testing.T) {
 
 func TestMemoryCloseStopsItsGoroutine(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	m, err := backend.NewMemory(backend.MemoryOptions{SweepInterval: time.Millisecond})
+	m, err := memory.New(memory.Options{SweepInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ func TestMemoryCloseStopsItsGoroutine(t *testing.T) {
 
 // storeBody fills key with an entry whose body is n bytes, under one
 // token of its own.
-func storeBody(t *testing.T, m *backend.Memory, key string, n int, ttl time.Duration) {
+func storeBody(t *testing.T, m *memory.Memory, key string, n int, ttl time.Duration) {
 	t.Helper()
 	e := &backend.Entry{Status: 200, Body: []byte(strings.Repeat("x", n))}
 	tok := backend.Tokens{Names: []string{"t:" + key}, Values: make([]backend.Token, 1)}
@@ -96,7 +98,7 @@ func storeBody(t *testing.T, m *backend.Memory, key string, n int, ttl time.Dura
 // is still served whole.
 func TestMemoryStaysUnderMaxBytes(t *testing.T) {
 	const maxBytes = 64 << 10
-	m := newTestMemory(t, backend.MemoryOptions{MaxBytes: maxBytes})
+	m := newTestMemory(t, memory.Options{MaxBytes: maxBytes})
 	ctx := context.Background()
 	for i := range 600 {
 		storeBody(t, m, fmt.Sprintf("k%03d", i), 100+(i*397)%3000, time.Hour)
@@ -134,7 +136,7 @@ func TestMemoryStaysUnderMaxBytes(t *testing.T) {
 // Bytes follows what is held: it grows with a store, shrinks when an
 // entry is replaced by a smaller one, and drops to 0 when all are gone.
 func TestMemoryBytesAccounting(t *testing.T) {
-	m := newTestMemory(t, backend.MemoryOptions{})
+	m := newTestMemory(t, memory.Options{})
 	ctx := context.Background()
 	storeBody(t, m, "k1", 10_000, time.Hour)
 	big := m.Bytes()
@@ -161,7 +163,7 @@ func TestMemoryBytesAccounting(t *testing.T) {
 // An entry larger than the whole bound is not held, and evicts nothing to
 // make room it could never have.
 func TestMemoryEntryOverMaxBytes(t *testing.T) {
-	m := newTestMemory(t, backend.MemoryOptions{MaxBytes: 16 << 10})
+	m := newTestMemory(t, memory.Options{MaxBytes: 16 << 10})
 	ctx := context.Background()
 	for i := range 4 {
 		storeBody(t, m, fmt.Sprint("small", i), 1000, time.Hour)
@@ -180,7 +182,7 @@ func TestMemoryEntryOverMaxBytes(t *testing.T) {
 // renewed meanwhile (the contract would let it store an entry that never
 // validates; this one does not waste the bytes).
 func TestMemoryStoreConflictsOnRenewedToken(t *testing.T) {
-	m := newTestMemory(t, backend.MemoryOptions{})
+	m := newTestMemory(t, memory.Options{})
 	ctx := context.Background()
 	names := []string{"t:a"}
 	if err := m.Renew(ctx, names, time.Hour); err != nil {

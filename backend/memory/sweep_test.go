@@ -1,9 +1,12 @@
-package backend
+package memory
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 // tokenCount reports how many token cells are held.
@@ -20,8 +23,8 @@ func (m *Memory) tokenCount() int {
 
 func storeFor(t *testing.T, m *Memory, key, token string, ttl time.Duration) {
 	t.Helper()
-	tok := Tokens{Names: []string{token}, Values: make([]Token, 1)}
-	if err := m.Store(context.Background(), key, &Entry{Status: 200, Body: []byte(key)}, ttl, tok); err != nil {
+	tok := backend.Tokens{Names: []string{token}, Values: make([]backend.Token, 1)}
+	if err := m.Store(context.Background(), key, &backend.Entry{Status: 200, Body: []byte(key)}, ttl, tok); err != nil {
 		t.Fatalf("Store(%q) = %v", key, err)
 	}
 }
@@ -29,10 +32,10 @@ func storeFor(t *testing.T, m *Memory, key, token string, ttl time.Duration) {
 // Expired entries and tokens go without any read touching them, and the
 // live ones stay.
 func TestMemorySweepRemovesExpired(t *testing.T) {
-	clock := NewFakeClock()
+	clock := testutil.NewClock()
 	// The loop's own ticker never fires during the test: sweep is called
 	// by hand.
-	m, err := NewMemory(MemoryOptions{Now: clock.Now, SweepInterval: time.Hour})
+	m, err := New(Options{Now: clock.Now, SweepInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +58,7 @@ func TestMemorySweepRemovesExpired(t *testing.T) {
 	if v := shortCell.v.Load(); v != 0 {
 		t.Fatalf("a swept token's cell still holds %d; an entry pointing at it would validate", v)
 	}
-	e, err := m.Lookup(context.Background(), "long", Tokens{Names: []string{"t:long"}, Values: make([]Token, 1)})
+	e, err := m.Lookup(context.Background(), "long", backend.Tokens{Names: []string{"t:long"}, Values: make([]backend.Token, 1)})
 	if err != nil || string(e.Body) != "long" {
 		t.Fatalf("Lookup of the live entry after the sweep = %v, %v", e, err)
 	}
@@ -63,9 +66,9 @@ func TestMemorySweepRemovesExpired(t *testing.T) {
 
 // The background loop sweeps on its own, every SweepInterval.
 func TestMemorySweepLoop(t *testing.T) {
-	clock := NewFakeClock()
+	clock := testutil.NewClock()
 	swept := make(chan struct{})
-	m, err := newMemory(MemoryOptions{Now: clock.Now, SweepInterval: time.Millisecond}, swept)
+	m, err := newMemory(Options{Now: clock.Now, SweepInterval: time.Millisecond}, swept)
 	if err != nil {
 		t.Fatal(err)
 	}

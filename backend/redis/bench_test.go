@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 // Benchmarks against a real redis-server from testutil (skipped without
 // one). Figures and commands are in the report; run them alone:
@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // redisBenchEntry is a 1 KiB JSON response as the cache stores it.
@@ -35,10 +36,10 @@ func redisBenchEntry() *backend.Entry {
 	}
 }
 
-func benchBackend(b *testing.B, srv *testutil.Redis, opts backend.RedisOptions) *backend.Redis {
+func benchBackend(b *testing.B, srv *testutil.Redis, opts redis.Options) *redis.Redis {
 	b.Helper()
 	opts.Logger = quiet
-	r, err := backend.NewRedis(srv.URL(), opts)
+	r, err := redis.New(srv.URL(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func benchHits(b *testing.B, r backend.Backend) {
 // go-redis GET of the same bytes.
 func BenchmarkRedisLookupHit(b *testing.B) {
 	srv := testutil.StartRealRedis(b)
-	r := benchBackend(b, srv, backend.RedisOptions{KeyPrefix: "bench"})
+	r := benchBackend(b, srv, redis.Options{KeyPrefix: "bench"})
 	benchHits(b, r)
 }
 
@@ -86,7 +87,7 @@ func BenchmarkRedisLookupHit(b *testing.B) {
 func BenchmarkRedisClusterLookupHit(b *testing.B) {
 	c := testutil.StartCluster(b, 3)
 	prefix := strings.TrimSuffix(testutil.Prefix(b), ":")
-	r, err := backend.NewRedisCluster(c.Addrs(), backend.RedisOptions{KeyPrefix: prefix, Logger: quiet})
+	r, err := redis.NewCluster(c.Addrs(), redis.Options{KeyPrefix: prefix, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -96,11 +97,11 @@ func BenchmarkRedisClusterLookupHit(b *testing.B) {
 
 // rawSetup stores the hit's entry and tokens through the backend and
 // returns a plain client, for the raw baselines.
-func rawSetup(b *testing.B) (context.Context, *redis.Client) {
+func rawSetup(b *testing.B) (context.Context, *goredis.Client) {
 	srv := testutil.StartRealRedis(b)
-	r := benchBackend(b, srv, backend.RedisOptions{KeyPrefix: "bench"})
+	r := benchBackend(b, srv, redis.Options{KeyPrefix: "bench"})
 	benchFill(b, r, treeKey(1), treeNames(1))
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+	c := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
 	b.Cleanup(func() { _ = c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	b.Cleanup(cancel)
@@ -138,7 +139,7 @@ func BenchmarkRedisRawMGet6(b *testing.B) {
 
 // loadKeys writes n unrelated keys (MSET batches) so that the keyspace is
 // that large.
-func loadKeys(b *testing.B, c *redis.Client, n int) {
+func loadKeys(b *testing.B, c *goredis.Client, n int) {
 	b.Helper()
 	ctx := context.Background()
 	const batch = 1000
@@ -168,7 +169,7 @@ func BenchmarkRedisRenew(b *testing.B) {
 	for _, others := range []int{1_000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("keys=%d", others), func(b *testing.B) {
 			srv := testutil.StartRealRedis(b)
-			r := benchBackend(b, srv, backend.RedisOptions{KeyPrefix: "bench"})
+			r := benchBackend(b, srv, redis.Options{KeyPrefix: "bench"})
 			loadKeys(b, srv.Client(), others)
 			for i := range 1000 {
 				benchFill(b, r, treeKey(i), treeNames(i))
@@ -193,7 +194,7 @@ func BenchmarkRedisRenew(b *testing.B) {
 	}
 }
 
-func usedMemory(b *testing.B, c *redis.Client) int64 {
+func usedMemory(b *testing.B, c *goredis.Client) int64 {
 	b.Helper()
 	info, err := c.Info(context.Background(), "memory").Result()
 	if err != nil {
@@ -216,7 +217,7 @@ func BenchmarkRedisMemory10k(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		srv := testutil.StartRealRedis(b)
-		r := benchBackend(b, srv, backend.RedisOptions{KeyPrefix: "app"})
+		r := benchBackend(b, srv, redis.Options{KeyPrefix: "app"})
 		before := usedMemory(b, srv.Client())
 		b.StartTimer()
 		for i := 1; i <= 10_000; i++ {
@@ -234,7 +235,7 @@ func BenchmarkRedisMemory10k(b *testing.B) {
 // reach) and open: refused connections, and a hung server (SIGSTOP) with
 // the cache's 50ms budget.
 func BenchmarkRedisFault(b *testing.B) {
-	run := func(b *testing.B, r *backend.Redis) {
+	run := func(b *testing.B, r *redis.Redis) {
 		names := treeNames(1)
 		vals := make([]backend.Token, len(names))
 		b.ReportAllocs()
@@ -254,7 +255,7 @@ func BenchmarkRedisFault(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				srv := testutil.StartRealRedis(b)
-				opts := backend.RedisOptions{BreakerThreshold: 1 << 30, BreakerCooldown: time.Hour}
+				opts := redis.Options{BreakerThreshold: 1 << 30, BreakerCooldown: time.Hour}
 				if open {
 					opts.BreakerThreshold = 1
 				}

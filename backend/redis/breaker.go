@@ -1,4 +1,4 @@
-package backend
+package redis
 
 import (
 	"context"
@@ -9,19 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/redis/go-redis/v9"
 )
 
 // ErrBreakerOpen is returned, without a network call, while the circuit
 // breaker of the Redis node a call needs is open.
 var ErrBreakerOpen = errors.New("backend: redis circuit breaker open, call skipped")
-
-// Breaker states, as BreakerReporter reports them.
-const (
-	BreakerClosed   = "closed"
-	BreakerOpen     = "open"
-	BreakerHalfOpen = "half-open"
-)
 
 type breakerState int32
 
@@ -34,11 +28,11 @@ const (
 func (s breakerState) String() string {
 	switch s {
 	case stateOpen:
-		return BreakerOpen
+		return backend.BreakerOpen
 	case stateHalfOpen:
-		return BreakerHalfOpen
+		return backend.BreakerHalfOpen
 	}
-	return BreakerClosed
+	return backend.BreakerClosed
 }
 
 // breaker is the circuit breaker of one Redis node. Closed, it lets calls
@@ -233,7 +227,7 @@ func (h breakerHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if h.b == nil || h.r.closed.Load() {
 			return next(ctx, cmd)
 		}
-		if h.b.current() != stateClosed && BreakerBypassed(ctx) {
+		if h.b.current() != stateClosed && backend.BreakerBypassed(ctx) {
 			return next(ctx, cmd) // past the breaker, which it leaves alone
 		}
 		if err := h.b.Allow(); err != nil {
@@ -251,7 +245,7 @@ func (h breakerHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 		if h.b == nil || h.r.closed.Load() {
 			return next(ctx, cmds)
 		}
-		if h.b.current() != stateClosed && BreakerBypassed(ctx) {
+		if h.b.current() != stateClosed && backend.BreakerBypassed(ctx) {
 			return next(ctx, cmds) // past the breaker, which it leaves alone
 		}
 		if err := h.b.Allow(); err != nil {
@@ -294,7 +288,7 @@ func (s *breakers) state() string {
 	for _, b := range s.nodes {
 		switch st := b.current(); {
 		case st == stateOpen:
-			return BreakerOpen
+			return backend.BreakerOpen
 		case st == stateHalfOpen:
 			worst = st
 		}

@@ -1,4 +1,4 @@
-package backend
+package redis
 
 import (
 	"context"
@@ -10,11 +10,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 type transition struct{ from, to breakerState }
 
-func newTestBreaker(clock *FakeClock) (*breaker, *[]transition) {
+func newTestBreaker(clock *testutil.Clock) (*breaker, *[]transition) {
 	var seen []transition
 	b := &breaker{
 		node:      "n",
@@ -29,7 +32,7 @@ func newTestBreaker(clock *FakeClock) (*breaker, *[]transition) {
 var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 
 func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
-	clock := NewFakeClock()
+	clock := testutil.NewClock()
 	b, seen := newTestBreaker(clock)
 	// A success in between starts the count again.
 	for _, err := range []error{errRefused, errRefused, nil, errRefused, errRefused} {
@@ -78,7 +81,7 @@ func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
 }
 
 func TestBreakerFailedProbeReopens(t *testing.T) {
-	clock := NewFakeClock()
+	clock := testutil.NewClock()
 	b, _ := newTestBreaker(clock)
 	for range 3 {
 		b.ReportResult(context.DeadlineExceeded)
@@ -101,7 +104,7 @@ func TestBreakerFailedProbeReopens(t *testing.T) {
 }
 
 func TestBreakerAbandonedProbeLetsAnotherProbe(t *testing.T) {
-	clock := NewFakeClock()
+	clock := testutil.NewClock()
 	b, _ := newTestBreaker(clock)
 	for range 3 {
 		b.ReportResult(errRefused)
@@ -160,13 +163,13 @@ func (e redisError) Error() string { return string(e) }
 func (redisError) RedisError()     {}
 
 func TestBreakersReportTheWorstNode(t *testing.T) {
-	clock := NewFakeClock()
+	clock := testutil.NewClock()
 	s := &breakers{nodes: map[string]*breaker{}, make: func(node string) *breaker {
 		b, _ := newTestBreaker(clock)
 		b.node = node
 		return b
 	}}
-	if s.state() != BreakerClosed {
+	if s.state() != backend.BreakerClosed {
 		t.Fatalf("no nodes: %s", s.state())
 	}
 	a, b := s.get("a"), s.get("b")
@@ -176,17 +179,17 @@ func TestBreakersReportTheWorstNode(t *testing.T) {
 	for range 3 {
 		b.ReportResult(errRefused)
 	}
-	if s.state() != BreakerOpen {
+	if s.state() != backend.BreakerOpen {
 		t.Fatalf("one node open: %s, want open", s.state())
 	}
 	clock.Advance(time.Second)
 	_ = b.Allow()
-	if s.state() != BreakerHalfOpen {
+	if s.state() != backend.BreakerHalfOpen {
 		t.Fatalf("one node probing: %s, want half-open", s.state())
 	}
 	b.ReportResult(nil)
 	_ = a
-	if s.state() != BreakerClosed {
+	if s.state() != backend.BreakerClosed {
 		t.Fatalf("all closed: %s", s.state())
 	}
 }

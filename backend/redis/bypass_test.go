@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
@@ -20,7 +21,7 @@ func TestRedisRenewWithoutBreakerGetsPastAnOpenBreaker(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	clock := testutil.NewClock()
 	prefix := "bypass"
-	r := newTestRedis(t, srv.URL(), backend.RedisOptions{KeyPrefix: prefix, BreakerThreshold: 3, BreakerCooldown: time.Second, Logger: quiet, Now: clock.Now})
+	r := newTestRedis(t, srv.URL(), redis.Options{KeyPrefix: prefix, BreakerThreshold: 3, BreakerCooldown: time.Second, Logger: quiet, Now: clock.Now})
 	fillEntry(t, r, "k", time.Minute, itemNames...)
 
 	renew := func(ctx context.Context) error {
@@ -30,11 +31,11 @@ func TestRedisRenewWithoutBreakerGetsPastAnOpenBreaker(t *testing.T) {
 	}
 	srv.Kill()
 	failUntilOpen(t, r, "k", itemNames...)
-	require.ErrorIs(t, renew(context.Background()), backend.ErrBreakerOpen, "a plain call with the breaker open")
+	require.ErrorIs(t, renew(context.Background()), redis.ErrBreakerOpen, "a plain call with the breaker open")
 	clock.Advance(600 * time.Millisecond)
 	err := renew(backend.WithoutBreaker(context.Background()))
 	require.Error(t, err, "Redis is down")
-	assert.NotErrorIs(t, err, backend.ErrBreakerOpen, "the marked call was skipped")
+	assert.NotErrorIs(t, err, redis.ErrBreakerOpen, "the marked call was skipped")
 	assert.Equal(t, backend.BreakerOpen, r.BreakerState())
 
 	srv.Restart()
@@ -46,12 +47,12 @@ func TestRedisRenewWithoutBreakerGetsPastAnOpenBreaker(t *testing.T) {
 	// breaker: still open, and its cooldown runs from when it opened, not
 	// from the marked failure 600ms later.
 	assert.Equal(t, backend.BreakerOpen, r.BreakerState())
-	assert.ErrorIs(t, lookupWithin(t, r, "k", itemNames...), backend.ErrBreakerOpen)
+	assert.ErrorIs(t, lookupWithin(t, r, "k", itemNames...), redis.ErrBreakerOpen)
 	clock.Advance(400 * time.Millisecond)
 	// The run_id watcher, nudged by the marked call's new connection, may
 	// be probing too: wait for a probe of ours to get through.
 	testutil.WaitFor(t, "a probe once the cooldown has ended", func() bool {
-		return !errors.Is(lookupWithin(t, r, "k", itemNames...), backend.ErrBreakerOpen)
+		return !errors.Is(lookupWithin(t, r, "k", itemNames...), redis.ErrBreakerOpen)
 	})
 	testutil.WaitFor(t, "the breaker to close", func() bool { return r.BreakerState() == backend.BreakerClosed })
 }
@@ -60,7 +61,7 @@ func TestRedisRenewWithoutBreakerGetsPastAnOpenBreaker(t *testing.T) {
 // failing against a dead Redis helps open it.
 func TestRedisRenewWithoutBreakerCountsWhileClosed(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
-	r := newTestRedis(t, srv.URL(), backend.RedisOptions{BreakerThreshold: 1, Logger: quiet, Now: testutil.NewClock().Now})
+	r := newTestRedis(t, srv.URL(), redis.Options{BreakerThreshold: 1, Logger: quiet, Now: testutil.NewClock().Now})
 	fillEntry(t, r, "k", time.Minute, itemNames...)
 	srv.Kill()
 	ctx, cancel := context.WithTimeout(backend.WithoutBreaker(context.Background()), budget)

@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // One master of a cluster dies: its breaker opens and calls that need it
@@ -17,13 +18,13 @@ import (
 func TestRedisClusterOneNodeDown(t *testing.T) {
 	c := testutil.StartPrivateCluster(t, 3)
 	clock := testutil.NewClock()
-	opts := backend.RedisOptions{KeyPrefix: "app", BreakerThreshold: 2, BreakerCooldown: time.Second, Logger: quiet, Now: clock.Now}
+	opts := redis.Options{KeyPrefix: "app", BreakerThreshold: 2, BreakerCooldown: time.Second, Logger: quiet, Now: clock.Now}
 	r := newTestCluster(t, c, opts)
 	const n = 30
 	for i := range n {
 		fillEntry(t, r, treeKey(i), time.Minute, treeNames(i)...)
 	}
-	nodes := make([]*redis.Client, len(c.Addrs()))
+	nodes := make([]*goredis.Client, len(c.Addrs()))
 	for i := range nodes {
 		nodes[i] = c.NodeClient(t, i)
 	}
@@ -65,7 +66,7 @@ func TestRedisClusterOneNodeDown(t *testing.T) {
 		t.Fatalf("breaker %s after calls to a dead master, want open", s)
 	}
 	for _, i := range onVictim {
-		if err := lookupWithin(t, r, treeKey(i), treeNames(i)...); !errors.Is(err, backend.ErrBreakerOpen) {
+		if err := lookupWithin(t, r, treeKey(i), treeNames(i)...); !errors.Is(err, redis.ErrBreakerOpen) {
 			t.Fatalf("Lookup of an entry on the dead master: %v, want ErrBreakerOpen", err)
 		}
 	}

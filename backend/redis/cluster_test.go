@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // treeNames are the tokens an entry for /items/i is stored under.
@@ -28,7 +29,7 @@ func treeNames(i int) []string {
 func treeKey(i int) string { return fmt.Sprintf("gincache:1:GET:h/items/%d::", i) }
 
 // nodeOf returns the index of the master holding the Redis key.
-func nodeOf(t *testing.T, nodes []*redis.Client, key string) int {
+func nodeOf(t *testing.T, nodes []*goredis.Client, key string) int {
 	t.Helper()
 	for i, n := range nodes {
 		if n.Exists(context.Background(), key).Val() == 1 {
@@ -42,13 +43,13 @@ func nodeOf(t *testing.T, nodes []*redis.Client, key string) int {
 func TestRedisClusterTreeSpansShards(t *testing.T) {
 	c := testutil.StartCluster(t, 3)
 	prefix := strings.TrimSuffix(testutil.Prefix(t), ":")
-	r := newTestCluster(t, c, backend.RedisOptions{KeyPrefix: prefix})
+	r := newTestCluster(t, c, redis.Options{KeyPrefix: prefix})
 	defer c.Flush(t, prefix+":")
 	const n = 40
 	for i := range n {
 		fillEntry(t, r, treeKey(i), time.Minute, treeNames(i)...)
 	}
-	nodes := make([]*redis.Client, len(c.Addrs()))
+	nodes := make([]*goredis.Client, len(c.Addrs()))
 	for i := range nodes {
 		nodes[i] = c.NodeClient(t, i)
 	}
@@ -105,12 +106,12 @@ func TestRedisClusterLookupIsOnePipeline(t *testing.T) {
 	c := testutil.StartCluster(t, 3)
 	prefix := testutil.Prefix(t)
 	defer c.Flush(t, prefix)
-	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs(), ContextTimeoutEnabled: true})
+	client := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs(), ContextTimeoutEnabled: true})
 	defer client.Close()
 	counter := &roundTrips{}
 	client.AddHook(counter)
 	ctx := context.Background()
-	r, err := backend.NewRedisClient(ctx, client, backend.RedisOptions{KeyPrefix: strings.TrimSuffix(prefix, ":"), Logger: quiet})
+	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: strings.TrimSuffix(prefix, ":"), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestRedisClusterLookupIsOnePipeline(t *testing.T) {
 func TestRedisClusterScanAndClearCoverEveryMaster(t *testing.T) {
 	c := testutil.StartCluster(t, 3)
 	prefix := strings.TrimSuffix(testutil.Prefix(t), ":")
-	r := newTestCluster(t, c, backend.RedisOptions{KeyPrefix: prefix})
+	r := newTestCluster(t, c, redis.Options{KeyPrefix: prefix})
 	defer c.Flush(t, prefix+":")
 	ctx := context.Background()
 	var want []string

@@ -1,4 +1,4 @@
-package backend
+package redis
 
 import (
 	"cmp"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -19,9 +20,9 @@ import (
 // probe whose success closed the breaker after an outage, and nothing
 // stored before the outage may be served until the cache has renewed its
 // epoch token (writes may have been answered without their invalidation).
-func (r *Redis) Lookup(ctx context.Context, key string, tok Tokens) (*Entry, error) {
+func (r *Redis) Lookup(ctx context.Context, key string, tok backend.Tokens) (*backend.Entry, error) {
 	if r.closed.Load() {
-		return nil, ErrClosed
+		return nil, backend.ErrClosed
 	}
 	epoch := r.epoch.Load()
 	if len(tok.Values) != len(tok.Names) {
@@ -47,10 +48,10 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok Tokens) (*Entry, err
 	}
 	data, found := vals[0].(string)
 	if found {
-		e := new(Entry)
+		e := new(backend.Entry)
 		// The entry's strings and body are views of the reply's string: no
 		// copy, and an Entry from Lookup is read-only.
-		err = e.decode(data)
+		err = e.DecodeString(data)
 		if err == nil && tokensMatch(e.Tokens, vals[1:]) && r.epoch.Load() == epoch {
 			return e, nil
 		}
@@ -64,12 +65,12 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok Tokens) (*Entry, err
 	if err != nil {
 		return nil, err // ErrCorrupt: a miss the cache stores over
 	}
-	return nil, ErrNotFound
+	return nil, backend.ErrNotFound
 }
 
 // tokensMatch reports whether the entry's recorded tokens are the current
 // values, every one present and well formed.
-func tokensMatch(recorded []Token, current []any) bool {
+func tokensMatch(recorded []backend.Token, current []any) bool {
 	if len(recorded) != len(current) {
 		return false
 	}
@@ -153,9 +154,9 @@ func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]any, error) {
 // ones are first created with SET NX GET (Redis 7.0), and the entry is set
 // only if every one of them was created here: one found already there
 // means a write raced the fill, and the store is abandoned.
-func (r *Redis) Store(ctx context.Context, key string, e *Entry, ttl time.Duration, tok Tokens) error {
+func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
 	if r.closed.Load() {
-		return ErrClosed
+		return backend.ErrClosed
 	}
 	if ttl <= 0 {
 		return errors.New("backend: Store needs a positive ttl")
@@ -174,7 +175,7 @@ func (r *Redis) Store(ctx context.Context, key string, e *Entry, ttl time.Durati
 	var created []int
 	for i, v := range values {
 		if v == 0 {
-			values[i] = NewToken()
+			values[i] = backend.NewToken()
 			created = append(created, i)
 		}
 	}
@@ -201,7 +202,7 @@ func (r *Redis) Store(ctx context.Context, key string, e *Entry, ttl time.Durati
 		for _, set := range sets {
 			switch err := set.Err(); {
 			case err == nil:
-				return ErrConflict // the old value came back: someone else made it
+				return backend.ErrConflict // the old value came back: someone else made it
 			case !errors.Is(err, redis.Nil):
 				return fmt.Errorf("backend: redis store: %w", err)
 			}
@@ -245,7 +246,7 @@ func ceilMillis(d time.Duration) time.Duration {
 // replaces the value whatever was there; a token is never deleted.
 func (r *Redis) Renew(ctx context.Context, names []string, ttl time.Duration) error {
 	if r.closed.Load() {
-		return ErrClosed
+		return backend.ErrClosed
 	}
 	if ttl <= 0 {
 		return errors.New("backend: Renew needs a positive ttl")
@@ -258,7 +259,7 @@ func (r *Redis) Renew(ctx context.Context, names []string, ttl time.Duration) er
 	redisKeys(r.entryNS, "", r.tokenNS, names, tokenKeys)
 	pipe := r.client.Pipeline()
 	for _, k := range tokenKeys {
-		pipe.Set(ctx, k, formatToken(NewToken()), ttl)
+		pipe.Set(ctx, k, formatToken(backend.NewToken()), ttl)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("backend: redis renew: %w", err)
@@ -269,7 +270,7 @@ func (r *Redis) Renew(ctx context.Context, names []string, ttl time.Duration) er
 // Delete implements Backend with one UNLINK.
 func (r *Redis) Delete(ctx context.Context, key string) (bool, error) {
 	if r.closed.Load() {
-		return false, ErrClosed
+		return false, backend.ErrClosed
 	}
 	n, err := r.client.Unlink(ctx, r.entryNS+key).Result()
 	if err != nil {

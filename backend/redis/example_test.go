@@ -1,18 +1,18 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
 	"log"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
-	"github.com/redis/go-redis/v9"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // A backend on one Redis server, its keys under "myapp:". It connects
 // lazily: a Redis that is down makes calls fail, not the start.
-func ExampleNewRedis() {
-	b, err := backend.NewRedis("redis://localhost:6379/0", backend.RedisOptions{
+func ExampleNew() {
+	b, err := redis.New("redis://localhost:6379/0", redis.Options{
 		KeyPrefix:      "myapp",
 		MaxConnections: 50,
 		SocketTimeout:  100 * time.Millisecond,
@@ -24,8 +24,8 @@ func ExampleNewRedis() {
 }
 
 // A backend on the Redis Cluster that the listed nodes belong to.
-func ExampleNewRedisCluster() {
-	b, err := backend.NewRedisCluster([]string{"10.0.0.1:7000", "10.0.0.2:7000"}, backend.RedisOptions{KeyPrefix: "myapp"})
+func ExampleNewCluster() {
+	b, err := redis.NewCluster([]string{"10.0.0.1:7000", "10.0.0.2:7000"}, redis.Options{KeyPrefix: "myapp"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -35,8 +35,8 @@ func ExampleNewRedisCluster() {
 // A backend on a Sentinel-managed master, sharing the application's
 // client. The client must set ContextTimeoutEnabled so that the cache's
 // per-request deadline bounds every call.
-func ExampleNewRedisClient() {
-	client := redis.NewFailoverClient(&redis.FailoverOptions{
+func ExampleFromClient() {
+	client := goredis.NewFailoverClient(&goredis.FailoverOptions{
 		MasterName:            "mymaster",
 		SentinelAddrs:         []string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"},
 		ContextTimeoutEnabled: true,
@@ -45,7 +45,7 @@ func ExampleNewRedisClient() {
 		MaxRetries:            1,
 	})
 	defer client.Close()
-	b, err := backend.NewRedisClient(context.Background(), client, backend.RedisOptions{KeyPrefix: "myapp"})
+	b, err := redis.FromClient(context.Background(), client, redis.Options{KeyPrefix: "myapp"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
 
@@ -34,7 +35,7 @@ func lookupWithin(t *testing.T, b backend.Backend, key string, names ...string) 
 
 // failUntilOpen makes calls until the breaker opens, checking that each
 // fails, and returns how many it took.
-func failUntilOpen(t *testing.T, r *backend.Redis, key string, names ...string) int {
+func failUntilOpen(t *testing.T, r *redis.Redis, key string, names ...string) int {
 	t.Helper()
 	for n := 1; n <= 20; n++ {
 		err := lookupWithin(t, r, key, names...)
@@ -50,9 +51,9 @@ func failUntilOpen(t *testing.T, r *backend.Redis, key string, names ...string) 
 }
 
 // faultBackend opens a backend with a breaker driven by clock.
-func faultBackend(t *testing.T, srv *testutil.Redis, clock *testutil.Clock, log *slog.Logger) *backend.Redis {
+func faultBackend(t *testing.T, srv *testutil.Redis, clock *testutil.Clock, log *slog.Logger) *redis.Redis {
 	t.Helper()
-	opts := backend.RedisOptions{BreakerThreshold: 3, BreakerCooldown: time.Second, Logger: log, Now: clock.Now}
+	opts := redis.Options{BreakerThreshold: 3, BreakerCooldown: time.Second, Logger: log, Now: clock.Now}
 	return newTestRedis(t, srv.URL(), opts)
 }
 
@@ -68,20 +69,20 @@ func TestRedisKilledThenBack(t *testing.T) {
 
 	srv.Kill()
 	failUntilOpen(t, r, "k", itemNames...)
-	if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, backend.ErrBreakerOpen) {
+	if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, redis.ErrBreakerOpen) {
 		t.Fatalf("Lookup with the breaker open: %v, want ErrBreakerOpen", err)
 	}
 	for _, err := range []error{
 		r.Store(context.Background(), "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: make([]backend.Token, len(itemNames))}),
 		r.Renew(context.Background(), itemNames, time.Minute),
 	} {
-		if !errors.Is(err, backend.ErrBreakerOpen) {
+		if !errors.Is(err, redis.ErrBreakerOpen) {
 			t.Fatalf("write with the breaker open: %v, want ErrBreakerOpen", err)
 		}
 	}
 
 	srv.Restart()
-	if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, backend.ErrBreakerOpen) {
+	if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, redis.ErrBreakerOpen) {
 		t.Fatalf("Lookup before the cooldown ended: %v, want ErrBreakerOpen", err)
 	}
 	clock.Advance(time.Second)
@@ -113,7 +114,7 @@ func TestRedisHungThenResumed(t *testing.T) {
 	failUntilOpen(t, r, "k", itemNames...)
 	start := time.Now()
 	for range 100 {
-		if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, backend.ErrBreakerOpen) {
+		if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, redis.ErrBreakerOpen) {
 			t.Fatalf("Lookup with the breaker open: %v, want ErrBreakerOpen", err)
 		}
 	}
@@ -122,7 +123,7 @@ func TestRedisHungThenResumed(t *testing.T) {
 	}
 	clock.Advance(time.Second)
 	// Still hung: the probe fails and the breaker opens again.
-	if err := lookupWithin(t, r, "k", itemNames...); err == nil || errors.Is(err, backend.ErrBreakerOpen) {
+	if err := lookupWithin(t, r, "k", itemNames...); err == nil || errors.Is(err, redis.ErrBreakerOpen) {
 		t.Fatalf("probe on a hung Redis: %v, want a timeout", err)
 	}
 	if s := r.BreakerState(); s != backend.BreakerOpen {
@@ -152,7 +153,7 @@ func TestRedisHungThenResumed(t *testing.T) {
 func TestRedisRestartChangesEpochByRunID(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	var logs testutil.SyncBuffer
-	r := newTestRedis(t, srv.URL(), backend.RedisOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	r := newTestRedis(t, srv.URL(), redis.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx := context.Background()
 	if err := r.Ping(ctx); err != nil {
 		t.Fatal(err)
@@ -184,11 +185,11 @@ func TestRedisRestartChangesEpochByRunID(t *testing.T) {
 // working and the hook inert.
 func TestRedisClientHookBreaker(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
-	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true, MaxRetries: -1})
+	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true, MaxRetries: -1})
 	defer client.Close()
 	clock := testutil.NewClock()
-	opts := backend.RedisOptions{BreakerThreshold: 2, Logger: quiet, Now: clock.Now}
-	r, err := backend.NewRedisClient(context.Background(), client, opts)
+	opts := redis.Options{BreakerThreshold: 2, Logger: quiet, Now: clock.Now}
+	r, err := redis.FromClient(context.Background(), client, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestRedisClientHookBreaker(t *testing.T) {
 	failUntilOpen(t, r, "k", itemNames...)
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
-	if err := client.Ping(ctx).Err(); !errors.Is(err, backend.ErrBreakerOpen) {
+	if err := client.Ping(ctx).Err(); !errors.Is(err, redis.ErrBreakerOpen) {
 		t.Fatalf("the caller's own command with the breaker open: %v, want ErrBreakerOpen", err)
 	}
 	r.Close()
@@ -212,7 +213,7 @@ func TestRedisClientHookBreaker(t *testing.T) {
 
 func TestRedisClosed(t *testing.T) {
 	srv := testutil.StartRedis(t)
-	r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{Logger: quiet})
+	r, err := redis.New(srv.URL(), redis.Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestRedisCloseStopsGoroutines(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	srv.Client() // the test's own client, closed at cleanup, is not the backend's
 	before := goleak.IgnoreCurrent()
-	r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{CheckInterval: time.Millisecond, Logger: quiet})
+	r, err := redis.New(srv.URL(), redis.Options{CheckInterval: time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
-package backend
+package redis
 
 import (
 	"encoding/hex"
 	"strings"
 	"unsafe"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
 // Where the Redis backend keeps things: entries and tokens in two
@@ -47,7 +49,7 @@ func redisKeys(entryNS, key, tokenNS string, names []string, tokens []string) (e
 const tokenLen = 16
 
 // formatToken is the stored form of a token value.
-func formatToken(t Token) string {
+func formatToken(t backend.Token) string {
 	var b [8]byte
 	for i := range b {
 		b[i] = byte(t >> (56 - 8*i))
@@ -57,7 +59,7 @@ func formatToken(t Token) string {
 
 // parseToken reads a stored token; anything else than 16 hex digits, or
 // zero, is not a token (ok false), which the caller treats as a mismatch.
-func parseToken(s string) (Token, bool) {
+func parseToken(s string) (backend.Token, bool) {
 	if len(s) != tokenLen {
 		return 0, false
 	}
@@ -74,7 +76,7 @@ func parseToken(s string) (Token, bool) {
 		}
 		v = v<<4 | uint64(c)
 	}
-	return Token(v), v != 0
+	return backend.Token(v), v != 0
 }
 
 // hashSlot is the Redis Cluster slot of key: CRC16 (XMODEM) of its hash

@@ -1,9 +1,10 @@
-package backend
+package redis
 
 import (
 	"context"
 	"testing"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
@@ -27,7 +28,7 @@ func TestHashSlotAgreesWithRedis(t *testing.T) {
 }
 
 func TestTokenFormat(t *testing.T) {
-	for _, v := range []Token{1, 0xdeadbeef, 1<<64 - 1, NewToken()} {
+	for _, v := range []backend.Token{1, 0xdeadbeef, 1<<64 - 1, backend.NewToken()} {
 		s := formatToken(v)
 		if len(s) != tokenLen {
 			t.Fatalf("formatToken(%x) = %q, want %d hex digits", v, s, tokenLen)
@@ -68,7 +69,7 @@ func FuzzServerPatternIsASuperset(f *testing.F) {
 		if len(pattern) > 64 || len(key) > 64 {
 			return
 		}
-		if Match(pattern, key) && !Match(serverPattern(pattern), key) {
+		if backend.Match(pattern, key) && !backend.Match(serverPattern(pattern), key) {
 			t.Fatalf("Match(%q, %q) but not its server pattern %q", pattern, key, serverPattern(pattern))
 		}
 	})

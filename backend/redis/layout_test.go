@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // Token names as the cache builds them: one hash tag per first segment.
@@ -64,7 +65,7 @@ func TestRedisKeyLayout(t *testing.T) {
 	} {
 		t.Run("prefix="+tc.prefix, func(t *testing.T) {
 			srv := testutil.StartRedis(t)
-			r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{KeyPrefix: tc.prefix, Logger: quiet})
+			r, err := redis.New(srv.URL(), redis.Options{KeyPrefix: tc.prefix, Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +106,7 @@ func TestRedisKeyLayout(t *testing.T) {
 
 func TestRedisCorruptEntryIsAMiss(t *testing.T) {
 	srv := testutil.StartRedis(t)
-	r := newTestRedis(t, srv.URL(), backend.RedisOptions{KeyPrefix: "p"})
+	r := newTestRedis(t, srv.URL(), redis.Options{KeyPrefix: "p"})
 	ctx := context.Background()
 	const key = "k"
 	vals := fillEntry(t, r, key, time.Minute, itemNames...)
@@ -141,7 +142,7 @@ func TestRedisCorruptEntryIsAMiss(t *testing.T) {
 
 func TestRedisCorruptTokenIsAMismatch(t *testing.T) {
 	srv := testutil.StartRedis(t)
-	r := newTestRedis(t, srv.URL(), backend.RedisOptions{KeyPrefix: "p"})
+	r := newTestRedis(t, srv.URL(), redis.Options{KeyPrefix: "p"})
 	ctx := context.Background()
 	const key = "k"
 	fillEntry(t, r, key, time.Minute, itemNames...)
@@ -180,10 +181,10 @@ type roundTrips struct {
 	singles   []string
 }
 
-func (c *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *roundTrips) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
-func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
+func (c *roundTrips) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
 		if !ignored(cmd.Name()) {
 			c.mu.Lock()
 			c.singles = append(c.singles, cmd.Name())
@@ -193,8 +194,8 @@ func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	}
 }
 
-func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
+func (c *roundTrips) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		names := make([]string, 0, len(cmds))
 		for _, cmd := range cmds {
 			if !ignored(cmd.Name()) {
@@ -229,12 +230,12 @@ func (c *roundTrips) take() (pipelines [][]string, singles []string) {
 
 func TestRedisRoundTrips(t *testing.T) {
 	srv := testutil.StartRedis(t)
-	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
 	defer client.Close()
 	counter := &roundTrips{}
 	client.AddHook(counter)
 	ctx := context.Background()
-	r, err := backend.NewRedisClient(ctx, client, backend.RedisOptions{KeyPrefix: "p", Logger: quiet})
+	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: "p", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +291,7 @@ func TestRedisRoundTrips(t *testing.T) {
 
 func TestRedisClearPatternStaysInItsNamespace(t *testing.T) {
 	srv := testutil.StartRedis(t)
-	r := newTestRedis(t, srv.URL(), backend.RedisOptions{KeyPrefix: "app"})
+	r := newTestRedis(t, srv.URL(), redis.Options{KeyPrefix: "app"})
 	ctx := context.Background()
 	raw := srv.Client()
 	for _, k := range []string{"other:e:a", "e:a", "app2:e:a", "plain"} {
@@ -321,7 +322,7 @@ func TestRedisClearPatternStaysInItsNamespace(t *testing.T) {
 
 func TestRedisScanRejectsForeignCursors(t *testing.T) {
 	srv := testutil.StartRedis(t)
-	r := newTestRedis(t, srv.URL(), backend.RedisOptions{})
+	r := newTestRedis(t, srv.URL(), redis.Options{})
 	for _, c := range []string{"!!", "MTIz", "eCB5IHo", "MCA5OSBh"} { // "123", "x y z", "0 99 a"
 		if _, _, err := r.Scan(context.Background(), "", c, 10); err == nil {
 			t.Errorf("Scan with cursor %q succeeded, want an error", c)

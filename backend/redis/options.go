@@ -1,4 +1,4 @@
-package backend
+package redis
 
 import (
 	"context"
@@ -12,15 +12,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisOptions configures the Redis backend. The zero value gives the
+// Options configures the Redis backend. The zero value gives the
 // defaults, chosen so that with Redis refusing connections or hung, a call
 // costs at most the caller's deadline (the cache's budget) while the
 // breaker is closed, and next to nothing while it is open.
 //
 // The connection fields (DB to MaxRetries) apply to the clients the
-// backend builds (NewRedis, NewRedisCluster). NewRedisClient takes a client
+// backend builds (New, NewCluster). FromClient takes a client
 // that is already configured and rejects them.
-type RedisOptions struct {
+type Options struct {
 	// KeyPrefix namespaces every key the backend writes, as
 	// fastapi-intelligent-cache's key_prefix does: entries are stored
 	// under "<KeyPrefix>:e:<key>" and tokens under "<KeyPrefix>:t:<name>"
@@ -102,7 +102,7 @@ const (
 )
 
 // validate checks the options and fills in the defaults.
-func (o *RedisOptions) validate() error {
+func (o *Options) validate() error {
 	var errs []error
 	if strings.ContainsAny(o.KeyPrefix, "{}") {
 		errs = append(errs, fmt.Errorf("KeyPrefix %q must not hold '{' or '}' (a hash tag would put every key in one cluster slot)", o.KeyPrefix))
@@ -150,7 +150,7 @@ func (o *RedisOptions) validate() error {
 
 // connectionFields lists the connection options that are set, which a
 // client passed in already has its own values for.
-func (o *RedisOptions) connectionFields() []string {
+func (o *Options) connectionFields() []string {
 	var set []string
 	for _, f := range []struct {
 		name string
@@ -172,8 +172,8 @@ func (o *RedisOptions) connectionFields() []string {
 }
 
 // clientOptions turns a Redis URL and the options into go-redis options.
-// Precedence: a field of RedisOptions, then the URL, then the default.
-func (o *RedisOptions) clientOptions(rawURL string) (*redis.Options, error) {
+// Precedence: a field of Options, then the URL, then the default.
+func (o *Options) clientOptions(rawURL string) (*redis.Options, error) {
 	if _, err := url.Parse(rawURL); err != nil {
 		// url.Error repeats the URL, password included: keep only the cause.
 		var ue *url.Error
@@ -213,9 +213,9 @@ func (o *RedisOptions) clientOptions(rawURL string) (*redis.Options, error) {
 }
 
 // clusterOptions builds go-redis cluster options for addrs.
-func (o *RedisOptions) clusterOptions(addrs []string) (*redis.ClusterOptions, error) {
+func (o *Options) clusterOptions(addrs []string) (*redis.ClusterOptions, error) {
 	if len(addrs) == 0 {
-		return nil, errors.New("backend: NewRedisCluster needs at least one node address")
+		return nil, errors.New("backend: NewCluster needs at least one node address")
 	}
 	if o.DB != 0 {
 		return nil, errors.New("backend: a Redis Cluster has only database 0; leave DB unset")

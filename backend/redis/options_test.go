@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
@@ -6,27 +6,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
-	"github.com/redis/go-redis/v9"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 func TestNewRedisRejectsBadOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		url  string
-		opts backend.RedisOptions
+		opts redis.Options
 		want string
 	}{
-		{"hash tag in prefix", "redis://127.0.0.1:1", backend.RedisOptions{KeyPrefix: "app{x}"}, "must not hold '{'"},
-		{"negative timeout", "redis://127.0.0.1:1", backend.RedisOptions{SocketTimeout: -time.Second}, "SocketTimeout must not be negative"},
-		{"negative breaker", "redis://127.0.0.1:1", backend.RedisOptions{BreakerThreshold: -1, CheckInterval: -1}, "BreakerThreshold must not be negative"},
-		{"retries below -1", "redis://127.0.0.1:1", backend.RedisOptions{MaxRetries: -2}, "MaxRetries must not be negative"},
-		{"scheme", "http://127.0.0.1:6379", backend.RedisOptions{}, "invalid URL scheme"},
-		{"database", "redis://127.0.0.1:6379/x", backend.RedisOptions{}, "invalid database"},
-		{"unparsable, password hidden", "redis://user:s3cret@host:port:x/", backend.RedisOptions{}, "not shown"},
+		{"hash tag in prefix", "redis://127.0.0.1:1", redis.Options{KeyPrefix: "app{x}"}, "must not hold '{'"},
+		{"negative timeout", "redis://127.0.0.1:1", redis.Options{SocketTimeout: -time.Second}, "SocketTimeout must not be negative"},
+		{"negative breaker", "redis://127.0.0.1:1", redis.Options{BreakerThreshold: -1, CheckInterval: -1}, "BreakerThreshold must not be negative"},
+		{"retries below -1", "redis://127.0.0.1:1", redis.Options{MaxRetries: -2}, "MaxRetries must not be negative"},
+		{"scheme", "http://127.0.0.1:6379", redis.Options{}, "invalid URL scheme"},
+		{"database", "redis://127.0.0.1:6379/x", redis.Options{}, "invalid database"},
+		{"unparsable, password hidden", "redis://user:s3cret@host:port:x/", redis.Options{}, "not shown"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := backend.NewRedis(tc.url, tc.opts)
+			r, err := redis.New(tc.url, tc.opts)
 			if err == nil {
 				r.Close()
 				t.Fatalf("NewRedis(%q, %+v) succeeded, want an error", tc.url, tc.opts)
@@ -42,10 +42,10 @@ func TestNewRedisRejectsBadOptions(t *testing.T) {
 }
 
 func TestNewRedisClusterRejectsBadOptions(t *testing.T) {
-	if _, err := backend.NewRedisCluster(nil, backend.RedisOptions{}); err == nil {
+	if _, err := redis.NewCluster(nil, redis.Options{}); err == nil {
 		t.Error("NewRedisCluster with no address succeeded")
 	}
-	if _, err := backend.NewRedisCluster([]string{"127.0.0.1:1"}, backend.RedisOptions{DB: 2}); err == nil {
+	if _, err := redis.NewCluster([]string{"127.0.0.1:1"}, redis.Options{DB: 2}); err == nil {
 		t.Error("NewRedisCluster with DB 2 succeeded; a cluster has database 0 only")
 	}
 }
@@ -53,7 +53,7 @@ func TestNewRedisClusterRejectsBadOptions(t *testing.T) {
 // A backend made while Redis is down starts anyway: the application must
 // come up without its cache.
 func TestNewRedisDoesNotNeedTheServer(t *testing.T) {
-	r, err := backend.NewRedis("redis://127.0.0.1:1/0", backend.RedisOptions{})
+	r, err := redis.New("redis://127.0.0.1:1/0", redis.Options{})
 	if err != nil {
 		t.Fatalf("NewRedis on a closed port: %v", err)
 	}
@@ -67,25 +67,25 @@ func TestNewRedisDoesNotNeedTheServer(t *testing.T) {
 
 func TestNewRedisClientChecksTheClient(t *testing.T) {
 	ctx := context.Background()
-	good := &redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true}
+	good := &goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true}
 	for _, tc := range []struct {
 		name   string
-		client redis.UniversalClient
-		opts   backend.RedisOptions
+		client goredis.UniversalClient
+		opts   redis.Options
 		want   string
 	}{
-		{"nil", nil, backend.RedisOptions{}, "needs a client"},
-		{"no context timeouts", redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), backend.RedisOptions{}, "ContextTimeoutEnabled"},
-		{"deadlines off", redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true, ReadTimeout: -2}), backend.RedisOptions{}, "-2"},
-		{"cluster without context timeouts", redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}}), backend.RedisOptions{}, "ContextTimeoutEnabled"},
-		{"ring", redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}}), backend.RedisOptions{}, "unsupported Redis client"},
-		{"connection options", redis.NewClient(good), backend.RedisOptions{DB: 3, SocketTimeout: time.Second}, "[DB SocketTimeout]"},
+		{"nil", nil, redis.Options{}, "needs a client"},
+		{"no context timeouts", goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"}), redis.Options{}, "ContextTimeoutEnabled"},
+		{"deadlines off", goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true, ReadTimeout: -2}), redis.Options{}, "-2"},
+		{"cluster without context timeouts", goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}}), redis.Options{}, "ContextTimeoutEnabled"},
+		{"ring", goredis.NewRing(&goredis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}}), redis.Options{}, "unsupported Redis client"},
+		{"connection options", goredis.NewClient(good), redis.Options{DB: 3, SocketTimeout: time.Second}, "[DB SocketTimeout]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.client != nil {
 				defer tc.client.Close()
 			}
-			r, err := backend.NewRedisClient(ctx, tc.client, tc.opts)
+			r, err := redis.FromClient(ctx, tc.client, tc.opts)
 			if err == nil {
 				r.Close()
 				t.Fatal("NewRedisClient succeeded, want an error")

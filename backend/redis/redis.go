@@ -1,4 +1,4 @@
-package backend
+package redis
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/ratelog"
 )
 
@@ -58,7 +59,7 @@ import (
 // redis.Hook on the client (on each node client of a cluster). Calls whose
 // context is marked WithoutBreaker (a write's invalidation) get through it
 // while it is open.
-// Failures are logged through RedisOptions.Logger, at most one line per
+// Failures are logged through Options.Logger, at most one line per
 // node and kind of event every 10 seconds.
 //
 // # Scan
@@ -100,17 +101,17 @@ type Redis struct {
 }
 
 var (
-	_ Backend         = (*Redis)(nil)
-	_ Kinder          = (*Redis)(nil)
-	_ BreakerReporter = (*Redis)(nil)
-	_ Epocher         = (*Redis)(nil)
+	_ backend.Backend         = (*Redis)(nil)
+	_ backend.Kinder          = (*Redis)(nil)
+	_ backend.BreakerReporter = (*Redis)(nil)
+	_ backend.Epocher         = (*Redis)(nil)
 )
 
-// NewRedis connects to the Redis server at rawURL: redis://, rediss://
+// New connects to the Redis server at rawURL: redis://, rediss://
 // (TLS) or unix://, as go-redis's ParseURL reads them
 // ("redis://user:password@host:6379/0?dial_timeout=1s"). It does not
 // contact the server: a Redis that is down only makes calls fail.
-func NewRedis(rawURL string, opts RedisOptions) (*Redis, error) {
+func New(rawURL string, opts Options) (*Redis, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
@@ -128,10 +129,10 @@ func NewRedis(rawURL string, opts RedisOptions) (*Redis, error) {
 	return r, nil
 }
 
-// NewRedisCluster connects to the Redis Cluster that the node addresses
+// NewCluster connects to the Redis Cluster that the node addresses
 // (host:port, one is enough) belong to. Connection fields of opts apply to
 // every node; DB must be unset. It does not contact the cluster.
-func NewRedisCluster(addrs []string, opts RedisOptions) (*Redis, error) {
+func NewCluster(addrs []string, opts Options) (*Redis, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func NewRedisCluster(addrs []string, opts RedisOptions) (*Redis, error) {
 	return r, nil
 }
 
-// NewRedisClient uses a client the caller made: a *redis.Client (a
+// FromClient uses a client the caller made: a *redis.Client (a
 // standalone server, or a Sentinel master from redis.NewFailoverClient) or
 // a *redis.ClusterClient. The caller keeps it and closes it after the
 // backend; Close leaves it open.
@@ -162,12 +163,12 @@ func NewRedisCluster(addrs []string, opts RedisOptions) (*Redis, error) {
 // and the ones it already has, reached with one ForEachShard within
 // ctx); it also guards the caller's own commands on that client while it
 // is open, until the backend is closed.
-func NewRedisClient(ctx context.Context, client redis.UniversalClient, opts RedisOptions) (*Redis, error) {
+func FromClient(ctx context.Context, client redis.UniversalClient, opts Options) (*Redis, error) {
 	if client == nil {
-		return nil, errors.New("backend: NewRedisClient needs a client")
+		return nil, errors.New("backend: FromClient needs a client")
 	}
 	if set := opts.connectionFields(); len(set) > 0 {
-		return nil, fmt.Errorf("backend: RedisOptions %v configure connections; set them on the client passed to NewRedisClient", set)
+		return nil, fmt.Errorf("backend: redis.Options %v configure connections; set them on the client passed to FromClient", set)
 	}
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -205,7 +206,7 @@ func NewRedisClient(ctx context.Context, client redis.UniversalClient, opts Redi
 	return r, nil
 }
 
-func newRedis(opts RedisOptions, kind string) *Redis {
+func newRedis(opts Options, kind string) *Redis {
 	r := &Redis{kind: kind, log: ratelog.New(opts.Logger, opts.Now)}
 	r.entryNS, r.tokenNS = namespaces(opts.KeyPrefix)
 	r.watch = newWatcher(r, opts.CheckInterval)
@@ -293,7 +294,7 @@ func (r *Redis) masters(ctx context.Context) ([]masterNode, error) {
 // Ping implements Backend: every master must answer.
 func (r *Redis) Ping(ctx context.Context) error {
 	if r.closed.Load() {
-		return ErrClosed
+		return backend.ErrClosed
 	}
 	if r.cluster != nil {
 		if err := r.cluster.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {

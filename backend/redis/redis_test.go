@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"log/slog"
@@ -7,6 +7,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
@@ -17,7 +18,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 // newTestRedis opens a Redis backend on url under a key prefix of its
 // own, closed at the end of the test.
-func newTestRedis(t *testing.T, url string, opts backend.RedisOptions) *backend.Redis {
+func newTestRedis(t *testing.T, url string, opts redis.Options) *redis.Redis {
 	t.Helper()
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = testutil.Prefix(t)
@@ -25,7 +26,7 @@ func newTestRedis(t *testing.T, url string, opts backend.RedisOptions) *backend.
 	if opts.Logger == nil {
 		opts.Logger = quiet
 	}
-	r, err := backend.NewRedis(url, opts)
+	r, err := redis.New(url, opts)
 	if err != nil {
 		t.Fatalf("NewRedis: %v", err)
 	}
@@ -33,7 +34,7 @@ func newTestRedis(t *testing.T, url string, opts backend.RedisOptions) *backend.
 	return r
 }
 
-func newTestCluster(t *testing.T, c *testutil.Cluster, opts backend.RedisOptions) *backend.Redis {
+func newTestCluster(t *testing.T, c *testutil.Cluster, opts redis.Options) *redis.Redis {
 	t.Helper()
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = testutil.Prefix(t)
@@ -41,7 +42,7 @@ func newTestCluster(t *testing.T, c *testutil.Cluster, opts backend.RedisOptions
 	if opts.Logger == nil {
 		opts.Logger = quiet
 	}
-	r, err := backend.NewRedisCluster(c.Addrs(), opts)
+	r, err := redis.NewCluster(c.Addrs(), opts)
 	if err != nil {
 		t.Fatalf("NewRedisCluster: %v", err)
 	}
@@ -55,7 +56,7 @@ func newTestCluster(t *testing.T, c *testutil.Cluster, opts backend.RedisOptions
 func TestRedisConformance(t *testing.T) {
 	srv := testutil.StartRedis(t)
 	backendtest.Run(t, backendtest.Harness{
-		New:                   func(t *testing.T) backend.Backend { return newTestRedis(t, srv.URL(), backend.RedisOptions{}) },
+		New:                   func(t *testing.T) backend.Backend { return newTestRedis(t, srv.URL(), redis.Options{}) },
 		Advance:               srv.FastForward(),
 		DuplicatesAcrossPages: true,
 	})
@@ -65,7 +66,7 @@ func TestRedisConformanceNoPrefix(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
 			srv := testutil.StartRedis(t)
-			r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{Logger: quiet})
+			r, err := redis.New(srv.URL(), redis.Options{Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +82,7 @@ func TestRedisConformanceMiniredis(t *testing.T) {
 	mr := miniredis.RunT(t)
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
-			return newTestRedis(t, "redis://"+mr.Addr(), backend.RedisOptions{})
+			return newTestRedis(t, "redis://"+mr.Addr(), redis.Options{})
 		},
 		Advance:               mr.FastForward,
 		DuplicatesAcrossPages: true,
@@ -91,7 +92,7 @@ func TestRedisConformanceMiniredis(t *testing.T) {
 func TestRedisClusterConformance(t *testing.T) {
 	c := testutil.StartCluster(t, 3)
 	backendtest.Run(t, backendtest.Harness{
-		New:                   func(t *testing.T) backend.Backend { return newTestCluster(t, c, backend.RedisOptions{}) },
+		New:                   func(t *testing.T) backend.Backend { return newTestCluster(t, c, redis.Options{}) },
 		DuplicatesAcrossPages: true,
 	})
 }

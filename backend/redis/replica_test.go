@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
@@ -20,28 +20,28 @@ import (
 // with an error naming the option that makes it do so.
 func TestNewRedisClientRefusesReplicaReads(t *testing.T) {
 	ctx := context.Background()
-	cluster := func(o redis.ClusterOptions) redis.UniversalClient {
+	cluster := func(o goredis.ClusterOptions) goredis.UniversalClient {
 		o.Addrs, o.ContextTimeoutEnabled = []string{"127.0.0.1:1"}, true
-		return redis.NewClusterClient(&o)
+		return goredis.NewClusterClient(&o)
 	}
 	for _, tc := range []struct {
 		name   string
-		client redis.UniversalClient
+		client goredis.UniversalClient
 		want   string
 	}{
-		{"cluster ReadOnly", cluster(redis.ClusterOptions{ReadOnly: true}), "ReadOnly"},
-		{"cluster RouteByLatency", cluster(redis.ClusterOptions{RouteByLatency: true}), "RouteByLatency"},
-		{"cluster RouteRandomly", cluster(redis.ClusterOptions{RouteRandomly: true}), "RouteRandomly"},
-		{"failover cluster RouteRandomly", redis.NewFailoverClusterClient(&redis.FailoverOptions{
+		{"cluster ReadOnly", cluster(goredis.ClusterOptions{ReadOnly: true}), "ReadOnly"},
+		{"cluster RouteByLatency", cluster(goredis.ClusterOptions{RouteByLatency: true}), "RouteByLatency"},
+		{"cluster RouteRandomly", cluster(goredis.ClusterOptions{RouteRandomly: true}), "RouteRandomly"},
+		{"failover cluster RouteRandomly", goredis.NewFailoverClusterClient(&goredis.FailoverOptions{
 			MasterName: "m", SentinelAddrs: []string{"127.0.0.1:1"}, RouteRandomly: true, ContextTimeoutEnabled: true,
 		}), "RouteRandomly"},
-		{"failover cluster ReplicaOnly", redis.NewFailoverClusterClient(&redis.FailoverOptions{
+		{"failover cluster ReplicaOnly", goredis.NewFailoverClusterClient(&goredis.FailoverOptions{
 			MasterName: "m", SentinelAddrs: []string{"127.0.0.1:1"}, ReplicaOnly: true, ContextTimeoutEnabled: true,
 		}), "ReadOnly"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer tc.client.Close()
-			r, err := backend.NewRedisClient(ctx, tc.client, backend.RedisOptions{Logger: quiet})
+			r, err := redis.FromClient(ctx, tc.client, redis.Options{Logger: quiet})
 			if err == nil {
 				r.Close()
 			}
@@ -54,19 +54,19 @@ func TestNewRedisClientRefusesReplicaReads(t *testing.T) {
 		master := testutil.StartRealRedis(t)
 		testutil.StartReplica(t, master)
 		sentinel := testutil.StartSentinel(t, "mymaster", master)
-		sc := redis.NewSentinelClient(&redis.Options{Addr: sentinel.Addr()})
+		sc := goredis.NewSentinelClient(&goredis.Options{Addr: sentinel.Addr()})
 		defer sc.Close()
 		testutil.WaitFor(t, "Sentinel to discover the replica", func() bool {
 			replicas, err := sc.Replicas(ctx, "mymaster").Result()
 			return err == nil && len(replicas) == 1 && !strings.ContainsAny(replicas[0]["flags"], "_") &&
 				!strings.Contains(replicas[0]["flags"], "disconnected")
 		})
-		client := redis.NewFailoverClient(&redis.FailoverOptions{
+		client := goredis.NewFailoverClient(&goredis.FailoverOptions{
 			MasterName: "mymaster", SentinelAddrs: []string{sentinel.Addr()}, ReplicaOnly: true,
 			ContextTimeoutEnabled: true, DialTimeout: time.Second, ReadTimeout: time.Second,
 		})
 		defer client.Close()
-		r, err := backend.NewRedisClient(ctx, client, backend.RedisOptions{Logger: quiet})
+		r, err := redis.FromClient(ctx, client, redis.Options{Logger: quiet})
 		if err == nil {
 			r.Close()
 		}
@@ -77,9 +77,9 @@ func TestNewRedisClientRefusesReplicaReads(t *testing.T) {
 	t.Run("client of a replica", func(t *testing.T) {
 		master := testutil.StartRealRedis(t)
 		replica := testutil.StartReplica(t, master)
-		client := redis.NewClient(&redis.Options{Addr: replica.Addr(), ContextTimeoutEnabled: true})
+		client := goredis.NewClient(&goredis.Options{Addr: replica.Addr(), ContextTimeoutEnabled: true})
 		defer client.Close()
-		r, err := backend.NewRedisClient(ctx, client, backend.RedisOptions{Logger: quiet})
+		r, err := redis.FromClient(ctx, client, redis.Options{Logger: quiet})
 		if err == nil {
 			r.Close()
 		}

@@ -1,4 +1,4 @@
-package backend
+package redis
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -23,7 +24,7 @@ const (
 )
 
 // errBadCursor is returned for a Scan cursor this backend did not make.
-var errBadCursor = fmt.Errorf("%w (not a redis backend cursor)", ErrBadCursor)
+var errBadCursor = fmt.Errorf("%w (not a redis backend cursor)", backend.ErrBadCursor)
 
 // scanPos is where an iteration stands: a master's address ("" on a
 // single master), the SCAN cursor on it, and after: when a SCAN call that
@@ -85,7 +86,7 @@ func serverPattern(pattern string) string {
 		case '?', '*':
 		case '[':
 			// Skip the class exactly as Match parses it.
-			end, _ := matchClass(pattern, p, 0)
+			end := backend.ClassEnd(pattern, p)
 			p = end - 1
 		default:
 			out = append(out, c)
@@ -102,7 +103,7 @@ func serverPattern(pattern string) string {
 
 // entryMatch is the SCAN MATCH pattern for entry keys matching pattern.
 func (r *Redis) entryMatch(pattern string) string {
-	return EscapeGlob(r.entryNS) + serverPattern(pattern)
+	return backend.EscapeGlob(r.entryNS) + serverPattern(pattern)
 }
 
 // entryKeys keeps the keys SCAN returned that are entries matching
@@ -110,7 +111,7 @@ func (r *Redis) entryMatch(pattern string) string {
 func (r *Redis) entryKeys(keys []string, pattern string, seen map[string]bool) []string {
 	out := keys[:0]
 	for _, k := range keys {
-		if !strings.HasPrefix(k, r.entryNS) || !Match(pattern, k[len(r.entryNS):]) || seen[k] {
+		if !strings.HasPrefix(k, r.entryNS) || !backend.Match(pattern, k[len(r.entryNS):]) || seen[k] {
 			continue
 		}
 		if seen != nil {
@@ -125,9 +126,9 @@ func (r *Redis) entryKeys(keys []string, pattern string, seen map[string]bool) [
 // at the cursor's node (or the next address, if that node is gone), with
 // the TTLs read by a pipeline of PTTL per node. A key may come back on a
 // later page, as with Redis SCAN; a page holds it once.
-func (r *Redis) Scan(ctx context.Context, pattern, cursor string, count int) ([]KeyInfo, string, error) {
+func (r *Redis) Scan(ctx context.Context, pattern, cursor string, count int) ([]backend.KeyInfo, string, error) {
 	if r.closed.Load() {
-		return nil, "", ErrClosed
+		return nil, "", backend.ErrClosed
 	}
 	if count <= 0 {
 		count = defaultScanCount
@@ -147,7 +148,7 @@ func (r *Redis) Scan(ctx context.Context, pattern, cursor string, count int) ([]
 	}
 	match := r.entryMatch(pattern)
 	seen := make(map[string]bool)
-	var out []KeyInfo
+	var out []backend.KeyInfo
 	for calls := 0; i < len(nodes) && len(out) < count && calls < maxScanCalls; calls++ {
 		keys, next, err := nodes[i].client.Scan(ctx, cur, match, int64(count)).Result()
 		if err != nil {
@@ -188,7 +189,7 @@ func (r *Redis) Scan(ctx context.Context, pattern, cursor string, count int) ([]
 
 // ttls reads the keys' TTLs in one pipeline on the node that holds them,
 // dropping keys that have gone meanwhile.
-func (r *Redis) ttls(ctx context.Context, node *redis.Client, keys []string) ([]KeyInfo, error) {
+func (r *Redis) ttls(ctx context.Context, node *redis.Client, keys []string) ([]backend.KeyInfo, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -198,7 +199,7 @@ func (r *Redis) ttls(ctx context.Context, node *redis.Client, keys []string) ([]
 		cmds[i] = pipe.PTTL(ctx, k)
 	}
 	_, _ = pipe.Exec(ctx)
-	out := make([]KeyInfo, 0, len(keys))
+	out := make([]backend.KeyInfo, 0, len(keys))
 	for i, c := range cmds {
 		d, err := c.Result()
 		if err != nil {
@@ -210,7 +211,7 @@ func (r *Redis) ttls(ctx context.Context, node *redis.Client, keys []string) ([]
 		case d < 0:
 			d = -1 // no expiry
 		}
-		out = append(out, KeyInfo{Key: keys[i][len(r.entryNS):], TTL: d})
+		out = append(out, backend.KeyInfo{Key: keys[i][len(r.entryNS):], TTL: d})
 	}
 	return out, nil
 }
@@ -221,7 +222,7 @@ func (r *Redis) ttls(ctx context.Context, node *redis.Client, keys []string) ([]
 // namespace, so no pattern reaches them.
 func (r *Redis) ClearPattern(ctx context.Context, pattern string) (int, error) {
 	if r.closed.Load() {
-		return 0, ErrClosed
+		return 0, backend.ErrClosed
 	}
 	nodes, err := r.masters(ctx)
 	if err != nil {

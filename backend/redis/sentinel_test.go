@@ -1,4 +1,4 @@
-package backend_test
+package redis_test
 
 import (
 	"context"
@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // A Sentinel failover promotes the replica: the backend follows it, and
@@ -18,7 +18,7 @@ func TestRedisSentinelFailoverChangesEpoch(t *testing.T) {
 	master := testutil.StartRealRedis(t)
 	replica := testutil.StartReplica(t, master)
 	sentinel := testutil.StartSentinel(t, "mymaster", master)
-	client := redis.NewFailoverClient(&redis.FailoverOptions{
+	client := goredis.NewFailoverClient(&goredis.FailoverOptions{
 		MasterName:            "mymaster",
 		SentinelAddrs:         []string{sentinel.Addr()},
 		ContextTimeoutEnabled: true,
@@ -27,7 +27,7 @@ func TestRedisSentinelFailoverChangesEpoch(t *testing.T) {
 	})
 	defer client.Close()
 	ctx := context.Background()
-	r, err := backend.NewRedisClient(ctx, client, backend.RedisOptions{KeyPrefix: "app", Logger: quiet})
+	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: "app", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestRedisSentinelFailoverChangesEpoch(t *testing.T) {
 	before := r.KnownRunIDs()
 	epoch := r.Epoch()
 
-	sc := redis.NewSentinelClient(&redis.Options{Addr: sentinel.Addr()})
+	sc := goredis.NewSentinelClient(&goredis.Options{Addr: sentinel.Addr()})
 	defer sc.Close()
 	testutil.WaitFor(t, "Sentinel to discover the replica", func() bool {
 		replicas, err := sc.Replicas(ctx, "mymaster").Result()
