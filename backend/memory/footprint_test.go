@@ -67,8 +67,8 @@ func heapInUse() uint64 {
 // footprintBound guards the memory backend's footprint against
 // regressions. DESIGN.md's target is 1.5x and is NOT met: the figure is
 // 1.67x, 689 bytes per entry beyond its 1 KiB body. Where they go (heap
-// profile of this scenario): the Entry struct 192 (size class of 184
-// bytes), its header fields 128 + 48 for their value slices + 24 for the
+// profile of this scenario): the item (a copy of the Entry, its cells
+// and removal time) 192 (size class of 184 bytes), its header fields 128 + 48 for their value slices + 24 for the
 // ETag string, the copied key 48, otter's node and table about 90, the
 // entry's Tokens and token cell pointers 32 + 32, and its two own tokens'
 // cells and map slots about 2 x 42. Keying tokens by a hash rather than
