@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
@@ -23,9 +23,9 @@ import (
 
 // redisBench starts a redis-server and returns a cache on it and a plain
 // client holding benchBody under rawKey.
-func redisBench(b *testing.B) (*Cache, *redis.Client) {
+func redisBench(b *testing.B) (*Cache, *goredis.Client) {
 	srv := testutil.StartRealRedis(b)
-	rb, err := backend.NewRedis(srv.URL(), backend.RedisOptions{KeyPrefix: "bench", Logger: slog.New(slog.DiscardHandler)})
+	rb, err := redis.New(srv.URL(), redis.Options{KeyPrefix: "bench", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func redisBench(b *testing.B) (*Cache, *redis.Client) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { c.Close() })
-	raw := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+	raw := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
 	b.Cleanup(func() { _ = raw.Close() })
 	if err := raw.MSet(context.Background(), rawKey, benchBody, "raw:t1", "0123456789abcdef", "raw:t2", "0123456789abcdef",
 		"raw:t3", "0123456789abcdef", "raw:t4", "0123456789abcdef", "raw:t5", "0123456789abcdef").Err(); err != nil {
@@ -50,7 +50,7 @@ func redisBench(b *testing.B) (*Cache, *redis.Client) {
 const rawKey = "raw:items:42"
 
 // rawGetEngine serves benchBody read from Redis with one GET.
-func rawGetEngine(raw *redis.Client) *gin.Engine {
+func rawGetEngine(raw *goredis.Client) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.GET("/items/:id", func(c *gin.Context) {
@@ -67,7 +67,7 @@ func rawGetEngine(raw *redis.Client) *gin.Engine {
 // rawMGetEngine serves benchBody read with one MGET of it and five other
 // keys: what a hit's read costs the server and the wire, without the
 // cache's work.
-func rawMGetEngine(raw *redis.Client) *gin.Engine {
+func rawMGetEngine(raw *goredis.Client) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	keys := []string{rawKey, "raw:t1", "raw:t2", "raw:t3", "raw:t4", "raw:t5"}
