@@ -275,3 +275,40 @@ func BenchmarkRedisFault(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRedisMiss is a miss and its fill at a new path each time: the
+// Lookup (one MGET) and the Store (one script call), with the server's
+// CPU time per miss beside the client's.
+func BenchmarkRedisMiss(b *testing.B) {
+	srv := testutil.StartRealRedis(b)
+	r := benchBackend(b, srv, redis.Options{KeyPrefix: "bench"})
+	benchFill(b, r, treeKey(0), treeNames(0)) // the shared tokens exist, as in a warm cache
+	ctx := context.Background()
+	e := redisBenchEntry()
+	cpu := func() float64 {
+		info := srv.Client().Info(ctx, "cpu").Val()
+		var total float64
+		for line := range strings.SplitSeq(info, "\r\n") {
+			if name, v, ok := strings.Cut(line, ":"); ok && (name == "used_cpu_user" || name == "used_cpu_sys") {
+				f, _ := strconv.ParseFloat(v, 64)
+				total += f
+			}
+		}
+		return total
+	}
+	b.ReportAllocs()
+	start, i := cpu(), 0
+	for b.Loop() {
+		i++
+		names := treeNames(i)
+		tok := backend.Tokens{Names: names, Values: make([]backend.Token, len(names))}
+		if _, err := r.Lookup(ctx, treeKey(i), tok); err == nil {
+			b.Fatal("hit on a new path")
+		}
+		entry := *e
+		if err := r.Store(ctx, treeKey(i), &entry, time.Hour, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpu()-start)*1e9/float64(b.N), "redis-cpu-ns/op")
+}

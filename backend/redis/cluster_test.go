@@ -13,6 +13,8 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // treeNames are the tokens an entry for /items/i is stored under.
@@ -102,7 +104,7 @@ func TestRedisClusterTreeSpansShards(t *testing.T) {
 	}
 }
 
-func TestRedisClusterLookupIsOnePipeline(t *testing.T) {
+func TestRedisClusterRoundTrips(t *testing.T) {
 	c := testutil.StartCluster(t, 3)
 	prefix := testutil.Prefix(t)
 	defer c.Flush(t, prefix)
@@ -129,6 +131,18 @@ func TestRedisClusterLookupIsOnePipeline(t *testing.T) {
 	if want := [][]string{{"get", "mget", "mget"}}; len(singles) != 0 || !slices.EqualFunc(pipelines, want, slices.Equal) {
 		t.Fatalf("Lookup hit on a cluster: pipelines %q, single commands %q; want %q", pipelines, singles, want)
 	}
+
+	// A store: one script call per hash slot of tokens, in one pipeline,
+	// then the entry's SET (its slot is not the tokens').
+	_, vals, err := lookup(r, treeKey(2), treeNames(2)...)
+	require.ErrorIs(t, err, backend.ErrNotFound)
+	counter.take()
+	require.NoError(t, r.Store(ctx, treeKey(2), testEntry("x"), time.Minute, backend.Tokens{Names: treeNames(2), Values: vals}))
+	pipelines, singles = counter.take()
+	assert.Equal(t, [][]string{{"evalsha", "evalsha"}}, pipelines, "Store on a cluster: pipelines")
+	assert.Equal(t, []string{"set"}, singles, "Store on a cluster: single commands")
+	_, _, err = lookup(r, treeKey(2), treeNames(2)...)
+	assert.NoError(t, err, "Lookup after the cluster Store")
 }
 
 func TestRedisClusterScanAndClearCoverEveryMaster(t *testing.T) {

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -103,25 +102,14 @@ var errTokenLengths = errors.New("backend: Tokens.Names and Tokens.Values differ
 // (tokens, grouped by hash slot, one MGET each) in one pipeline, which
 // go-redis sends to each node at once, and returns their values in order.
 func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]any, error) {
-	var slots []uint16
-	var groups [][]int // positions in keys, per slot
-	for i, k := range keys[1:] {
-		s := hashSlot(k)
-		j := slices.Index(slots, s)
-		if j < 0 {
-			j = len(groups)
-			slots = append(slots, s)
-			groups = append(groups, nil)
-		}
-		groups[j] = append(groups[j], i+1)
-	}
+	groups := bySlot(keys[1:]) // positions in keys[1:], per slot
 	pipe := r.client.Pipeline()
 	get := pipe.Get(ctx, keys[0])
 	mgets := make([]*redis.SliceCmd, len(groups))
 	for j, at := range groups {
 		group := make([]string, len(at))
 		for n, i := range at {
-			group[n] = keys[i]
+			group[n] = keys[1+i]
 		}
 		mgets[j] = redis.NewSliceCmd(ctx, argsOf("mget", group)...)
 		_ = pipe.Process(ctx, mgets[j])
@@ -143,17 +131,21 @@ func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]any, error) {
 			return nil, fmt.Errorf("MGET returned %d values for %d keys", len(got), len(at))
 		}
 		for n, i := range at {
-			vals[i] = got[n]
+			vals[1+i] = got[n]
 		}
 	}
 	return vals, nil
 }
 
-// Store implements Backend. Present tokens get their TTL raised to at
-// least ttl (PEXPIRE GT) in the same pipeline as the entry's SET. Absent
-// ones are first created with SET NX GET (Redis 7.0), and the entry is set
-// only if every one of them was created here: one found already there
-// means a write raced the fill, and the store is abandoned.
+// Store implements Backend in one round trip on a standalone or Sentinel
+// master: one EVALSHA of storeScript, which checks every token against
+// what Lookup read, creates the absent ones (only if still absent: SET NX
+// semantics), raises the present ones' TTL to at least the entry's
+// (PEXPIRE GT), and sets the entry only if no token changed. On a
+// cluster, where the entry and the tokens live in different slots, it is
+// one script call per hash slot of tokens (one pipeline, which go-redis
+// sends to each node at once), then the entry's SET if none found a
+// change.
 func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
 	if r.closed.Load() {
 		return backend.ErrClosed
@@ -168,15 +160,20 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 		return errTokenLengths
 	}
 	ttl = ceilMillis(ttl)
-	tokenTTL := ttl + tokenTTLMargin
-	tokenKeys := make([]string, len(tok.Names))
-	entryKey := redisKeys(r.entryNS, key, r.tokenNS, tok.Names, tokenKeys)
+	// keys[:n] are the tokens', keys[n] the entry's: storeScript's KEYS.
+	n := len(tok.Names)
+	keys := make([]string, n+1)
+	keys[n] = redisKeys(r.entryNS, key, r.tokenNS, tok.Names, keys[:n])
 	values := slices.Clone(tok.Values)
-	var created []int
+	// wants[i] is what storeScript expects of token i: its value as read,
+	// or "+" and the value to create it with.
+	wants := make([]string, len(values))
 	for i, v := range values {
 		if v == 0 {
 			values[i] = backend.NewToken()
-			created = append(created, i)
+			wants[i] = "+" + formatToken(values[i])
+		} else {
+			wants[i] = formatToken(v)
 		}
 	}
 	e.Tokens = values
@@ -184,52 +181,149 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 	if err != nil {
 		return err
 	}
-
-	pipe := r.client.Pipeline()
-	sets := make([]*redis.StatusCmd, len(created))
-	for j, i := range created {
-		sets[j] = pipe.SetArgs(ctx, tokenKeys[i], formatToken(values[i]), redis.SetArgs{Mode: "NX", Get: true, TTL: tokenTTL})
+	tokenTTL := (ttl + tokenTTLMargin).Milliseconds()
+	var stored bool
+	if r.cluster == nil {
+		stored, err = r.storeOne(ctx, keys, wants, tokenTTL, data, ttl)
+	} else {
+		stored, err = r.clusterStore(ctx, keys, wants, tokenTTL, data, ttl)
 	}
-	var extends []*redis.Cmd
-	for i, v := range tok.Values {
-		if v != 0 {
-			extends = append(extends, pipe.Do(ctx, "pexpire", tokenKeys[i], tokenTTL.Milliseconds(), "gt"))
-		}
-	}
-	if len(created) > 0 {
-		// The entry must wait for the SET NX replies.
-		_, _ = pipe.Exec(ctx) // errors are read per command
-		for _, set := range sets {
-			switch err := set.Err(); {
-			case err == nil:
-				return backend.ErrConflict // the old value came back: someone else made it
-			case !errors.Is(err, redis.Nil):
-				return fmt.Errorf("backend: redis store: %w", err)
-			}
-		}
-		if err := firstErr(extends); err != nil {
-			return fmt.Errorf("backend: redis store: %w", err)
-		}
-		pipe = r.client.Pipeline()
-		extends = nil
-	}
-	set := pipe.Set(ctx, entryKey, data, ttl)
-	_, _ = pipe.Exec(ctx)
-	if err := cmp.Or(firstErr(extends), set.Err()); err != nil {
+	switch {
+	case err != nil:
 		return fmt.Errorf("backend: redis store: %w", err)
+	case !stored:
+		return backend.ErrConflict
 	}
 	copy(tok.Values, values)
 	return nil
 }
 
-// firstErr returns the first error among cmds.
-func firstErr(cmds []*redis.Cmd) error {
-	for _, c := range cmds {
-		if err := c.Err(); err != nil {
-			return err
+// storeScript checks and writes one Store's tokens, and its entry when
+// KEYS holds one more key than there are tokens. Everything it touches
+// lives on one node (a slot, on a cluster), and a script runs atomically:
+// no write can slip between the check and the entry's SET.
+//
+//	KEYS[1..n]  the tokens; KEYS[n+1], if present, the entry
+//	ARGV[1]     the tokens' TTL in ms; ARGV[2] the entry's; ARGV[3] the entry
+//	ARGV[3+i]   token i as Lookup read it, or "+" and the value to create
+//
+// It returns 1 when it wrote, 0 when a token was not what Lookup read (a
+// write raced the fill), having written nothing.
+var storeScript = redis.NewScript(`
+local n = #ARGV - 3
+if n > 0 then
+  local got = redis.call('MGET', unpack(KEYS, 1, n))
+  for i = 1, n do
+    local want = ARGV[3 + i]
+    if string.byte(want, 1) == 43 then
+      if got[i] then return 0 end
+    elseif got[i] ~= want then
+      return 0
+    end
+  end
+end
+for i = 1, n do
+  local want = ARGV[3 + i]
+  if string.byte(want, 1) == 43 then
+    redis.call('SET', KEYS[i], string.sub(want, 2), 'PX', ARGV[1])
+  else
+    redis.call('PEXPIRE', KEYS[i], ARGV[1], 'GT')
+  end
+end
+if #KEYS > n then
+  redis.call('SET', KEYS[n + 1], ARGV[3], 'PX', ARGV[2])
+end
+return 1
+`)
+
+// storeArgs lays out storeScript's arguments.
+func storeArgs(wants []string, tokenTTL int64, data []byte, ttl time.Duration) []any {
+	args := make([]any, 3, 3+len(wants))
+	args[0], args[1], args[2] = tokenTTL, ttl.Milliseconds(), data
+	for i := range wants {
+		args = append(args, &wants[i]) // by pointer: no allocation per string
+	}
+	return args
+}
+
+// storeOne runs storeScript for the tokens and the entry on one master:
+// EVALSHA, then EVAL (which loads it again) if the server does not know
+// the script, after a restart or a failover.
+func (r *Redis) storeOne(ctx context.Context, keys, wants []string, tokenTTL int64, data []byte, ttl time.Duration) (bool, error) {
+	n, err := storeScript.Run(ctx, r.client, keys, storeArgs(wants, tokenTTL, data, ttl)...).Int()
+	return n == 1, err
+}
+
+// clusterStore runs storeScript once per hash slot of tokens, in one
+// pipeline, and sets the entry (keys[0]) only if every call found its
+// tokens as Lookup read them.
+func (r *Redis) clusterStore(ctx context.Context, keys, wants []string, tokenTTL int64, data []byte, ttl time.Duration) (bool, error) {
+	tokenKeys, entryKey := keys[:len(keys)-1], keys[len(keys)-1]
+	groups := bySlot(tokenKeys)
+	run := func(eval func(pipe redis.Pipeliner, keys []string, args ...any) *redis.Cmd, only []bool) ([]*redis.Cmd, error) {
+		pipe := r.client.Pipeline()
+		cmds := make([]*redis.Cmd, len(groups))
+		for j, at := range groups {
+			if only != nil && !only[j] {
+				continue
+			}
+			gk, gw := make([]string, len(at)), make([]string, len(at))
+			for n, i := range at {
+				gk[n], gw[n] = tokenKeys[i], wants[i]
+			}
+			cmds[j] = eval(pipe, gk, storeArgs(gw, tokenTTL, nil, 0)...)
+		}
+		_, err := pipe.Exec(ctx)
+		return cmds, err
+	}
+	cmds, _ := run(func(pipe redis.Pipeliner, k []string, args ...any) *redis.Cmd {
+		return storeScript.EvalSha(ctx, pipe, k, args...)
+	}, nil)
+	// A node that does not know the script (restarted, or new) gets it
+	// with EVAL, which also loads it there.
+	var unknown []bool
+	for j, c := range cmds {
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			if unknown == nil {
+				unknown = make([]bool, len(cmds))
+			}
+			unknown[j] = true
 		}
 	}
-	return nil
+	if unknown != nil {
+		again, _ := run(func(pipe redis.Pipeliner, k []string, args ...any) *redis.Cmd {
+			return storeScript.Eval(ctx, pipe, k, args...)
+		}, unknown)
+		for j, c := range again {
+			if c != nil {
+				cmds[j] = c
+			}
+		}
+	}
+	for _, c := range cmds {
+		n, err := c.Int()
+		if err != nil || n != 1 {
+			return false, err
+		}
+	}
+	return true, r.client.Set(ctx, entryKey, data, ttl).Err()
+}
+
+// bySlot groups keys by hash slot: the positions in keys of each slot's.
+func bySlot(keys []string) [][]int {
+	var slots []uint16
+	var groups [][]int
+	for i, k := range keys {
+		s := hashSlot(k)
+		j := slices.Index(slots, s)
+		if j < 0 {
+			j = len(groups)
+			slots = append(slots, s)
+			groups = append(groups, nil)
+		}
+		groups[j] = append(groups[j], i)
+	}
+	return groups
 }
 
 // tokenTTLMargin is how much longer than an entry a token it records is

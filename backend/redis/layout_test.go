@@ -15,6 +15,8 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Token names as the cache builds them: one hash tag per first segment.
@@ -270,8 +272,8 @@ func TestRedisRoundTrips(t *testing.T) {
 	if err := r.Store(ctx, "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
 		t.Fatal(err)
 	}
-	setNX := slices.Repeat([]string{"set"}, len(itemNames))
-	check("Store creating every token", [][]string{setNX, {"set"}})
+	// The first store finds the script unknown to the server and sends it.
+	checkSingle("Store creating every token", "evalsha", "eval")
 
 	if _, err := r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: make([]backend.Token, len(itemNames))}); err != nil {
 		t.Fatal(err)
@@ -281,7 +283,21 @@ func TestRedisRoundTrips(t *testing.T) {
 	if err := r.Store(ctx, "k2", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
 		t.Fatal(err)
 	}
-	check("Store under present tokens", [][]string{append(slices.Repeat([]string{"pexpire"}, len(itemNames)), "set")})
+	checkSingle("Store under present tokens", "evalsha")
+
+	// After a restart (SCRIPT FLUSH forgets scripts as a restart does) the
+	// store sends the script again.
+	if err := srv.Client().ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Store(ctx, "k3", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
+		t.Fatal(err)
+	}
+	checkSingle("Store after SCRIPT FLUSH", "evalsha", "eval")
+	if err := r.Store(ctx, "k4", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
+		t.Fatal(err)
+	}
+	checkSingle("Store once the script is back", "evalsha")
 
 	if err := r.Renew(ctx, itemNames[2:], time.Minute); err != nil {
 		t.Fatal(err)
@@ -328,4 +344,23 @@ func TestRedisScanRejectsForeignCursors(t *testing.T) {
 			t.Errorf("Scan with cursor %q succeeded, want an error", c)
 		}
 	}
+}
+
+// The store script checks the tokens Lookup read, present ones included:
+// one renewed between the lookup and the store (a write that raced the
+// fill) abandons the store, and the entry is not written.
+func TestRedisStoreChecksPresentTokens(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	r := newTestRedis(t, srv.URL(), redis.Options{KeyPrefix: "p"})
+	ctx := context.Background()
+	fillEntry(t, r, "first", time.Minute, itemNames...)
+	_, vals, err := lookup(r, "second", itemNames...)
+	require.ErrorIs(t, err, backend.ErrNotFound)
+	require.NotContains(t, vals, backend.Token(0), "every token exists after the first fill")
+	require.NoError(t, r.Renew(ctx, itemNames[2:3], time.Minute))
+	err = r.Store(ctx, "second", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals})
+	require.ErrorIs(t, err, backend.ErrConflict)
+	n, err := srv.Client().Exists(ctx, "p:e:second").Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "the entry was written despite the conflict")
 }

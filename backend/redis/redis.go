@@ -18,7 +18,7 @@ import (
 
 // Redis is the Redis backend, on a standalone server, a Sentinel-managed
 // master (go-redis FailoverClient) or a Redis Cluster. It needs Redis 7.0
-// or later (SET NX GET, PEXPIRE GT). It never runs FLUSHDB or FLUSHALL:
+// or later (PEXPIRE GT, in a Lua script). It never runs FLUSHDB or FLUSHALL:
 // ClearPattern deletes entries under its KeyPrefix only.
 //
 // # Keys
@@ -39,14 +39,17 @@ import (
 // names carry a hash tag per first path segment ({/spaces}), and the epoch
 // and root tokens {/}, so that is usually two MGETs; entries carry no hash
 // tag and spread over the cluster. No command or script spans slots.
-// Store is one pipeline, two when it creates tokens (SET NX GET first,
-// then the entry only if no one else created them). Renew is one pipeline
+// Store is one round trip too: one EVALSHA of a script (EVAL after a
+// restart, which loads it again) that checks the tokens against what
+// Lookup read, creates the absent ones, and sets the entry only if none
+// changed. On a cluster it is one script call per hash slot of tokens (one
+// pipeline), then the entry's SET. Renew is one pipeline
 // of SETs: O(number of tokens), whatever the number of entries or keys.
 // The epoch token and the tokens of the first path segments are hot,
 // read-mostly keys on the shards that hold them.
 //
 // Tokens live one second longer than the longest entry that records them
-// (SET PX on creation, PEXPIRE GT on reuse), so an entry never outlives
+// (SET PX on creation, PEXPIRE GT on reuse, both in the script), so an entry never outlives
 // its tokens.
 //
 // # Failures
