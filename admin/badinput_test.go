@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -20,7 +20,7 @@ import (
 // It must be a 400 naming cursor, as other bad cursors are.
 func TestForeignCursorIsA400OnRedis(t *testing.T) {
 	srv := testutil.StartRedis(t)
-	rb, err := backend.NewRedis(srv.URL(), testRedisOptions(""))
+	rb, err := redis.New(srv.URL(), testRedisOptions(""))
 	require.NoError(t, err)
 	t.Cleanup(func() { rb.Close() })
 	cache, err := gincache.New(table, gincache.WithBackend(rb), gincache.WithLogger(quietLog), gincache.WithBudget(testutil.Budget))

@@ -19,6 +19,8 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -46,14 +48,14 @@ func backends() []backendCase {
 	var srv *testutil.Redis
 	return []backendCase{
 		{name: "memory", open: func(t *testing.T) backend.Backend {
-			m, err := backend.NewMemory(backend.MemoryOptions{})
+			m, err := memory.New(memory.Options{})
 			require.NoError(t, err)
 			t.Cleanup(func() { m.Close() })
 			return m
 		}},
 		{name: "redis", open: func(t *testing.T) backend.Backend {
 			srv = testutil.StartRedis(t)
-			b, err := backend.NewRedis(srv.URL(), testRedisOptions(""))
+			b, err := redis.New(srv.URL(), testRedisOptions(""))
 			require.NoError(t, err)
 			t.Cleanup(func() { b.Close() })
 			return b
@@ -69,8 +71,8 @@ func backends() []backendCase {
 
 // testRedisOptions are the Redis backend's options in these tests, which
 // fault no server: timeouts a loaded machine does not reach.
-func testRedisOptions(prefix string) backend.RedisOptions {
-	return backend.RedisOptions{KeyPrefix: prefix, DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout}
+func testRedisOptions(prefix string) redis.Options {
+	return redis.Options{KeyPrefix: prefix, DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout}
 }
 
 // forEachBackend runs f as a subtest on every backend.

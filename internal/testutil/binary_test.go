@@ -101,7 +101,7 @@ func TestNoBinaryFailsWhenRequired(t *testing.T) {
 func TestRequiredValues(t *testing.T) {
 	for v, want := range map[string]bool{"": false, "0": false, "false": false, "1": true, "true": true, "yes": true} {
 		t.Setenv(RequireEnv, v)
-		got := required()
-		assert.Equal(t, want, got, "%s=%q: required()", RequireEnv, v)
+		got := Required()
+		assert.Equal(t, want, got, "%s=%q: Required()", RequireEnv, v)
 	}
 }
