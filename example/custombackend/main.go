@@ -14,8 +14,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 )
 
 func newEngine() (*gin.Engine, *gincache.Cache, error) {

@@ -19,8 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 
 	gincacheprom "github.com/intelligentcache/gin-intelligent-cache/extra/prometheus"
 )
