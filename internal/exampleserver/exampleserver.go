@@ -6,8 +6,12 @@ package exampleserver
 import (
 	"context"
 	"errors"
+	"log"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -51,4 +55,22 @@ func Base(addr string) string {
 		}
 	}
 	return "http://" + addr
+}
+
+// Addr is where an example listens: $ADDR, or ":8080".
+func Addr() string {
+	if addr := os.Getenv("ADDR"); addr != "" {
+		return addr
+	}
+	return ":8080"
+}
+
+// Main serves h on Addr until SIGINT or SIGTERM, then shuts down; a
+// server failure ends the process. banner is as for Run.
+func Main(h http.Handler, banner func(base string)) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, Addr(), h, banner); err != nil {
+		log.Fatal(err)
+	}
 }
