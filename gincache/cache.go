@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/logopt"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/ratelog"
 )
@@ -28,9 +29,9 @@ type Cache struct {
 	// and they never block on a network).
 	local   bool
 	epocher backend.Epocher
-	// mem is the backend when it is the built-in memory one: hits then
-	// take its Peek fast path.
-	mem *backend.Memory
+	// mem is the backend when it has a Peek fast path (backend.Peeker,
+	// as the memory backend has): hits then take it.
+	mem backend.Peeker
 
 	keyed []varySource // parsed keyed headers
 	// credHeaders are the canonical credential header names; credQuery
@@ -111,7 +112,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	c := &Cache{cfg: cfg, table: table, stop: make(chan struct{})}
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	if cfg.backend == nil {
-		m, err := backend.NewMemory(backend.MemoryOptions{Now: cfg.now})
+		m, err := memory.New(memory.Options{Now: cfg.now})
 		if err != nil {
 			return nil, fmt.Errorf("gincache: %w", err)
 		}
@@ -122,7 +123,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	if l, ok := c.backend.(backend.Local); ok && l.Local() {
 		c.local = true
 	}
-	c.mem, _ = c.backend.(*backend.Memory)
+	c.mem, _ = c.backend.(backend.Peeker)
 	if e, ok := c.backend.(backend.Epocher); ok {
 		c.epocher = e
 		c.epoch.seen.Store(e.Epoch())
