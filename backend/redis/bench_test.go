@@ -64,8 +64,11 @@ func benchHits(b *testing.B, r backend.Backend) {
 	b.ReportAllocs()
 	for b.Loop() {
 		e, err := r.Lookup(ctx, treeKey(1), backend.Tokens{Names: names, Values: vals})
-		require.NoError(b, err)
-		require.Len(b, e.Body, 1024)
+		// Checked by hand in the timed loop: testify boxes its arguments,
+		// an allocation per op the benchmark would report.
+		if err != nil || len(e.Body) != 1024 {
+			b.Fatal(e, err)
+		}
 	}
 }
 
@@ -108,8 +111,11 @@ func BenchmarkRedisRawGet(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		v, err := c.Get(ctx, key).Bytes()
-		require.NoError(b, err)
-		require.GreaterOrEqual(b, len(v), 1024)
+		// Checked by hand in the timed loop: testify boxes its arguments,
+		// an allocation per op the benchmark would report.
+		if err != nil || len(v) < 1024 {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -124,8 +130,11 @@ func BenchmarkRedisRawMGet6(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		v, err := c.MGet(ctx, keys...).Result()
-		require.NoError(b, err)
-		require.NotNil(b, v[0])
+		// Checked by hand in the timed loop: testify boxes its arguments,
+		// an allocation per op the benchmark would report.
+		if err != nil || v[0] == nil {
+			b.Fatal(err)
+		}
 	}
 }
 
