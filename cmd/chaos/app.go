@@ -16,6 +16,7 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -73,6 +74,7 @@ type instance struct {
 	proxy    *proxy // non-nil: this instance reaches Redis through it
 	cache    *gincache.Cache
 	backend  *backend.Redis
+	near     *near.Near // the near cache in front of backend, with -near
 	srv      *http.Server
 	base     string // http://127.0.0.1:port
 	inflight atomic.Int64
@@ -85,7 +87,7 @@ type instance struct {
 // newInstance builds replica id on store, its cache on the Redis at
 // redisAddr (directly, or through a proxy it starts when viaProxy), and
 // starts serving it on a free loopback port.
-func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage) (*instance, error) {
+func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage, nearDelta time.Duration) (*instance, error) {
 	in := &instance{id: id, serveErr: make(chan error, 1)}
 	addr := redisAddr
 	if viaProxy {
@@ -101,12 +103,22 @@ func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Stor
 		return nil, err
 	}
 	in.backend = b
+	var cb backend.Backend = b
+	if nearDelta > 0 {
+		n, err := near.New(b, near.Options{Delta: nearDelta, Logger: logger.With("instance", id)})
+		if err != nil {
+			b.Close()
+			in.closeProxy()
+			return nil, err
+		}
+		in.near, cb = n, n
+	}
 	cache, err := gincache.New(policyTable(sab),
-		gincache.WithBackend(b),
+		gincache.WithBackend(cb),
 		gincache.WithDefaultTTL(60*time.Second),
 		gincache.WithLogger(logger.With("instance", id)))
 	if err != nil {
-		b.Close()
+		in.closeBackend()
 		in.closeProxy()
 		return nil, err
 	}
@@ -232,8 +244,16 @@ func (in *instance) closeProxy() {
 
 func (in *instance) closeCache() {
 	in.cache.Close()
-	in.backend.Close() // after the cache, which uses it
+	in.closeBackend() // after the cache, which uses it
 	in.closeProxy()
+}
+
+// closeBackend closes the near cache, if any, then the Redis backend.
+func (in *instance) closeBackend() {
+	if in.near != nil {
+		in.near.Close()
+	}
+	in.backend.Close()
 }
 
 // crash kills the instance as a process crash would, in process: its
@@ -247,7 +267,7 @@ func (in *instance) crash() int64 {
 	<-in.serveErr
 	in.closeProxy()
 	in.cache.Close()
-	in.backend.Close()
+	in.closeBackend()
 	return held
 }
 

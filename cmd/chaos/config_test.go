@@ -5,6 +5,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
 )
 
 func TestFlagDefaults(t *testing.T) {
@@ -93,5 +98,21 @@ func TestMainExitCodes(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Errorf("a usage error printed a report: %q", out.String())
+	}
+}
+
+func TestFlagNear(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, 0},
+		{[]string{"-near"}, near.DefaultDelta},
+		{[]string{"-near", "-near-delta", "20ms"}, 20 * time.Millisecond},
+		{[]string{"-near-delta", "20ms"}, 0},
+	} {
+		cfg, err := parseFlags(tc.args, &bytes.Buffer{})
+		require.NoError(t, err, "%q", tc.args)
+		assert.Equal(t, tc.want, cfg.nearLease(), "%q", tc.args)
 	}
 }
