@@ -6,57 +6,6 @@ import (
 	"sync/atomic"
 )
 
-// Response headers the cache sets.
-const (
-	// HeaderXCache is HIT, MISS, STALE or SKIP.
-	HeaderXCache = "X-Cache"
-	// HeaderCacheStatus is the RFC 9211 Cache-Status header, sent on
-	// every response of a cached route that the cache did not serve fresh
-	// itself (MISS, STALE, SKIP); its detail parameter names why a request
-	// was not served from, or not stored in, the cache.
-	HeaderCacheStatus = "Cache-Status"
-	// cacheName identifies this cache in Cache-Status.
-	cacheName = "gincache"
-)
-
-// headerValues are the header value slices the cache assigns, built once:
-// a hit assigns shared slices instead of allocating. Nobody appends to
-// them in place: each has len == cap, so Header.Add copies.
-type headerValues struct {
-	hit, miss, stale, skip []string
-
-	statusStored    []string
-	statusCollapsed []string
-	statusStale     []string
-	statusSkip      [numSkipReasons][]string
-	statusNotStored [numNotStored][]string
-}
-
-func one(s string) []string { return []string{s}[:1:1] }
-
-func newHeaderValues() headerValues {
-	h := headerValues{
-		hit:             one("HIT"),
-		miss:            one("MISS"),
-		stale:           one("STALE"),
-		skip:            one("SKIP"),
-		statusStored:    one(cacheName + "; fwd=miss; stored"),
-		statusCollapsed: one(cacheName + "; fwd=miss; collapsed"),
-		statusStale:     one(cacheName + "; hit; fwd=stale"),
-	}
-	for r := skipNone + 1; r < numSkipReasons; r++ {
-		fwd := "bypass"
-		if r == skipNoCache {
-			fwd = "request" // the request's own directives forced the forward
-		}
-		h.statusSkip[r] = one(cacheName + "; fwd=" + fwd + "; detail=" + r.String())
-	}
-	for r := range numNotStored {
-		h.statusNotStored[r] = one(cacheName + "; fwd=miss; detail=" + r.String())
-	}
-	return h
-}
-
 // ages caches the Age header values of the first hour, built on first
 // use, so a hit formats no number.
 var ages [3600]atomic.Pointer[[]string]

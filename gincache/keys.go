@@ -31,45 +31,6 @@ const (
 	maxQueryPairs = 256
 )
 
-// skipReason says why a request bypasses the cache; skipNone when it
-// does not.
-type skipReason uint8
-
-const (
-	skipNone skipReason = iota
-	skipNoCache
-	skipTooLarge
-	skipVary
-	skipAuth
-	skipQuery
-	skipDepth
-	skipInflight
-	skipStreamed
-	skipEpoch
-	skipBackendErr
-	skipDisabled
-	skipOrder
-	numSkipReasons
-)
-
-// skipNames are the reasons as Cache-Status details and stats labels.
-var skipNames = [numSkipReasons]string{
-	skipNoCache:    "no-cache",
-	skipTooLarge:   "too-large",
-	skipVary:       "vary-missing",
-	skipAuth:       "authorization",
-	skipQuery:      "malformed-query",
-	skipDepth:      "path-too-deep",
-	skipInflight:   "inflight-cap",
-	skipStreamed:   "streamed",
-	skipEpoch:      "epoch-pending",
-	skipBackendErr: "backend-error",
-	skipDisabled:   "disabled",
-	skipOrder:      "middleware-order",
-}
-
-func (r skipReason) String() string { return skipNames[r] }
-
 // appendKey appends the entry key of the request to b.
 func (c *Cache) appendKey(b []byte, rs *routeState, gc *gin.Context, scratch *scratch) ([]byte, skipReason) {
 	req := gc.Request

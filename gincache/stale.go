@@ -31,12 +31,15 @@ import (
 // (stale-if-error), and the next request in the window tries again. Only
 // valid entries get here: an invalidated one is a miss, never served
 // stale.
-func (c *Cache) serveStale(gc *gin.Context, rs *routeState, e *backend.Entry, key string, tok backend.Tokens, spent time.Duration, now time.Time) {
+func (c *Cache) serveStale(gc *gin.Context, rs *routeState, e *backend.Entry, m *miss, now time.Time) {
 	rs.stats.hits.Add(1)
 	rs.stats.stale.Add(1)
-	fk := flightKey(key, tok.Values)
-	if f, lead := c.flights.lead(fk); lead && !c.startRefresh(gc, rs, key, tok, spent, f, fk) {
-		c.flights.finish(fk, f, nil)
+	fk := flightKey(m.key, m.tok.Values)
+	if f, lead := c.flights.lead(fk); lead {
+		m.f, m.fk = f, fk
+		if !c.startRefresh(gc, rs, m) {
+			c.flights.finish(fk, f, nil)
+		}
 	}
 	h := gc.Writer.Header()
 	setEntryHeaders(h, e, c.hdr.stale, c.hdr.statusStale, now)
@@ -51,7 +54,7 @@ func (c *Cache) serveStale(gc *gin.Context, rs *routeState, e *backend.Entry, ke
 }
 
 // startRefresh starts the background refresh of a stale entry, leading
-// the flight f; false when it cannot (the cache is closing, or Gin's
+// the flight m.f; false when it cannot (the cache is closing, or Gin's
 // layout is unknown: see ginchain.go).
 //
 // The refresh runs the handlers after the cache's middleware, and only
@@ -60,7 +63,7 @@ func (c *Cache) serveStale(gc *gin.Context, rs *routeState, e *backend.Entry, ke
 // request whose context keeps its values but not its cancellation (the
 // client is gone by then) and ends when the cache closes. Its response
 // goes to a writer of its own that reaches no client.
-func (c *Cache) startRefresh(gc *gin.Context, rs *routeState, key string, tok backend.Tokens, spent time.Duration, f *flight, fk string) bool {
+func (c *Cache) startRefresh(gc *gin.Context, rs *routeState, m *miss) bool {
 	chain, at, ok := chainOf(gc)
 	if !ok {
 		return false
@@ -71,10 +74,11 @@ func (c *Cache) startRefresh(gc *gin.Context, rs *routeState, key string, tok ba
 		return false
 	}
 	// The token names are views of the request's pooled buffers.
-	own := backend.Tokens{Names: make([]string, len(tok.Names)), Values: append([]backend.Token(nil), tok.Values...)}
-	for i, n := range tok.Names {
+	own := backend.Tokens{Names: make([]string, len(m.tok.Names)), Values: append([]backend.Token(nil), m.tok.Values...)}
+	for i, n := range m.tok.Names {
 		own.Names[i] = strings.Clone(n)
 	}
+	bg := &miss{key: m.key, tok: own, spent: m.spent, f: m.f, fk: m.fk}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(gc.Request.Context()))
 	req := gc.Request.Clone(ctx)
 	req.Body = http.NoBody
@@ -86,7 +90,7 @@ func (c *Cache) startRefresh(gc *gin.Context, rs *routeState, key string, tok ba
 		defer cancel()
 		stop := context.AfterFunc(c.bgCtx, cancel)
 		defer stop()
-		c.refresh(cp, chain, at, rs, key, own, spent, f, fk)
+		c.refresh(cp, chain, at, rs, bg)
 	}()
 	return true
 }
@@ -95,16 +99,17 @@ func (c *Cache) startRefresh(gc *gin.Context, rs *routeState, key string, tok ba
 // response when it may be stored. It publishes the outcome to the flight
 // whatever happens, a panic included (recovered here: nothing outside the
 // cache runs around a refresh).
-func (c *Cache) refresh(cp *gin.Context, chain gin.HandlersChain, at int8, rs *routeState, key string, tok backend.Tokens, spent time.Duration, f *flight, fk string) {
+func (c *Cache) refresh(cp *gin.Context, chain gin.HandlersChain, at int8, rs *routeState, m *miss) {
 	cw := c.newCaptureWriter(&refreshWriter{status: http.StatusOK, size: -1})
 	cp.Writer = cw
+	m.cw = cw
 	var stored *backend.Entry
 	defer func() {
 		if p := recover(); p != nil {
 			rs.stats.unstored(notStoredPanic)
 			c.log.Log(slog.LevelError, "refresh-panic", "gincache: the refresh of a stale entry panicked; the stale entry stays", "panic", p, "route", rs.path)
 		}
-		c.flights.finish(fk, f, stored)
+		c.flights.finish(m.fk, m.f, stored)
 		cw.release()
 	}()
 	cp.Set(serviceKey{}, c.service)
@@ -113,7 +118,7 @@ func (c *Cache) refresh(cp *gin.Context, chain gin.HandlersChain, at int8, rs *r
 	if cw.through {
 		return // streamed, hijacked or too large: nothing to store
 	}
-	e, _, ok := c.keep(cp, rs, cw, cw.Header(), key, tok, spent, nil)
+	e, _, ok := c.keep(cp, rs, m, cw.Header())
 	if ok {
 		stored = e
 	}

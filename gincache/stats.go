@@ -20,46 +20,6 @@ type routeStats struct {
 	notStored     [numNotStored]atomic.Uint64
 }
 
-// notStoredReason says why a response that ran the handler was not kept.
-type notStoredReason uint8
-
-const (
-	notStoredStatus notStoredReason = iota
-	notStoredCookie
-	notStoredNoStore
-	notStoredNoCache
-	notStoredPrivate
-	notStoredVary
-	notStoredEncoding
-	notStoredConflict
-	notStoredError
-	notStoredHijacked
-	notStoredAborted
-	notStoredUnwritten
-	notStoredErrors
-	notStoredPanic
-	numNotStored
-)
-
-var notStoredNames = [numNotStored]string{
-	notStoredStatus:    "status",
-	notStoredCookie:    "set-cookie",
-	notStoredNoStore:   "no-store",
-	notStoredNoCache:   "no-cache",
-	notStoredPrivate:   "private",
-	notStoredVary:      "vary",
-	notStoredEncoding:  "content-encoding",
-	notStoredConflict:  "conflict",
-	notStoredError:     "store-error",
-	notStoredHijacked:  "hijacked",
-	notStoredAborted:   "aborted",
-	notStoredUnwritten: "unwritten",
-	notStoredErrors:    "handler-error",
-	notStoredPanic:     "panic",
-}
-
-func (r notStoredReason) String() string { return notStoredNames[r] }
-
 func (s *routeStats) skip(r skipReason) { s.skips[r].Add(1) }
 
 func (s *routeStats) unstored(r notStoredReason) { s.notStored[r].Add(1) }

@@ -1,7 +1,9 @@
 package gincache
 
 import (
+	"context"
 	"encoding/hex"
+	"errors"
 	"hash/crc32"
 	"net/http"
 	"net/textproto"
@@ -232,4 +234,30 @@ func strongETag(body []byte) string {
 	b = strconv.AppendInt(b, int64(len(body)), 16)
 	b = append(b, '"')
 	return string(b)
+}
+
+// store saves the entry within what is left of the request's budget. It
+// runs even if the client has gone: waiters may depend on it.
+func (c *Cache) store(rs *routeState, m *miss, e *backend.Entry) (err error) {
+	defer func(start time.Time) { c.observe(OpStore, rs, start, conflictIsNil(err)) }(c.observeStart())
+	ttl := rs.ttl + rs.stale
+	if c.local {
+		return c.backend.Store(context.Background(), m.key, e, ttl, m.tok)
+	}
+	left := c.cfg.budget - m.spent
+	if left <= 0 {
+		return context.DeadlineExceeded
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), left)
+	defer cancel()
+	return c.backend.Store(ctx, m.key, e, ttl, m.tok)
+}
+
+// conflictIsNil keeps a lost store race, which is not a failure, out of
+// what observers count as errors.
+func conflictIsNil(err error) error {
+	if errors.Is(err, backend.ErrConflict) {
+		return nil
+	}
+	return err
 }
