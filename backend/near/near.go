@@ -335,18 +335,23 @@ func (n *Near) commitWait() {
 }
 
 // Delete implements backend.Backend. Other instances hear of it on their
-// channels; this one drops its copy at once.
+// channels; this one drops its copy at once. A delete that removed an
+// entry commit-waits as Renew does: once it returns, no instance serves
+// the entry from its near cache.
 func (n *Near) Delete(ctx context.Context, key string) (bool, error) {
 	if n.closed.Load() {
 		return false, backend.ErrClosed
 	}
 	ok, err := n.src.Delete(ctx, key)
 	n.drop(key)
+	if ok {
+		n.commitWait()
+	}
 	return ok, err
 }
 
 // ClearPattern implements backend.Backend, dropping this instance's
-// matching copies at once as Delete does.
+// matching copies at once and commit-waiting as Delete does.
 func (n *Near) ClearPattern(ctx context.Context, pattern string) (int, error) {
 	if n.closed.Load() {
 		return 0, backend.ErrClosed
@@ -360,6 +365,9 @@ func (n *Near) ClearPattern(ctx context.Context, pattern string) (int, error) {
 	}
 	for _, k := range doomed {
 		n.drop(k)
+	}
+	if count > 0 {
+		n.commitWait()
 	}
 	return count, err
 }
