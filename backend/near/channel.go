@@ -163,25 +163,44 @@ func (n *Near) run(ch *channel) {
 func (n *Near) serve(ch *channel, conn net.Conn, rd *bufio.Reader) error {
 	replies := make(chan any, 1)
 	failed := make(chan error, 1)
+	// done releases the reader when serve returns first (a probe timed
+	// out, the channel was closed): the caller closes the connection, and
+	// the reader must not wait to hand over a reply nobody reads.
+	done := make(chan struct{})
+	defer close(done)
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
 		for {
 			v, err := readFrame(rd)
 			if err != nil {
-				failed <- err
+				select {
+				case failed <- err:
+				case <-done:
+				}
 				return
 			}
 			if p, ok := v.(push); ok {
 				n.apply(p)
 				continue
 			}
-			replies <- v
+			select {
+			case replies <- v:
+			case <-done:
+				return
+			}
 		}
 	}()
 	wr := bufio.NewWriter(conn)
 	period := n.opts.Delta / 4
 	for {
+		// A reply with no probe outstanding would be credited to the next
+		// probe's send time: never trust the connection then.
+		select {
+		case v := <-replies:
+			return fmt.Errorf("near: %s sent a reply to no probe (%v)", ch.ep.addr, v)
+		default:
+		}
 		sent := n.mono()
 		_ = conn.SetWriteDeadline(time.Now().Add(n.opts.ProbeTimeout))
 		if err := writeCommand(wr, "ROLE"); err != nil {

@@ -1,0 +1,32 @@
+package near_test
+
+import (
+	"log"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
+	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+)
+
+// A near cache in front of a Redis backend, in every instance of the
+// application: hits are served from the process while its lease holds,
+// and each write waits Delta before it is answered.
+func ExampleNew() {
+	src, err := backend.NewRedis("redis://localhost:6379/0", backend.RedisOptions{KeyPrefix: "myapp"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer src.Close()
+	n, err := near.New(src, near.Options{Delta: 5 * time.Millisecond, MaxBytes: 256 << 20})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer n.Close() // before src.Close: the near cache does not close it
+	cache, err := gincache.New(quickstart.CachePolicies, gincache.WithBackend(n))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cache.Close()
+}
