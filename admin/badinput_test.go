@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -18,7 +18,7 @@ import (
 // It must be a 400 naming cursor, as other bad cursors are.
 func TestForeignCursorIsA400OnRedis(t *testing.T) {
 	srv := testutil.StartRedis(t)
-	rb, err := backend.NewRedis(srv.URL(), backend.RedisOptions{})
+	rb, err := redis.New(srv.URL(), redis.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -104,7 +106,7 @@ type fuzzEnv struct {
 
 func newFuzzEnvs(f *testing.F) []*fuzzEnv {
 	ctx := context.Background()
-	mem, err := backend.NewMemory(backend.MemoryOptions{})
+	mem, err := memory.New(memory.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func newFuzzEnvs(f *testing.F) []*fuzzEnv {
 	}}}
 
 	srv := testutil.StartRedis(f)
-	rb, err := backend.NewRedis(srv.URL(), backend.RedisOptions{KeyPrefix: redisPrefix})
+	rb, err := redis.New(srv.URL(), redis.Options{KeyPrefix: redisPrefix})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -135,7 +137,7 @@ func newFuzzEnvs(f *testing.F) []*fuzzEnv {
 	}
 	envs = append(envs, &fuzzEnv{name: "redis", be: rb, missing: func(t testing.TB, keys []string) (entries, raw []string) {
 		pipe := rc.Pipeline()
-		exists := make([]*redis.IntCmd, 0, len(keys)+len(fuzzRawForeign))
+		exists := make([]*goredis.IntCmd, 0, len(keys)+len(fuzzRawForeign))
 		for _, k := range keys {
 			exists = append(exists, pipe.Exists(ctx, redisPrefix+":e:"+k))
 		}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -44,7 +46,7 @@ func backends() []backendCase {
 	var srv *testutil.Redis
 	return []backendCase{
 		{name: "memory", open: func(t *testing.T) backend.Backend {
-			m, err := backend.NewMemory(backend.MemoryOptions{})
+			m, err := memory.New(memory.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +55,7 @@ func backends() []backendCase {
 		}},
 		{name: "redis", open: func(t *testing.T) backend.Backend {
 			srv = testutil.StartRedis(t)
-			b, err := backend.NewRedis(srv.URL(), backend.RedisOptions{})
+			b, err := redis.New(srv.URL(), redis.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

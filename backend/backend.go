@@ -157,12 +157,30 @@ type Local interface {
 	Local() bool
 }
 
+// Peeker is implemented by backends with an in-process hit path cheaper
+// than Lookup: the memory backend, and a near cache in front of a
+// networked one (backend/near). Peek returns the entry under key if it is valid for a lookup of
+// ntok token names (it recorded that many, all unchanged) and not yet due
+// for removal at now; otherwise false, and the caller falls back to
+// Lookup, which fills in the token values a miss needs. The cache calls it
+// first so that a hit builds no token names and reads the clock once.
+type Peeker interface {
+	Peek(key string, ntok int, now time.Time) (*Entry, bool)
+}
+
 // BreakerReporter is implemented by backends with a circuit breaker, for
 // health reports: "closed" (calls flow), "open" (calls are skipped) or
 // "half-open" (a probe is under way).
 type BreakerReporter interface {
 	BreakerState() string
 }
+
+// Breaker states, as BreakerReporter reports them.
+const (
+	BreakerClosed   = "closed"
+	BreakerOpen     = "open"
+	BreakerHalfOpen = "half-open"
+)
 
 // Epocher is implemented by backends that can lose or roll back tokens: a
 // restart, a failover to a replica that missed renewals, an outage during

@@ -1,5 +1,10 @@
-// Package backend defines where gincache keeps cached responses, and
-// provides the in-memory backend (the default) and the Redis backend.
+// Package backend defines where gincache keeps cached responses: the
+// contract a store implements, and what every store shares. The stores are
+// packages of their own: backend/memory (in process, the default) and
+// backend/redis (Redis standalone, Sentinel or Cluster); package
+// backendtest is the conformance suite. This package depends on the
+// standard library only, so a custom backend, and a binary that uses the
+// memory backend, links no Redis client.
 //
 // # The contract
 //
@@ -13,12 +18,15 @@
 //
 // See the Backend interface for the exact rules, and package backendtest
 // for the conformance suite that checks them. A custom backend that stores
-// bytes can use Entry.MarshalBinary and Entry.UnmarshalBinary, and Match for
-// glob patterns, so that it agrees with the built-in ones.
+// bytes can use Entry.MarshalBinary and Entry.UnmarshalBinary (or
+// DecodeString), and Match for glob patterns, so that it agrees with the
+// built-in ones.
 //
-// # Memory
+// # Optional interfaces
 //
-// NewMemory returns a byte-bounded in-process backend (default 64 MiB),
-// evicting with W-TinyLFU (maypok86/otter) and sweeping expired entries and
-// tokens in the background.
+// A backend may also implement Kinder (its name in health reports), Local
+// (no per-request deadline), Peeker (a hit path cheaper than Lookup),
+// BreakerReporter (circuit breaker state) and Epocher (it can lose
+// tokens). The cache finds them by type assertion; it never asserts a
+// concrete backend type.
 package backend

@@ -35,11 +35,6 @@ type Entry struct {
 	// Tokens are the generation token values the entry was stored under,
 	// set by Store, in the order of the names Store was given.
 	Tokens []Token
-
-	// cells are the memory backend's token cells, parallel to Tokens, and
-	// removeAt (Unix ns) when it drops the entry.
-	cells    []*tokenCell
-	removeAt int64
 }
 
 // HeaderField is one response header field: a canonical name and its
@@ -128,6 +123,13 @@ func (e *Entry) AppendBinary(b []byte) ([]byte, error) {
 func (e *Entry) UnmarshalBinary(data []byte) error {
 	return e.decode(string(data))
 }
+
+// DecodeString decodes an entry as UnmarshalBinary does, without copying:
+// the entry's header names and values, ETag and body are views of s, so it
+// costs a few allocations whatever the number of headers. It is for a
+// backend whose client hands it a string it never writes to (go-redis
+// replies); the decoded entry must then be treated as read-only.
+func (e *Entry) DecodeString(s string) error { return e.decode(s) }
 
 // decode decodes an entry from s and keeps s: header names and values,
 // the ETag and the body are views of it, so a decoded entry costs a few

@@ -80,6 +80,15 @@ func Match(pattern, key string) bool {
 	return p == len(pattern)
 }
 
+// ClassEnd returns the position just past the character class that
+// starts at pattern[p] == '[', parsed exactly as Match parses it (an
+// unterminated class runs to the end of the pattern), for a backend that
+// translates a pattern into its server's glob and must skip the same bytes.
+func ClassEnd(pattern string, p int) int {
+	end, _ := matchClass(pattern, p, 0)
+	return end
+}
+
 // matchClass matches c against the class starting at pattern[p] == '['
 // and returns the position after the class. An unterminated class runs to
 // the end of the pattern, as in Redis.

@@ -17,7 +17,7 @@
 //	uncached          a Gin handler encoding a JSON document of the payload size with encoding/json: the miss baseline
 //	redis-get         a Gin handler doing one go-redis GET plus c.Data: the limit for a Redis hit
 //	gincache-memory   this library, memory backend
-//	gincache-redis    this library, backend.NewRedis on a throwaway redis-server
+//	gincache-redis    this library, redis.New on a throwaway redis-server
 //	chenyahui-memory  chenyahui/gin-cache v1.10.0, CacheByRequestURI on its memory store
 //	chenyahui-redis   chenyahui/gin-cache v1.10.0, CacheByRequestURI on its Redis store
 //

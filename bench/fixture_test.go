@@ -15,9 +15,10 @@ import (
 	"github.com/chenyahui/gin-cache/persist"
 	"github.com/gin-gonic/gin"
 	redisv8 "github.com/go-redis/redis/v8"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -102,7 +103,7 @@ type fixture struct {
 	xcache string
 	// redis is the server the contender uses, for its metrics; nil on
 	// memory.
-	redis *redis.Client
+	redis *goredis.Client
 	// baseline: no cache, the handler runs for every request.
 	baseline bool
 	// nearHits, on near-cache contenders, counts the hits the near cache
@@ -148,8 +149,8 @@ func newGincache(b *testing.B, tab gincache.Table, be backend.Backend) *gincache
 	return c
 }
 
-func newRedisBackend(b *testing.B, url, prefix string) *backend.Redis {
-	rb, err := backend.NewRedis(url, backend.RedisOptions{KeyPrefix: prefix, Logger: quiet, SocketTimeout: benchTimeout})
+func newRedisBackend(b *testing.B, url, prefix string) *redis.Redis {
+	rb, err := redis.New(url, redis.Options{KeyPrefix: prefix, Logger: quiet, SocketTimeout: benchTimeout})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -157,8 +158,8 @@ func newRedisBackend(b *testing.B, url, prefix string) *backend.Redis {
 	return rb
 }
 
-func newClient(b *testing.B, addr string) *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: addr})
+func newClient(b *testing.B, addr string) *goredis.Client {
+	c := goredis.NewClient(&goredis.Options{Addr: addr})
 	b.Cleanup(func() { _ = c.Close() })
 	return c
 }
@@ -265,7 +266,7 @@ func clearService(c *gincache.Cache) func(ctx context.Context) error {
 
 // unlinkPrefix deletes the keys under prefix (the shared server holds
 // other fixtures' keys, so no FLUSHDB).
-func unlinkPrefix(ctx context.Context, c *redis.Client, prefix string) error {
+func unlinkPrefix(ctx context.Context, c *goredis.Client, prefix string) error {
 	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	var batch []string
 	for iter.Next(ctx) {

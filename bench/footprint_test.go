@@ -11,9 +11,11 @@ import (
 
 	"github.com/chenyahui/gin-cache/persist"
 	redisv8 "github.com/go-redis/redis/v8"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -38,7 +40,7 @@ type footprintTarget struct {
 	h     http.Handler
 	app   *app
 	held  func() int
-	redis *redis.Client
+	redis *goredis.Client
 	close func()
 }
 
@@ -52,7 +54,7 @@ func newFootprintTarget(b *testing.B, name string) *footprintTarget {
 			b.Skip(noRedis)
 		}
 		addr = srv.Addr()
-		t.redis = redis.NewClient(&redis.Options{Addr: addr})
+		t.redis = goredis.NewClient(&goredis.Options{Addr: addr})
 		t.held = func() int { return countKeys(b, t.redis, "*:e:*") }
 	}
 	switch name {
@@ -60,13 +62,13 @@ func newFootprintTarget(b *testing.B, name string) *footprintTarget {
 		var be backend.Backend
 		if t.redis == nil {
 			// Room for every response: the default 64 MiB would evict.
-			mem, err := backend.NewMemory(backend.MemoryOptions{MaxBytes: 1 << 30})
+			mem, err := memory.New(memory.Options{MaxBytes: 1 << 30})
 			if err != nil {
 				b.Fatal(err)
 			}
 			be, t.held = mem, mem.Len
 		} else {
-			rb, err := backend.NewRedis("redis://"+addr+"/0", backend.RedisOptions{KeyPrefix: "fp", Logger: quiet, SocketTimeout: benchTimeout})
+			rb, err := redis.New("redis://"+addr+"/0", redis.Options{KeyPrefix: "fp", Logger: quiet, SocketTimeout: benchTimeout})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -150,7 +152,7 @@ func liveHeap() uint64 {
 }
 
 // countKeys counts the keys matching pattern with SCAN.
-func countKeys(b *testing.B, c *redis.Client, pattern string) int {
+func countKeys(b *testing.B, c *goredis.Client, pattern string) int {
 	n := 0
 	iter := c.Scan(context.Background(), 0, pattern, 1000).Iterator()
 	for iter.Next(context.Background()) {

@@ -14,9 +14,11 @@ import (
 	"github.com/chenyahui/gin-cache/persist"
 	"github.com/gin-gonic/gin"
 	redisv8 "github.com/go-redis/redis/v8"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -125,7 +127,7 @@ var smallEntry = []byte(`{"v":1}`)
 
 var invalidators = []invalidator{
 	{name: "gincache-memory", setup: func(b *testing.B, keys int, _ string) *invTarget {
-		mem, err := backend.NewMemory(backend.MemoryOptions{MaxBytes: 8 << 30})
+		mem, err := memory.New(memory.Options{MaxBytes: 8 << 30})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -139,11 +141,11 @@ var invalidators = []invalidator{
 		return t
 	}},
 	{name: "gincache-redis", redis: true, setup: func(b *testing.B, _ int, addr string) *invTarget {
-		rb, err := backend.NewRedis("redis://"+addr+"/0", backend.RedisOptions{KeyPrefix: "gc", Logger: quiet, SocketTimeout: benchTimeout})
+		rb, err := redis.New("redis://"+addr+"/0", redis.Options{KeyPrefix: "gc", Logger: quiet, SocketTimeout: benchTimeout})
 		if err != nil {
 			b.Fatal(err)
 		}
-		c := redis.NewClient(&redis.Options{Addr: addr})
+		c := goredis.NewClient(&goredis.Options{Addr: addr})
 		t, _ := oursTarget(b, rb, dbSize(c), func() { _ = rb.Close(); _ = c.Close() })
 		return t
 	}},
@@ -159,12 +161,12 @@ var invalidators = []invalidator{
 	}},
 	{name: "chenyahui-redis", redis: true, setup: func(b *testing.B, _ int, addr string) *invTarget {
 		c8 := redisv8.NewClient(&redisv8.Options{Addr: addr})
-		c := redis.NewClient(&redis.Options{Addr: addr})
+		c := goredis.NewClient(&goredis.Options{Addr: addr})
 		return peerTarget(persist.NewRedisStore(c8), dbSize(c), func() { _ = c8.Close(); _ = c.Close() })
 	}},
 }
 
-func dbSize(c *redis.Client) func(context.Context) int64 {
+func dbSize(c *goredis.Client) func(context.Context) int64 {
 	return func(ctx context.Context) int64 { return c.DBSize(ctx).Val() }
 }
 
@@ -191,7 +193,7 @@ func BenchmarkInvalidate(b *testing.B) {
 			t.close()
 		}
 		if srv != nil {
-			srv.Stop()
+			srv.Close()
 		}
 	}
 }
@@ -297,7 +299,7 @@ func fill(tb testing.TB, h http.Handler, paths []string, n int) {
 // loadKeys writes n small keys with pipelined MSETs, so that the keyspace
 // is that large.
 func loadKeys(b *testing.B, addr string, n int) {
-	c := redis.NewClient(&redis.Options{Addr: addr})
+	c := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer c.Close()
 	ctx := context.Background()
 	const batch = 1000

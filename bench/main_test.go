@@ -8,17 +8,19 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/intelligentcache/gin-intelligent-cache/bench/internal/redisserver"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 // rounds is how many times each comparison alternates its contenders.
 var rounds = flag.Int("rounds", 3, "rounds of each interleaved comparison")
 
 // shared is the redis-server the hit, miss, bypass and parallel
-// benchmarks share (each fixture under its own key prefix); benchmarks
-// that need a keyspace of their own start their own.
+// benchmarks share (each fixture under its own key prefix), in a directory
+// of its own; benchmarks that need a keyspace of their own start their own.
 var shared struct {
 	once sync.Once
+	dir  string
 	srv  *redisserver.Server
 	err  error
 }
@@ -27,21 +29,28 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	if shared.srv != nil {
-		shared.srv.Stop()
+		shared.srv.Close()
+	}
+	if shared.dir != "" {
+		_ = os.RemoveAll(shared.dir)
 	}
 	os.Exit(code)
 }
 
 // noRedis is the message of the Redis benchmarks skipped for want of a
 // server.
-const noRedis = "redis-server not found on PATH: Redis benchmarks skipped (set " + redisserver.RequireEnv + " to fail instead)"
+const noRedis = "redis-server not found on PATH: Redis benchmarks skipped (set " + testutil.RequireEnv + " to fail instead)"
 
 // sharedRedis returns the shared server, or nil when there is no
 // redis-server and none is required. It fails b when the server cannot
 // start, or is missing and required.
 func sharedRedis(b *testing.B) *redisserver.Server {
 	b.Helper()
-	shared.once.Do(func() { shared.srv, shared.err = redisserver.Start(redisserver.Options{}) })
+	shared.once.Do(func() {
+		if shared.dir, shared.err = os.MkdirTemp("", "bench-redis-"); shared.err == nil {
+			shared.srv, shared.err = redisserver.Start(redisserver.Options{Dir: shared.dir})
+		}
+	})
 	return check(b, shared.srv, shared.err)
 }
 
@@ -49,9 +58,9 @@ func sharedRedis(b *testing.B) *redisserver.Server {
 // sharedRedis.
 func ownRedis(b *testing.B) *redisserver.Server {
 	b.Helper()
-	srv, err := redisserver.Start(redisserver.Options{})
+	srv, err := redisserver.Start(redisserver.Options{Dir: b.TempDir()})
 	if srv != nil {
-		b.Cleanup(srv.Stop)
+		b.Cleanup(srv.Close)
 	}
 	return check(b, srv, err)
 }
@@ -59,10 +68,10 @@ func ownRedis(b *testing.B) *redisserver.Server {
 func check(b *testing.B, srv *redisserver.Server, err error) *redisserver.Server {
 	b.Helper()
 	switch {
-	case errors.Is(err, redisserver.ErrNoBinary) && !redisserver.Required():
+	case errors.Is(err, redisserver.ErrNoBinary) && !testutil.Required():
 		return nil
 	case errors.Is(err, redisserver.ErrNoBinary):
-		b.Fatalf("%s is set but redis-server is not on PATH", redisserver.RequireEnv)
+		b.Fatalf("%s is set but redis-server is not on PATH", testutil.RequireEnv)
 	case err != nil:
 		b.Fatal(err)
 	}

@@ -25,9 +25,14 @@ func cpuTime() time.Duration {
 // redisStats is what INFO says about the work a server has done.
 type redisStats struct {
 	cpu  time.Duration // used_cpu_user + used_cpu_sys
-	cmds int64         // commands processed, INFO itself left out
-	keys int64         // keyspace_hits + keyspace_misses: keys read
-	mem  int64         // used_memory
+	cmds int64         // commands processed (a script's own included), INFO itself left out
+	// trips counts the server's writes of replies to clients: one per
+	// round trip whose replies fit 64 KiB (the server writes at most that
+	// per event), so a miss's round trips exactly; a hit of a larger
+	// entry counts more.
+	trips int64
+	keys  int64 // keyspace_hits + keyspace_misses: keys read
+	mem   int64 // used_memory
 }
 
 func readRedisStats(tb testing.TB, c *redis.Client) redisStats {
@@ -54,6 +59,8 @@ func parseRedisStats(info string) redisStats {
 		case name == "keyspace_hits" || name == "keyspace_misses":
 			n, _ := strconv.ParseInt(value, 10, 64)
 			s.keys += n
+		case name == "total_writes_processed":
+			s.trips, _ = strconv.ParseInt(value, 10, 64)
 		case name == "used_memory":
 			s.mem, _ = strconv.ParseInt(value, 10, 64)
 		case strings.HasPrefix(name, "cmdstat_") && name != "cmdstat_info":
@@ -90,6 +97,9 @@ func (m *redisMeter) pause() {
 	m.total.cpu += now.cpu - m.from.cpu
 	m.total.cmds += now.cmds - m.from.cmds
 	m.total.keys += now.keys - m.from.keys
+	// The reply to the INFO that read m.from was written after it read
+	// the counter, so it is counted; the one just read is not.
+	m.total.trips += now.trips - m.from.trips - 1
 }
 
 func (m *redisMeter) resume() {
@@ -108,4 +118,5 @@ func (m *redisMeter) report(b *testing.B) {
 	b.ReportMetric(float64(m.total.cpu)/n, "redis-cpu-ns/op")
 	b.ReportMetric(float64(m.total.cmds)/n, "redis-cmds/op")
 	b.ReportMetric(float64(m.total.keys)/n, "redis-keys/op")
+	b.ReportMetric(float64(m.total.trips)/n, "redis-trips/op")
 }

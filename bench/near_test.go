@@ -17,8 +17,8 @@ import (
 // The near cache (backend/near) against the memory and Redis backends,
 // alternated per round like every comparison here:
 //
-//	gincache-near        backend/near in front of backend.NewRedis, default Delta (5ms)
-//	gincache-redis-slow  backend.NewRedis through a loopback proxy adding 0.5 ms each way
+//	gincache-near        backend/near in front of redis.New (backend/redis), default Delta (5ms)
+//	gincache-redis-slow  redis.New through a loopback proxy adding 0.5 ms each way
 //	gincache-near-slow   the near cache on that proxy (its channel goes through it too), Delta 20ms
 //
 // Delta must stay well above the round trip to Redis: a probe answered

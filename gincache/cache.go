@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/ratelog"
 )
 
@@ -115,7 +116,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	c := &Cache{cfg: cfg, table: table, stop: make(chan struct{})}
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	if cfg.backend == nil {
-		m, err := backend.NewMemory(backend.MemoryOptions{Now: cfg.now})
+		m, err := memory.New(memory.Options{Now: cfg.now})
 		if err != nil {
 			return nil, fmt.Errorf("gincache: %w", err)
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -152,7 +152,7 @@ func ExampleAuth() {
 // write budget, and the write waits for the retries up to the
 // invalidation wait. A wait that is not a positive duration is refused.
 func ExampleWithInvalidationWait() {
-	b, err := backend.NewRedis("redis://localhost:6379/0", backend.RedisOptions{KeyPrefix: "myapp"})
+	b, err := redis.New("redis://localhost:6379/0", redis.Options{KeyPrefix: "myapp"})
 	if err != nil {
 		panic(err)
 	}

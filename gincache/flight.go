@@ -31,15 +31,17 @@ type flight struct {
 	entry *backend.Entry
 }
 
-// flightKey is the key followed by the token values.
-func flightKey(key string, vals []backend.Token) string {
+// flightKey is the key followed by the token values, in one allocation
+// that is never written again: its first len(key) bytes are the key as a
+// string of its own (see newMiss).
+func flightKey(key []byte, vals []backend.Token) string {
 	b := make([]byte, 0, len(key)+1+8*len(vals))
 	b = append(b, key...)
 	b = append(b, 0)
 	for _, v := range vals {
 		b = binary.LittleEndian.AppendUint64(b, uint64(v))
 	}
-	return string(b)
+	return unsafeString(b)
 }
 
 // join returns the flight for fk and whether the caller leads it.

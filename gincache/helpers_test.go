@@ -12,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -49,7 +49,7 @@ type testApp struct {
 	cache  *Cache
 	engine *gin.Engine
 	clock  *fakeClock
-	mem    *backend.Memory
+	mem    *memory.Memory
 	once   sync.Once
 	srv    *httptest.Server
 }
@@ -60,7 +60,7 @@ type testApp struct {
 func newTestApp(t *testing.T, table Table, opts ...Option) *testApp {
 	t.Helper()
 	clock := newFakeClock()
-	mem, err := backend.NewMemory(backend.MemoryOptions{Now: clock.Now})
+	mem, err := memory.New(memory.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

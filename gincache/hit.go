@@ -77,7 +77,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		// ones, which a refill records.
 		copy(tok.Values, e.Tokens)
 		if e.Stale > 0 && now.Before(e.Expires.Add(e.Stale)) {
-			c.serveStale(gc, rs, e, &miss{key: string(st.key), tok: tok, spent: spent}, now)
+			c.serveStale(gc, rs, e, newMiss(st.key, tok, spent), now)
 			return
 		}
 	case errors.Is(err, backend.ErrNotFound):
@@ -93,7 +93,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		c.skip(gc, rs, skipBackendErr)
 		return
 	}
-	c.fill(gc, rs, &miss{key: string(st.key), tok: tok, spent: spent})
+	c.fill(gc, rs, newMiss(st.key, tok, spent))
 }
 
 // replay writes a stored response: its headers (shared slices, nothing

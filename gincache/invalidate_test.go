@@ -13,7 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/goleak"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
 
 // hierarchyApp serves a resource tree: GETs cached, writes answering with
@@ -213,7 +213,7 @@ func TestInvalidatedBeforeFirstByte(t *testing.T) {
 // ctxBackend fails Renew when its context is cancelled, as a networked
 // backend would; the memory backend ignores contexts, so this is the one
 // place a wrapper stands in for the real thing.
-type ctxBackend struct{ *backend.Memory }
+type ctxBackend struct{ *memory.Memory }
 
 func (b ctxBackend) Renew(ctx context.Context, names []string, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
@@ -224,7 +224,7 @@ func (b ctxBackend) Renew(ctx context.Context, names []string, ttl time.Duration
 
 func TestInvalidationSurvivesClientHangingUp(t *testing.T) {
 	clock := newFakeClock()
-	mem, _ := backend.NewMemory(backend.MemoryOptions{Now: clock.Now})
+	mem, _ := memory.New(memory.Options{Now: clock.Now})
 	defer mem.Close()
 	c, err := New(Table{get("/doc", time.Hour)}, WithBackend(ctxBackend{mem}), WithClock(clock.Now), quiet)
 	if err != nil {
@@ -261,7 +261,7 @@ func TestInvalidationSurvivesClientHangingUp(t *testing.T) {
 // failingBackend fails every Renew while failing is set: a backend
 // outage during a write, which the memory backend cannot produce.
 type failingBackend struct {
-	*backend.Memory
+	*memory.Memory
 	mu      sync.Mutex
 	failing bool
 }
@@ -278,7 +278,7 @@ func (b *failingBackend) Renew(ctx context.Context, names []string, ttl time.Dur
 
 func TestFailedInvalidationStopsHitsUntilEpochRenewed(t *testing.T) {
 	clock := newFakeClock()
-	mem, _ := backend.NewMemory(backend.MemoryOptions{Now: clock.Now})
+	mem, _ := memory.New(memory.Options{Now: clock.Now})
 	defer mem.Close()
 	fb := &failingBackend{Memory: mem}
 	c, err := New(Table{get("/a", time.Hour), get("/b", time.Hour)}, WithBackend(fb), WithClock(clock.Now), quiet)
@@ -379,7 +379,7 @@ func TestStaleFillRace(t *testing.T) {
 func TestEpochRenewedInBackground(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	clock := newFakeClock()
-	mem, _ := backend.NewMemory(backend.MemoryOptions{Now: clock.Now})
+	mem, _ := memory.New(memory.Options{Now: clock.Now})
 	defer mem.Close()
 	fb := &failingBackend{Memory: mem, failing: true}
 	c, err := New(Table{get("/a", time.Hour)}, WithBackend(fb), WithClock(clock.Now), quiet)

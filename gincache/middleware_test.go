@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -486,5 +488,52 @@ func TestManyRoutesResolveOnce(t *testing.T) {
 	}
 	if st := a.cache.Service().Stats(); st.Hits != 50 || st.Misses != 50 || len(st.Routes) != 50 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// A stored entry's header values share one backing array, and a miss
+// sends the entry's own Etag slice: a middleware outside the cache that
+// adds a value to a field, after the cache has answered, must neither
+// change the entry nor overwrite a neighbouring field's value.
+func TestAddingToACachedResponseLeavesTheEntryAlone(t *testing.T) {
+	c, err := New(Table{{Method: "GET", Path: "/r", Policy: Policy{TTL: time.Hour}}}, quiet)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(func(gc *gin.Context) {
+		gc.Next()
+		for _, name := range []string{"Content-Type", "Etag", "X-One", "X-Two"} {
+			gc.Writer.Header().Add(name, "added")
+		}
+	})
+	r.Use(c.Middleware())
+	r.GET("/r", func(gc *gin.Context) {
+		gc.Header("X-One", "1")
+		gc.Header("X-Two", "2")
+		gc.String(http.StatusOK, "body")
+	})
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	get := func() http.Header {
+		res, err := http.Get(srv.URL + "/r")
+		require.NoError(t, err)
+		defer res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+		return res.Header
+	}
+	miss := get()
+	require.Equal(t, "MISS", miss.Get(HeaderXCache))
+	etag := miss.Values("Etag")[0]
+	for range 2 {
+		hit := get()
+		require.Equal(t, "HIT", hit.Get(HeaderXCache))
+		// The outer middleware adds to the replayed fields after the
+		// response is sent (the client does not see it); the entry must
+		// stay as stored.
+		assert.Equal(t, []string{etag}, hit.Values("Etag")[:1], "Etag")
+		assert.Equal(t, []string{"1"}, hit.Values("X-One")[:1], "X-One")
+		assert.Equal(t, []string{"2"}, hit.Values("X-Two")[:1], "X-Two")
+		assert.Equal(t, []string{"text/plain; charset=utf-8"}, hit.Values("Content-Type")[:1], "Content-Type")
 	}
 }

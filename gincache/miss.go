@@ -21,16 +21,22 @@ type miss struct {
 	tok   backend.Tokens
 	spent time.Duration // of the budget, by the lookup
 	f     *flight       // the flight this request leads; nil when it runs alone
-	fk    string        // f's key
+	fk    string        // the key of the flight for key and tok.Values
 	cw    *captureWriter
 	outer headerSnapshot
+}
+
+// newMiss starts a miss's state. The key is a view of the flight key (one
+// allocation for both): it outlives the request's pooled buffers.
+func newMiss(key []byte, tok backend.Tokens, spent time.Duration) *miss {
+	fk := flightKey(key, tok.Values)
+	return &miss{key: fk[:len(key)], fk: fk, tok: tok, spent: spent}
 }
 
 // fill handles a miss: the first request for the key (and token values)
 // runs the handler and stores the result; concurrent ones wait for it.
 func (c *Cache) fill(gc *gin.Context, rs *routeState, m *miss) {
-	fk := flightKey(m.key, m.tok.Values)
-	f, leader := c.flights.join(fk)
+	f, leader := c.flights.join(m.fk)
 	if !leader {
 		select {
 		case <-f.done:
@@ -47,7 +53,7 @@ func (c *Cache) fill(gc *gin.Context, rs *routeState, m *miss) {
 		c.run(gc, rs, m)
 		return
 	}
-	m.f, m.fk = f, fk
+	m.f = f
 	c.run(gc, rs, m)
 }
 
@@ -96,7 +102,7 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, m *miss) *backend.Entry 
 	e, reason, stored := c.keep(gc, rs, m, h)
 	if e != nil {
 		body = e.Body
-		h.Set("Etag", e.ETag)
+		h["Etag"] = e.Header[etagField(e)].Values // shared: len == cap
 	}
 	rs.stats.misses.Add(1)
 	h[HeaderXCache] = c.hdr.miss

@@ -57,7 +57,7 @@ const (
 )
 
 // WithBackend sets where responses are kept. Default: a new
-// backend.NewMemory with its defaults (64 MiB), which Close closes. A
+// memory.New with its defaults (64 MiB), which Close closes. A
 // backend passed here is the caller's to close.
 func WithBackend(b backend.Backend) Option {
 	return func(c *config) error {

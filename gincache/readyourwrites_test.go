@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -27,8 +28,8 @@ import (
 func TestReadYourWritesAcrossInstancesAfterAFreeze(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	store := quickstart.NewStore()
-	a := newInstance(t, srv.URL(), store, testutil.NewClock(), backend.RedisOptions{BreakerThreshold: 1, CheckInterval: time.Hour})
-	b := newInstance(t, srv.URL(), store, nil, backend.RedisOptions{})
+	a := newInstance(t, srv.URL(), store, testutil.NewClock(), redis.Options{BreakerThreshold: 1, CheckInterval: time.Hour})
+	b := newInstance(t, srv.URL(), store, nil, redis.Options{})
 
 	expectReply(t, "B's first GET", b.do(t, "GET", "/spaces/4", ""), 200, "MISS")
 	before := b.do(t, "GET", "/spaces/4", "")

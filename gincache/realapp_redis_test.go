@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -22,7 +22,7 @@ import (
 func TestRedisCorruptEntryIsRefilled(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	srv := testutil.StartRedis(t)
-	b, err := backend.NewRedis(srv.URL(), backend.RedisOptions{KeyPrefix: "app", Logger: quietLog})
+	b, err := redis.New(srv.URL(), redis.Options{KeyPrefix: "app", Logger: quietLog})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	c, err := gincache.New(gincache.Table{{Method: "GET", Path: "/doc", Policy: gincache.Policy{TTL: time.Hour}}},

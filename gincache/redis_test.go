@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
@@ -31,13 +32,13 @@ var quietLog = slog.New(slog.DiscardHandler)
 // cache on a Redis backend, served over loopback HTTP.
 type instance struct {
 	cache   *gincache.Cache
-	backend *backend.Redis
+	backend *redis.Redis
 	url     string
 }
 
 // newInstance starts an instance on store (instances that share a store
 // are replicas of one application sharing its database).
-func newInstance(t *testing.T, redisURL string, store *quickstart.Store, clock *testutil.Clock, opts backend.RedisOptions) *instance {
+func newInstance(t *testing.T, redisURL string, store *quickstart.Store, clock *testutil.Clock, opts redis.Options) *instance {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	opts.KeyPrefix = "app"
@@ -45,7 +46,7 @@ func newInstance(t *testing.T, redisURL string, store *quickstart.Store, clock *
 	if clock != nil {
 		opts.Now = clock.Now
 	}
-	b, err := backend.NewRedis(redisURL, opts)
+	b, err := redis.New(redisURL, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +136,8 @@ func expectReply(t *testing.T, what string, got reply, status int, xcache string
 func TestRedisTwoInstancesShareInvalidation(t *testing.T) {
 	srv := testutil.StartRedis(t)
 	store := quickstart.NewStore()
-	a := newInstance(t, srv.URL(), store, nil, backend.RedisOptions{})
-	b := newInstance(t, srv.URL(), store, nil, backend.RedisOptions{})
+	a := newInstance(t, srv.URL(), store, nil, redis.Options{})
+	b := newInstance(t, srv.URL(), store, nil, redis.Options{})
 
 	for _, path := range []string{"/spaces/4", "/spaces", "/spaces/4/items", "/spaces/6", "/items"} {
 		expectReply(t, "B's first GET "+path, b.do(t, "GET", path, ""), 200, "MISS")
@@ -224,7 +225,7 @@ func TestRedisOutagesThroughHTTP(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	clock := testutil.NewClock()
 	store := quickstart.NewStore()
-	in := newInstance(t, srv.URL(), store, clock, backend.RedisOptions{BreakerThreshold: 3, BreakerCooldown: time.Second})
+	in := newInstance(t, srv.URL(), store, clock, redis.Options{BreakerThreshold: 3, BreakerCooldown: time.Second})
 
 	expectReply(t, "first GET", in.do(t, "GET", "/spaces/4", ""), 200, "MISS")
 	expectReply(t, "second GET", in.do(t, "GET", "/spaces/4", ""), 200, "HIT")

@@ -16,13 +16,14 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
 
 // remoteBackend is the memory backend posing as a networked one (so the
 // cache holds writes for their invalidation), whose Renew fails while
 // failing is set: a backend that cannot be reached for a while.
 type remoteBackend struct {
-	*backend.Memory
+	*memory.Memory
 	attempts atomic.Int64
 	bypassed atomic.Int64 // attempts marked WithoutBreaker
 
@@ -69,7 +70,7 @@ func (b *remoteBackend) landedName(name string) bool {
 func remoteApp(t *testing.T, opts ...Option) (*testApp, *remoteBackend) {
 	t.Helper()
 	clock := newFakeClock()
-	mem, err := backend.NewMemory(backend.MemoryOptions{Now: clock.Now})
+	mem, err := memory.New(memory.Options{Now: clock.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() { mem.Close() })
 	rb := &remoteBackend{Memory: mem}

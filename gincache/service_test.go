@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
 
 func TestNewRejectsNonsense(t *testing.T) {
@@ -201,7 +202,7 @@ func TestServiceRejectsBadInput(t *testing.T) {
 // share one backend; clearing one leaves the other.
 func TestServiceClearStaysUnderPrefix(t *testing.T) {
 	clock := newFakeClock()
-	mem, _ := backend.NewMemory(backend.MemoryOptions{Now: clock.Now})
+	mem, _ := memory.New(memory.Options{Now: clock.Now})
 	defer mem.Close()
 	one, _ := New(nil, WithBackend(mem), WithKeyPrefix("one"), WithClock(clock.Now))
 	two, _ := New(nil, WithBackend(mem), WithKeyPrefix("two"), WithClock(clock.Now))

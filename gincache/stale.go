@@ -34,11 +34,10 @@ import (
 func (c *Cache) serveStale(gc *gin.Context, rs *routeState, e *backend.Entry, m *miss, now time.Time) {
 	rs.stats.hits.Add(1)
 	rs.stats.stale.Add(1)
-	fk := flightKey(m.key, m.tok.Values)
-	if f, lead := c.flights.lead(fk); lead {
-		m.f, m.fk = f, fk
+	if f, lead := c.flights.lead(m.fk); lead {
+		m.f = f
 		if !c.startRefresh(gc, rs, m) {
-			c.flights.finish(fk, f, nil)
+			c.flights.finish(m.fk, f, nil)
 		}
 	}
 	h := gc.Writer.Header()

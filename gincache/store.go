@@ -122,17 +122,30 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	if e.ETag == "" {
 		e.ETag = strongETag(body)
 	}
+	// Every field's values are cut from one backing array, each with
+	// len == cap (a later Add on a response copies): one allocation for
+	// all of them rather than one per field.
+	nvals := 2
+	for _, vals := range h {
+		nvals += len(vals)
+	}
+	backing := make([]string, 0, nvals)
+	add := func(vals ...string) []string {
+		start := len(backing)
+		backing = append(backing, vals...)
+		return backing[start:len(backing):len(backing)]
+	}
 	fields := make([]backend.HeaderField, 0, len(h)+2)
 	for name, vals := range h {
 		canon := textproto.CanonicalMIMEHeaderKey(name)
 		if unstoredHeaders[canon] || connection[canon] || canon == "Etag" || len(vals) == 0 || outer.unchanged(name, vals) {
 			continue
 		}
-		fields = append(fields, backend.HeaderField{Name: canon, Values: slices.Clip(slices.Clone(vals))})
+		fields = append(fields, backend.HeaderField{Name: canon, Values: add(vals...)})
 	}
-	fields = append(fields, backend.HeaderField{Name: "Etag", Values: one(e.ETag)})
+	fields = append(fields, backend.HeaderField{Name: "Etag", Values: add(e.ETag)})
 	if bodyAllowed(status) && len(body) > autoLengthLimit {
-		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: one(strconv.Itoa(len(body)))})
+		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: add(strconv.Itoa(len(body)))})
 	}
 	slices.SortFunc(fields, func(a, b backend.HeaderField) int { return strings.Compare(a.Name, b.Name) })
 	e.Header = fields
@@ -260,4 +273,10 @@ func conflictIsNil(err error) error {
 		return nil
 	}
 	return err
+}
+
+// etagField returns the index of the Etag field among an entry's header
+// fields, which newEntry always adds.
+func etagField(e *backend.Entry) int {
+	return slices.IndexFunc(e.Header, func(f backend.HeaderField) bool { return f.Name == "Etag" })
 }

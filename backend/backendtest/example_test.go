@@ -7,6 +7,7 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
 
 // conformance is what a backend's own test runs: one call, with a
@@ -17,7 +18,7 @@ func conformance(t *testing.T) {
 	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
-			b, err := backend.NewMemory(backend.MemoryOptions{
+			b, err := memory.New(memory.Options{
 				Now: func() time.Time { return time.Unix(0, now.Load()) },
 			})
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
 
 // A conformance suite that passes everything checks nothing. Each fault
@@ -329,7 +330,7 @@ func TestFaultyBackend(t *testing.T) {
 	clock.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
-			m, err := backend.NewMemory(backend.MemoryOptions{Now: func() time.Time { return time.Unix(0, clock.Load()) }})
+			m, err := memory.New(memory.Options{Now: func() time.Time { return time.Unix(0, clock.Load()) }})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,7 @@
 // backend that serves hits without a round trip and stays strictly
 // coherent across the instances that share the Redis.
 //
-//	src, _ := backend.NewRedis("redis://cache:6379/0", backend.RedisOptions{})
+//	src, _ := redis.New("redis://cache:6379/0", redis.Options{}) // backend/redis
 //	n, _ := near.New(src, near.Options{}) // Delta 5ms, 64 MiB
 //	cache, _ := gincache.New(table, gincache.WithBackend(n))
 //

@@ -4,8 +4,8 @@ import (
 	"log"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
+	redisbackend "github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -14,7 +14,7 @@ import (
 // application: hits are served from the process while its lease holds,
 // and each write waits Delta before it is answered.
 func ExampleNew() {
-	src, err := backend.NewRedis("redis://localhost:6379/0", backend.RedisOptions{KeyPrefix: "myapp"})
+	src, err := redisbackend.New("redis://localhost:6379/0", redisbackend.Options{KeyPrefix: "myapp"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	redisbackend "github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
@@ -18,7 +19,7 @@ import (
 // cache sees its result: a renewal that lands there is one the near cache
 // must not miss.
 type racySource struct {
-	*backend.Redis
+	*redisbackend.Redis
 	during func()
 }
 
@@ -37,7 +38,7 @@ func (r *racySource) Lookup(ctx context.Context, key string, tok backend.Tokens)
 func TestNearFillRacingARenewal(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	quiet := slog.New(slog.DiscardHandler)
-	r, err := backend.NewRedis(srv.URL(), backend.RedisOptions{KeyPrefix: "app", Logger: quiet})
+	r, err := redisbackend.New(srv.URL(), redisbackend.Options{KeyPrefix: "app", Logger: quiet})
 	require.NoError(t, err)
 	defer r.Close()
 	src := &racySource{Redis: r}

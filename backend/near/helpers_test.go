@@ -15,8 +15,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
+	redisbackend "github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
@@ -36,7 +36,7 @@ type instance struct {
 }
 
 // newInstance builds an instance on src (a Redis backend the test made).
-func newInstance(t *testing.T, src *backend.Redis, store *quickstart.Store, delta time.Duration) *instance {
+func newInstance(t *testing.T, src *redisbackend.Redis, store *quickstart.Store, delta time.Duration) *instance {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	g := &gate{}
@@ -60,9 +60,9 @@ func newInstance(t *testing.T, src *backend.Redis, store *quickstart.Store, delt
 }
 
 // newRedis returns a Redis backend on url with its own key prefix.
-func newRedis(t *testing.T, url string) *backend.Redis {
+func newRedis(t *testing.T, url string) *redisbackend.Redis {
 	t.Helper()
-	r, err := backend.NewRedis(url, backend.RedisOptions{KeyPrefix: "app", Logger: quiet})
+	r, err := redisbackend.New(url, redisbackend.Options{KeyPrefix: "app", Logger: quiet})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = r.Close() })
 	return r

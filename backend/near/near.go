@@ -19,7 +19,7 @@ import (
 )
 
 // Source is the networked backend a near cache sits in front of: the
-// Redis backend (*backend.Redis) on a standalone server, behind Sentinel,
+// Redis backend (*redis.Redis from backend/redis) on a standalone server, behind Sentinel,
 // or on a cluster.
 type Source interface {
 	backend.Backend

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	redisbackend "github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -23,8 +23,8 @@ func TestNearCluster(t *testing.T) {
 	prefix := strings.TrimSuffix(testutil.Prefix(t), ":")
 	defer c.Flush(t, prefix+":")
 	store := quickstart.NewStore()
-	newSrc := func() *backend.Redis {
-		r, err := backend.NewRedisCluster(c.Addrs(), backend.RedisOptions{KeyPrefix: prefix, Logger: quiet})
+	newSrc := func() *redisbackend.Redis {
+		r, err := redisbackend.NewCluster(c.Addrs(), redisbackend.Options{KeyPrefix: prefix, Logger: quiet})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = r.Close() })
 		return r
@@ -58,7 +58,7 @@ func TestNearSentinel(t *testing.T) {
 	master := testutil.StartRealRedis(t)
 	sentinel := testutil.StartSentinel(t, "mymaster", master)
 	store := quickstart.NewStore()
-	newSrc := func() *backend.Redis {
+	newSrc := func() *redisbackend.Redis {
 		client := redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName:            "mymaster",
 			SentinelAddrs:         []string{sentinel.Addr()},
@@ -67,7 +67,7 @@ func TestNearSentinel(t *testing.T) {
 			ReadTimeout:           200 * time.Millisecond,
 		})
 		t.Cleanup(func() { _ = client.Close() })
-		r, err := backend.NewRedisClient(context.Background(), client, backend.RedisOptions{KeyPrefix: "app", Logger: quiet})
+		r, err := redisbackend.FromClient(context.Background(), client, redisbackend.Options{KeyPrefix: "app", Logger: quiet})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = r.Close() })
 		return r

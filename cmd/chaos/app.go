@@ -17,6 +17,7 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -66,14 +67,14 @@ type sabotage struct {
 
 // instance is one replica of the application: the Quick Start API, the
 // per-user route and the digest behind its own gincache.Cache, on its own
-// go-redis client (backend.NewRedis), served by its own HTTP server on a
+// go-redis client (redis.New), served by its own HTTP server on a
 // loopback port. Replicas share the store, as replicas of one API share
 // its database, and the cache's Redis.
 type instance struct {
 	id       int    // 1-based, as the report names it (#1)
 	proxy    *proxy // non-nil: this instance reaches Redis through it
 	cache    *gincache.Cache
-	backend  *backend.Redis
+	backend  *redis.Redis
 	near     *near.Near // the near cache in front of backend, with -near
 	srv      *http.Server
 	base     string // http://127.0.0.1:port
@@ -97,7 +98,7 @@ func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Stor
 		}
 		in.proxy, addr = p, p.Addr()
 	}
-	b, err := backend.NewRedis("redis://"+addr+"/0", backend.RedisOptions{KeyPrefix: keyPrefix, Logger: logger.With("instance", id)})
+	b, err := redis.New("redis://"+addr+"/0", redis.Options{KeyPrefix: keyPrefix, Logger: logger.With("instance", id)})
 	if err != nil {
 		in.closeProxy()
 		return nil, err

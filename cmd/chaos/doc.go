@@ -19,7 +19,7 @@
 // The harness starts its own redis-server on a free loopback port, in a
 // temporary directory, with persistence off (internal/redisserver). In
 // process, it serves -instances replicas of the application, each with its
-// own gincache.Cache, its own go-redis client (backend.NewRedis, key prefix
+// own gincache.Cache, its own go-redis client (redis.New, key prefix
 // "chaos") and its own HTTP server on a loopback port, all on one
 // quickstart.Store (the database replicas share; its mutex makes it the
 // exact truth) and one Redis. Each serves example/quickstart's API and

@@ -29,7 +29,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
-	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -54,7 +54,7 @@ func main() {
 type app struct {
 	engine  *gin.Engine
 	cache   *gincache.Cache
-	backend *backend.Redis
+	backend *redis.Redis
 }
 
 func (a *app) Close() {
@@ -65,7 +65,7 @@ func (a *app) Close() {
 // newApp builds the application on the Redis at redisURL. It does not
 // need Redis to be up.
 func newApp(redisURL string) (*app, error) {
-	b, err := backend.NewRedis(redisURL, backend.RedisOptions{KeyPrefix: "example"})
+	b, err := redis.New(redisURL, redis.Options{KeyPrefix: "example"})
 	if err != nil {
 		return nil, err
 	}

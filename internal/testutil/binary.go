@@ -15,8 +15,9 @@ const RequireEnv = "GINCACHE_REQUIRE_REDIS"
 // machine without one.
 var lookPath = redisserver.LookPath
 
-// required reports whether GINCACHE_REQUIRE_REDIS asks for a real server.
-func required() bool {
+// Required reports whether GINCACHE_REQUIRE_REDIS asks for a real server
+// (programs that start servers themselves, such as the bench module, ask too).
+func Required() bool {
 	v := os.Getenv(RequireEnv)
 	return v != "" && v != "0" && v != "false"
 }
@@ -30,7 +31,7 @@ func serverBinary(t testing.TB) string {
 	if err == nil {
 		return path
 	}
-	if required() {
+	if Required() {
 		t.Fatalf("testutil: %s is set but redis-server was not found: %v", RequireEnv, err)
 	}
 	return ""

@@ -112,8 +112,8 @@ func TestNoBinaryFailsWhenRequired(t *testing.T) {
 func TestRequiredValues(t *testing.T) {
 	for v, want := range map[string]bool{"": false, "0": false, "false": false, "1": true, "true": true, "yes": true} {
 		t.Setenv(RequireEnv, v)
-		if got := required(); got != want {
-			t.Errorf("%s=%q: required() = %v, want %v", RequireEnv, v, got, want)
+		if got := Required(); got != want {
+			t.Errorf("%s=%q: Required() = %v, want %v", RequireEnv, v, got, want)
 		}
 	}
 }

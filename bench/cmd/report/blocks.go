@@ -13,6 +13,7 @@ func blocks(r *run, benchtime string, rounds int) map[string]string {
 		"commands":   commandsBlock(benchtime, rounds),
 		"headline":   headline(r),
 		"targets":    targetsTable(r),
+		"peers":      peerTargetsTable(r),
 		"hit":        inProcessTable(r, "Hit"),
 		"miss":       inProcessTable(r, "Miss"),
 		"bypass":     inProcessTable(r, "Bypass"),

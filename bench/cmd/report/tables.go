@@ -63,14 +63,15 @@ func inProcessTable(r *run, bench string) string {
 			if cmds, ok := r.median(s, "redis-cmds/op"); ok {
 				keys, _ := r.median(s, "redis-keys/op")
 				rcpu, _ := r.median(s, "redis-cpu-ns/op")
-				row = append(row, fmt.Sprintf("%s / %s / %s", num(cmds), num(keys), dur(rcpu)))
+				trips, okt := r.median(s, "redis-trips/op")
+				row = append(row, fmt.Sprintf("%s / %s / %s / %s", or(num(trips), okt), num(cmds), num(keys), dur(rcpu)))
 			} else {
 				row = append(row, "")
 			}
 			rows = append(rows, row)
 		}
 	}
-	return table([]string{"payload", "contender", "CPU time × baseline", "wall time × baseline", "CPU time × chenyahui", "wall ns/op", "CPU ns/op", "B/op", "allocs/op", "Redis: commands / keys read / server CPU per op"}, rows)
+	return table([]string{"payload", "contender", "CPU time × baseline", "wall time × baseline", "CPU time × chenyahui", "wall ns/op", "CPU ns/op", "B/op", "allocs/op", "Redis: round trips / commands / keys read / server CPU per op"}, rows)
 }
 
 // endToEndTable is BenchmarkEndToEnd's table for one case.

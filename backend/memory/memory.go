@@ -1,0 +1,451 @@
+package memory
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"errors"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+)
+
+// Options configures New. The zero value gives the defaults.
+type Options struct {
+	// MaxBytes bounds the bytes held by entries (bodies, headers, keys and
+	// bookkeeping, as Entry.Size counts them). Past it the least valuable
+	// entries are evicted (W-TinyLFU, from maypok86/otter).
+	// Default: 64 MiB. Negative is an error.
+	MaxBytes int64
+
+	// SweepInterval is how often expired entries and tokens are removed
+	// without waiting for a read. Default: 1s. Negative is an error.
+	SweepInterval time.Duration
+
+	// Now is the clock. Default: time.Now. Tests inject a fake one.
+	Now func() time.Time
+}
+
+const (
+	defaultMemoryMaxBytes = 64 << 20
+	defaultSweepInterval  = time.Second
+	tokenShards           = 64
+	// entryOverhead approximates what otter and the key add per entry.
+	entryOverhead = 96
+)
+
+// Memory is the in-process backend: a byte-bounded map of entries with
+// TTLs, and generation tokens held in atomic cells, so that checking an
+// entry's tokens on a hit is a handful of atomic loads with no lookups.
+//
+// Scan returns keys in lexical order with the last key as the cursor, so a
+// full iteration returns every key present throughout exactly once.
+type Memory struct {
+	entries  *otter.Cache[string, *item]
+	tokens   [tokenShards]tokenShard
+	seed     maphash.Seed
+	now      func() time.Time
+	interval time.Duration
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	stop      chan struct{}
+	done      chan struct{}
+	// swept, when not nil, hears of every sweep the background loop
+	// finishes: tests wait on it instead of sleeping.
+	swept chan<- struct{}
+}
+
+// item is what the backend holds for one entry: a copy of the Entry
+// given to Store, the token cells it was stored under (parallel to
+// Tokens), and removeAt (Unix ns) when the backend drops it. The Entry is
+// held by value, so an item is one allocation of the size the Entry alone
+// took when these fields lived in it.
+type item struct {
+	backend.Entry
+	cells    []*tokenCell
+	removeAt int64
+}
+
+// tokenCell holds one token's value; 0 once it is gone. An entry keeps
+// pointers to the cells it was stored under, so validation never looks a
+// name up.
+type tokenCell struct {
+	v atomic.Uint64
+	// expires is the cell's end of life in Unix ns, guarded by its shard.
+	expires int64
+}
+
+// tokenShard holds the cells of the tokens whose name hashes to it, keyed
+// by that 64-bit hash (seeded per backend), not by the name: keeping every
+// name would cost about 60 bytes per token, and the two tokens of each
+// path make up much of the footprint (see TestMemoryFootprint). Two names
+// whose hashes collide share a cell, so renewing one renews both: more
+// invalidation than asked, never less, and with a random seed a collision
+// is a 2^-64 chance per pair that no request can steer.
+type tokenShard struct {
+	mu    sync.Mutex
+	cells map[uint64]*tokenCell
+}
+
+var (
+	_ backend.Backend = (*Memory)(nil)
+	_ backend.Kinder  = (*Memory)(nil)
+	_ backend.Local   = (*Memory)(nil)
+	_ backend.Peeker  = (*Memory)(nil)
+)
+
+// New returns a memory backend. It starts one goroutine, which
+// Close stops.
+func New(opts Options) (*Memory, error) {
+	return newMemory(opts, nil)
+}
+
+func newMemory(opts Options, swept chan<- struct{}) (*Memory, error) {
+	if opts.MaxBytes < 0 {
+		return nil, errors.New("backend: memory MaxBytes must not be negative")
+	}
+	if opts.SweepInterval < 0 {
+		return nil, errors.New("backend: memory SweepInterval must not be negative")
+	}
+	if opts.MaxBytes == 0 {
+		opts.MaxBytes = defaultMemoryMaxBytes
+	}
+	if opts.SweepInterval == 0 {
+		opts.SweepInterval = defaultSweepInterval
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	entries, err := otter.New(&otter.Options[string, *item]{
+		MaximumWeight: uint64(opts.MaxBytes),
+		Weigher: func(key string, e *item) uint32 {
+			return uint32(min(len(key)+e.Size()+entryOverhead, 1<<32-1))
+		},
+		// Maintenance runs on the calling goroutine: no goroutine outlives Close.
+		Executor: func(fn func()) { fn() },
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := &Memory{
+		entries:  entries,
+		seed:     maphash.MakeSeed(),
+		now:      opts.Now,
+		interval: opts.SweepInterval,
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+		swept:    swept,
+	}
+	for i := range m.tokens {
+		m.tokens[i].cells = make(map[uint64]*tokenCell)
+	}
+	go m.sweepLoop()
+	return m, nil
+}
+
+// Kind reports "memory".
+func (m *Memory) Kind() string { return "memory" }
+
+// Local reports true: the memory backend never blocks on a network.
+func (m *Memory) Local() bool { return true }
+
+// Lookup implements Backend.
+func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*backend.Entry, error) {
+	if m.closed.Load() {
+		return nil, backend.ErrClosed
+	}
+	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && len(e.cells) == len(tok.Names) && e.valid() {
+		return &e.Entry, nil
+	}
+	for i, name := range tok.Names {
+		tok.Values[i] = m.current(name)
+	}
+	return nil, backend.ErrNotFound
+}
+
+// Peek returns the entry under key if it is valid for a lookup of ntok
+// tokens (it recorded that many, all unchanged) and not yet due for
+// removal at now. It is Lookup's hit path without the token names and
+// values, which only a miss needs: the cache calls it first and falls
+// back to Lookup, so that a hit on the memory backend builds no names and
+// reads the clock once.
+func (m *Memory) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool) {
+	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && len(e.cells) == ntok && e.valid() && !m.closed.Load() {
+		return &e.Entry, true
+	}
+	return nil, false
+}
+
+// valid reports whether every token cell still holds the recorded value.
+func (e *item) valid() bool {
+	if len(e.cells) != len(e.Tokens) {
+		return false
+	}
+	for i, c := range e.cells {
+		if backend.Token(c.v.Load()) != e.Tokens[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// token returns the shard of the named token and its key there.
+func (m *Memory) token(name string) (*tokenShard, uint64) {
+	h := maphash.String(m.seed, name)
+	return &m.tokens[h%tokenShards], h
+}
+
+// current returns the live value of the named token, 0 when absent.
+func (m *Memory) current(name string) backend.Token {
+	s, h := m.token(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cells[h]; c != nil && c.expires > m.now().UnixNano() {
+		return backend.Token(c.v.Load())
+	}
+	return 0
+}
+
+// Store implements Backend.
+func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
+	if m.closed.Load() {
+		return backend.ErrClosed
+	}
+	if ttl <= 0 {
+		return errors.New("backend: Store needs a positive ttl")
+	}
+	now := m.now().UnixNano()
+	removeAt := now + int64(ttl)
+	cells := make([]*tokenCell, len(tok.Names))
+	for i, name := range tok.Names {
+		c, err := m.record(name, &tok.Values[i], now, removeAt)
+		if err != nil {
+			return err
+		}
+		cells[i] = c
+	}
+	e.Tokens = slices.Clone(tok.Values)
+	m.entries.Set(strings.Clone(key), &item{Entry: *e, cells: cells, removeAt: removeAt})
+	return nil
+}
+
+// record checks one token for Store: an absent one (*v == 0) is created,
+// a present one must still hold *v; both then live at least until until.
+func (m *Memory) record(name string, v *backend.Token, now, until int64) (*tokenCell, error) {
+	s, h := m.token(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.cells[h]
+	if c != nil && c.expires <= now {
+		c.v.Store(0)
+		delete(s.cells, h)
+		c = nil
+	}
+	switch {
+	case *v == 0 && c != nil:
+		return nil, backend.ErrConflict // created by a write since Lookup
+	case *v == 0:
+		c = &tokenCell{}
+		c.v.Store(uint64(backend.NewToken()))
+		s.cells[h] = c
+		*v = backend.Token(c.v.Load())
+	case c == nil || backend.Token(c.v.Load()) != *v:
+		return nil, backend.ErrConflict // renewed or gone since Lookup
+	}
+	c.expires = max(c.expires, until)
+	return c, nil
+}
+
+// Renew implements Backend.
+func (m *Memory) Renew(_ context.Context, names []string, ttl time.Duration) error {
+	if m.closed.Load() {
+		return backend.ErrClosed
+	}
+	now := m.now().UnixNano()
+	for _, name := range names {
+		s, h := m.token(name)
+		s.mu.Lock()
+		c := s.cells[h]
+		if c == nil || c.expires <= now {
+			if c != nil {
+				c.v.Store(0)
+			}
+			c = &tokenCell{}
+			s.cells[h] = c
+		}
+		c.v.Store(uint64(backend.NewToken()))
+		c.expires = max(c.expires, now+int64(ttl))
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// Delete implements Backend.
+func (m *Memory) Delete(_ context.Context, key string) (bool, error) {
+	if m.closed.Load() {
+		return false, backend.ErrClosed
+	}
+	e, ok := m.entries.Invalidate(key)
+	return ok && e.removeAt > m.now().UnixNano(), nil
+}
+
+// Scan implements Backend. The cursor is the last key of the previous
+// page; keys come in lexical order, so no key is returned twice.
+func (m *Memory) Scan(_ context.Context, pattern, cursor string, count int) ([]backend.KeyInfo, string, error) {
+	if m.closed.Load() {
+		return nil, "", backend.ErrClosed
+	}
+	if count <= 0 {
+		count = 10
+	}
+	now := m.now().UnixNano()
+	// Keep the count+1 smallest matching keys after the cursor; the extra
+	// one tells whether another page follows.
+	h := &maxHeap{}
+	for k, e := range m.entries.All() {
+		if k <= cursor && cursor != "" || e.removeAt <= now || !backend.Match(pattern, k) {
+			continue
+		}
+		if h.Len() <= count {
+			heap.Push(h, scanItem{k, e.removeAt})
+		} else if k < (*h)[0].key {
+			(*h)[0] = scanItem{k, e.removeAt}
+			heap.Fix(h, 0)
+		}
+	}
+	items := []scanItem(*h)
+	slices.SortFunc(items, func(a, b scanItem) int { return cmp.Compare(a.key, b.key) })
+	next := ""
+	if len(items) > count {
+		items = items[:count]
+		next = items[count-1].key
+	}
+	keys := make([]backend.KeyInfo, len(items))
+	for i, it := range items {
+		keys[i] = backend.KeyInfo{Key: it.key, TTL: time.Duration(it.removeAt - now)}
+	}
+	return keys, next, nil
+}
+
+type scanItem struct {
+	key      string
+	removeAt int64
+}
+
+// maxHeap keeps the largest key on top, to drop it when a smaller one comes.
+type maxHeap []scanItem
+
+func (h maxHeap) Len() int           { return len(h) }
+func (h maxHeap) Less(i, j int) bool { return h[i].key > h[j].key }
+func (h maxHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *maxHeap) Push(x any)        { *h = append(*h, x.(scanItem)) }
+func (h *maxHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// ClearPattern implements Backend.
+func (m *Memory) ClearPattern(_ context.Context, pattern string) (int, error) {
+	if m.closed.Load() {
+		return 0, backend.ErrClosed
+	}
+	now := m.now().UnixNano()
+	var doomed []string
+	for k := range m.entries.Keys() {
+		if backend.Match(pattern, k) {
+			doomed = append(doomed, k)
+		}
+	}
+	n := 0
+	for _, k := range doomed {
+		if e, ok := m.entries.Invalidate(k); ok && e.removeAt > now {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Ping implements Backend.
+func (m *Memory) Ping(context.Context) error {
+	if m.closed.Load() {
+		return backend.ErrClosed
+	}
+	return nil
+}
+
+// Len reports how many entries are held, expired ones not yet swept
+// included.
+func (m *Memory) Len() int { return m.entries.EstimatedSize() }
+
+// Bytes reports the bytes held by entries, as MaxBytes counts them.
+func (m *Memory) Bytes() int64 { return int64(m.entries.WeightedSize()) }
+
+// Close implements Backend: it stops the sweeper and drops every entry.
+func (m *Memory) Close() error {
+	m.closeOnce.Do(func() {
+		m.closed.Store(true)
+		close(m.stop)
+		<-m.done
+		m.entries.InvalidateAll()
+	})
+	return nil
+}
+
+func (m *Memory) sweepLoop() {
+	defer close(m.done)
+	t := time.NewTicker(m.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+			m.sweep()
+			if m.swept != nil {
+				select {
+				case m.swept <- struct{}{}:
+				case <-m.stop:
+					return
+				}
+			}
+		}
+	}
+}
+
+// sweep removes expired entries and tokens. Shards are locked one at a
+// time, so Store and Renew wait at most one shard's pass.
+func (m *Memory) sweep() {
+	now := m.now().UnixNano()
+	for k, e := range m.entries.All() {
+		if e.removeAt <= now {
+			// Only this entry: a fresh one stored under k meanwhile stays.
+			m.entries.ComputeIfPresent(k, func(cur *item) (*item, otter.ComputeOp) {
+				if cur == e {
+					return nil, otter.InvalidateOp
+				}
+				return cur, otter.CancelOp
+			})
+		}
+	}
+	for i := range m.tokens {
+		s := &m.tokens[i]
+		s.mu.Lock()
+		for h, c := range s.cells {
+			if c.expires <= now {
+				c.v.Store(0)
+				delete(s.cells, h)
+			}
+		}
+		s.mu.Unlock()
+	}
+}

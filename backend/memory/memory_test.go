@@ -1,0 +1,205 @@
+package memory_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
+)
+
+func newTestMemory(t *testing.T, opts memory.Options) *memory.Memory {
+	t.Helper()
+	m, err := memory.New(opts)
+	if err != nil {
+		t.Fatalf("memory.New: %v", err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+func TestMemoryConformance(t *testing.T) {
+	clock := testutil.NewClock()
+	backendtest.Run(t, backendtest.Harness{
+		New: func(t *testing.T) backend.Backend {
+			return newTestMemory(t, memory.Options{Now: clock.Now})
+		},
+		Advance: clock.Advance,
+	})
+}
+
+// The suite's checks that need no clock hold too when the memory backend
+// runs on the real one: this is also the suite's own run without Advance,
+// as a Redis backend's would be.
+func TestMemoryConformanceRealClock(t *testing.T) {
+	backendtest.Run(t, backendtest.Harness{
+		New: func(t *testing.T) backend.Backend {
+			return newTestMemory(t, memory.Options{})
+		},
+	})
+}
+
+func TestNewMemoryRejectsNegativeOptions(t *testing.T) {
+	for _, tc := range []struct {
+		opts  memory.Options
+		field string
+	}{
+		{memory.Options{MaxBytes: -1}, "MaxBytes"},
+		{memory.Options{SweepInterval: -time.Second}, "SweepInterval"},
+	} {
+		m, err := memory.New(tc.opts)
+		if err == nil {
+			_ = m.Close()
+			t.Errorf("NewMemory(%+v) = nil error; want one naming %s", tc.opts, tc.field)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("NewMemory(%+v) = %v; want the error to name %s", tc.opts, err, tc.field)
+		}
+	}
+}
+
+func TestMemoryCloseStopsItsGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	m, err := memory.New(memory.Options{SweepInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeBody(t, m, "k", 100, time.Hour)
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+}
+
+// storeBody fills key with an entry whose body is n bytes, under one
+// token of its own.
+func storeBody(t *testing.T, m *memory.Memory, key string, n int, ttl time.Duration) {
+	t.Helper()
+	e := &backend.Entry{Status: 200, Body: []byte(strings.Repeat("x", n))}
+	tok := backend.Tokens{Names: []string{"t:" + key}, Values: make([]backend.Token, 1)}
+	// Tokens as they are now: a miss reports them, a hit's entry records them.
+	if e, err := m.Lookup(context.Background(), key, tok); err == nil {
+		copy(tok.Values, e.Tokens)
+	}
+	if err := m.Store(context.Background(), key, e, ttl, tok); err != nil {
+		t.Fatalf("Store(%q) = %v", key, err)
+	}
+}
+
+// The bytes held never pass MaxBytes, whatever is stored; what is held
+// is still served whole.
+func TestMemoryStaysUnderMaxBytes(t *testing.T) {
+	const maxBytes = 64 << 10
+	m := newTestMemory(t, memory.Options{MaxBytes: maxBytes})
+	ctx := context.Background()
+	for i := range 600 {
+		storeBody(t, m, fmt.Sprintf("k%03d", i), 100+(i*397)%3000, time.Hour)
+		if b := m.Bytes(); b > maxBytes {
+			t.Fatalf("after %d stores Bytes() = %d, over MaxBytes %d", i+1, b, maxBytes)
+		}
+		// A hot key, read between stores, as a frequently hit page is.
+		if i > 0 {
+			_, _ = m.Lookup(ctx, "k000", backend.Tokens{Names: []string{"t:k000"}, Values: make([]backend.Token, 1)})
+		}
+	}
+	if b := m.Bytes(); b < maxBytes/2 {
+		t.Fatalf("Bytes() = %d after filling; the bound %d is not being used", b, maxBytes)
+	}
+	keys, _, err := m.Scan(ctx, "", "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) == 0 || len(keys) >= 600 {
+		t.Fatalf("%d entries held after 600 stores into %d bytes; want some evicted, some kept", len(keys), maxBytes)
+	}
+	for _, k := range keys {
+		var i int
+		fmt.Sscanf(k.Key, "k%d", &i)
+		e, err := m.Lookup(ctx, k.Key, backend.Tokens{Names: []string{"t:" + k.Key}, Values: make([]backend.Token, 1)})
+		if err != nil || len(e.Body) != 100+(i*397)%3000 {
+			t.Fatalf("Lookup(%q) of a held key = %v, %v", k.Key, e, err)
+		}
+	}
+	if _, err := m.Lookup(ctx, "k000", backend.Tokens{Names: []string{"t:k000"}, Values: make([]backend.Token, 1)}); err != nil {
+		t.Errorf("the hot key k000 was evicted: %v", err)
+	}
+}
+
+// Bytes follows what is held: it grows with a store, shrinks when an
+// entry is replaced by a smaller one, and drops to 0 when all are gone.
+func TestMemoryBytesAccounting(t *testing.T) {
+	m := newTestMemory(t, memory.Options{})
+	ctx := context.Background()
+	storeBody(t, m, "k1", 10_000, time.Hour)
+	big := m.Bytes()
+	if big < 10_000+int64(len("k1")) {
+		t.Fatalf("Bytes() = %d with a 10,000-byte body held", big)
+	}
+	storeBody(t, m, "k1", 1_000, time.Hour)
+	if small := m.Bytes(); small >= big-8_000 || small < 1_000 {
+		t.Fatalf("Bytes() = %d after replacing a 10,000-byte body (%d) with a 1,000-byte one", small, big)
+	}
+	storeBody(t, m, "k2", 1_000, time.Hour)
+	storeBody(t, m, "k3", 1_000, time.Hour)
+	if ok, err := m.Delete(ctx, "k1"); !ok || err != nil {
+		t.Fatalf("Delete = %v, %v", ok, err)
+	}
+	if n, err := m.ClearPattern(ctx, "k*"); n != 2 || err != nil {
+		t.Fatalf("ClearPattern = %d, %v", n, err)
+	}
+	if b, n := m.Bytes(), m.Len(); b != 0 || n != 0 {
+		t.Fatalf("Bytes(), Len() = %d, %d with nothing held", b, n)
+	}
+}
+
+// An entry larger than the whole bound is not held, and evicts nothing to
+// make room it could never have.
+func TestMemoryEntryOverMaxBytes(t *testing.T) {
+	m := newTestMemory(t, memory.Options{MaxBytes: 16 << 10})
+	ctx := context.Background()
+	for i := range 4 {
+		storeBody(t, m, fmt.Sprint("small", i), 1000, time.Hour)
+	}
+	before := m.Bytes()
+	storeBody(t, m, "huge", 32<<10, time.Hour)
+	if _, err := m.Lookup(ctx, "huge", backend.Tokens{Names: []string{"t:huge"}, Values: make([]backend.Token, 1)}); !errors.Is(err, backend.ErrNotFound) {
+		t.Fatalf("Lookup of an entry over MaxBytes = %v; want ErrNotFound", err)
+	}
+	if after := m.Bytes(); after != before || m.Len() != 4 {
+		t.Fatalf("Bytes(), Len() = %d, %d after storing an entry over MaxBytes; were %d, 4", after, m.Len(), before)
+	}
+}
+
+// The memory backend always abandons a store whose present token was
+// renewed meanwhile (the contract would let it store an entry that never
+// validates; this one does not waste the bytes).
+func TestMemoryStoreConflictsOnRenewedToken(t *testing.T) {
+	m := newTestMemory(t, memory.Options{})
+	ctx := context.Background()
+	names := []string{"t:a"}
+	if err := m.Renew(ctx, names, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	values := make([]backend.Token, 1)
+	if _, err := m.Lookup(ctx, "k", backend.Tokens{Names: names, Values: values}); !errors.Is(err, backend.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if err := m.Renew(ctx, names, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	err := m.Store(ctx, "k", &backend.Entry{Status: 200}, time.Hour, backend.Tokens{Names: names, Values: values})
+	if !errors.Is(err, backend.ErrConflict) {
+		t.Fatalf("Store after the present token was renewed = %v; want ErrConflict", err)
+	}
+	if m.Len() != 0 {
+		t.Fatalf("Len() = %d after an abandoned store", m.Len())
+	}
+}

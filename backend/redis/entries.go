@@ -1,0 +1,374 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/redis/go-redis/v9"
+)
+
+// Lookup implements Backend in one round trip. On a single master it is
+// one MGET of the entry and the tokens together; on a cluster, where they
+// live in different slots, one pipeline of GET and an MGET per slot.
+//
+// A lookup during which Epoch changed returns no entry: it may be the
+// probe whose success closed the breaker after an outage, and nothing
+// stored before the outage may be served until the cache has renewed its
+// epoch token (writes may have been answered without their invalidation).
+func (r *Redis) Lookup(ctx context.Context, key string, tok backend.Tokens) (*backend.Entry, error) {
+	if r.closed.Load() {
+		return nil, backend.ErrClosed
+	}
+	epoch := r.epoch.Load()
+	if len(tok.Values) != len(tok.Names) {
+		return nil, errTokenLengths
+	}
+	// keys[0] is the entry's, keys[1:] the tokens'.
+	keys := make([]string, 1+len(tok.Names))
+	keys[0] = redisKeys(r.entryNS, key, r.tokenNS, tok.Names, keys[1:])
+	var vals []any
+	var err error
+	if r.cluster == nil {
+		cmd := redis.NewSliceCmd(ctx, argsOf("mget", keys)...)
+		_ = r.client.Process(ctx, cmd)
+		vals, err = cmd.Result()
+	} else {
+		vals, err = r.clusterGet(ctx, keys)
+	}
+	if err == nil && len(vals) != len(keys) {
+		err = fmt.Errorf("MGET returned %d values for %d keys", len(vals), len(keys))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backend: redis lookup: %w", err)
+	}
+	data, found := vals[0].(string)
+	if found {
+		e := new(backend.Entry)
+		// The entry's strings and body are views of the reply's string: no
+		// copy, and an Entry from Lookup is read-only.
+		err = e.DecodeString(data)
+		if err == nil && tokensMatch(e.Tokens, vals[1:]) && r.epoch.Load() == epoch {
+			return e, nil
+		}
+	}
+	for i, v := range vals[1:] {
+		tok.Values[i] = 0
+		if s, ok := v.(string); ok {
+			tok.Values[i], _ = parseToken(s)
+		}
+	}
+	if err != nil {
+		return nil, err // ErrCorrupt: a miss the cache stores over
+	}
+	return nil, backend.ErrNotFound
+}
+
+// tokensMatch reports whether the entry's recorded tokens are the current
+// values, every one present and well formed.
+func tokensMatch(recorded []backend.Token, current []any) bool {
+	if len(recorded) != len(current) {
+		return false
+	}
+	for i, v := range current {
+		s, _ := v.(string)
+		t, ok := parseToken(s)
+		if !ok || t != recorded[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// argsOf returns a command's arguments: its name, then each key by
+// pointer, which go-redis writes as it writes a string. Boxing a pointer
+// in an interface allocates nothing; boxing a string allocates, per key,
+// on every hit.
+func argsOf(name string, keys []string) []any {
+	args := make([]any, 1+len(keys))
+	args[0] = name
+	for i := range keys {
+		args[1+i] = &keys[i]
+	}
+	return args
+}
+
+var errTokenLengths = errors.New("backend: Tokens.Names and Tokens.Values differ in length")
+
+// clusterGet reads keys[0] (an entry, in a slot of its own) and keys[1:]
+// (tokens, grouped by hash slot, one MGET each) in one pipeline, which
+// go-redis sends to each node at once, and returns their values in order.
+func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]any, error) {
+	groups := bySlot(keys[1:]) // positions in keys[1:], per slot
+	pipe := r.client.Pipeline()
+	get := pipe.Get(ctx, keys[0])
+	mgets := make([]*redis.SliceCmd, len(groups))
+	for j, at := range groups {
+		group := make([]string, len(at))
+		for n, i := range at {
+			group[n] = keys[1+i]
+		}
+		mgets[j] = redis.NewSliceCmd(ctx, argsOf("mget", group)...)
+		_ = pipe.Process(ctx, mgets[j])
+	}
+	_, _ = pipe.Exec(ctx) // errors are read per command
+	vals := make([]any, len(keys))
+	switch data, err := get.Result(); {
+	case err == nil:
+		vals[0] = data
+	case !errors.Is(err, redis.Nil):
+		return nil, err
+	}
+	for j, at := range groups {
+		got, err := mgets[j].Result()
+		if err != nil {
+			return nil, err
+		}
+		if len(got) != len(at) {
+			return nil, fmt.Errorf("MGET returned %d values for %d keys", len(got), len(at))
+		}
+		for n, i := range at {
+			vals[1+i] = got[n]
+		}
+	}
+	return vals, nil
+}
+
+// Store implements Backend in one round trip on a standalone or Sentinel
+// master: one EVALSHA of storeScript, which checks every token against
+// what Lookup read, creates the absent ones (only if still absent: SET NX
+// semantics), raises the present ones' TTL to at least the entry's
+// (PEXPIRE GT), and sets the entry only if no token changed. On a
+// cluster, where the entry and the tokens live in different slots, it is
+// one script call per hash slot of tokens (one pipeline, which go-redis
+// sends to each node at once), then the entry's SET if none found a
+// change.
+func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
+	if r.closed.Load() {
+		return backend.ErrClosed
+	}
+	if ttl <= 0 {
+		return errors.New("backend: Store needs a positive ttl")
+	}
+	if e == nil {
+		return errors.New("backend: Store needs an entry")
+	}
+	if len(tok.Values) != len(tok.Names) {
+		return errTokenLengths
+	}
+	ttl = ceilMillis(ttl)
+	// keys[:n] are the tokens', keys[n] the entry's: storeScript's KEYS.
+	n := len(tok.Names)
+	keys := make([]string, n+1)
+	keys[n] = redisKeys(r.entryNS, key, r.tokenNS, tok.Names, keys[:n])
+	values := slices.Clone(tok.Values)
+	// wants[i] is what storeScript expects of token i: its value as read,
+	// or "+" and the value to create it with.
+	wants := make([]string, len(values))
+	for i, v := range values {
+		if v == 0 {
+			values[i] = backend.NewToken()
+			wants[i] = "+" + formatToken(values[i])
+		} else {
+			wants[i] = formatToken(v)
+		}
+	}
+	e.Tokens = values
+	data, err := e.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	tokenTTL := (ttl + tokenTTLMargin).Milliseconds()
+	var stored bool
+	if r.cluster == nil {
+		stored, err = r.storeOne(ctx, keys, wants, tokenTTL, data, ttl)
+	} else {
+		stored, err = r.clusterStore(ctx, keys, wants, tokenTTL, data, ttl)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("backend: redis store: %w", err)
+	case !stored:
+		return backend.ErrConflict
+	}
+	copy(tok.Values, values)
+	return nil
+}
+
+// storeScript checks and writes one Store's tokens, and its entry when
+// KEYS holds one more key than there are tokens. Everything it touches
+// lives on one node (a slot, on a cluster), and a script runs atomically:
+// no write can slip between the check and the entry's SET.
+//
+//	KEYS[1..n]  the tokens; KEYS[n+1], if present, the entry
+//	ARGV[1]     the tokens' TTL in ms; ARGV[2] the entry's; ARGV[3] the entry
+//	ARGV[3+i]   token i as Lookup read it, or "+" and the value to create
+//
+// It returns 1 when it wrote, 0 when a token was not what Lookup read (a
+// write raced the fill), having written nothing.
+var storeScript = redis.NewScript(`
+local n = #ARGV - 3
+if n > 0 then
+  local got = redis.call('MGET', unpack(KEYS, 1, n))
+  for i = 1, n do
+    local want = ARGV[3 + i]
+    if string.byte(want, 1) == 43 then
+      if got[i] then return 0 end
+    elseif got[i] ~= want then
+      return 0
+    end
+  end
+end
+for i = 1, n do
+  local want = ARGV[3 + i]
+  if string.byte(want, 1) == 43 then
+    redis.call('SET', KEYS[i], string.sub(want, 2), 'PX', ARGV[1])
+  else
+    redis.call('PEXPIRE', KEYS[i], ARGV[1], 'GT')
+  end
+end
+if #KEYS > n then
+  redis.call('SET', KEYS[n + 1], ARGV[3], 'PX', ARGV[2])
+end
+return 1
+`)
+
+// storeArgs lays out storeScript's arguments.
+func storeArgs(wants []string, tokenTTL int64, data []byte, ttl time.Duration) []any {
+	args := make([]any, 3, 3+len(wants))
+	args[0], args[1], args[2] = tokenTTL, ttl.Milliseconds(), data
+	for i := range wants {
+		args = append(args, &wants[i]) // by pointer: no allocation per string
+	}
+	return args
+}
+
+// storeOne runs storeScript for the tokens and the entry on one master:
+// EVALSHA, then EVAL (which loads it again) if the server does not know
+// the script, after a restart or a failover.
+func (r *Redis) storeOne(ctx context.Context, keys, wants []string, tokenTTL int64, data []byte, ttl time.Duration) (bool, error) {
+	n, err := storeScript.Run(ctx, r.client, keys, storeArgs(wants, tokenTTL, data, ttl)...).Int()
+	return n == 1, err
+}
+
+// clusterStore runs storeScript once per hash slot of tokens, in one
+// pipeline, and sets the entry (keys[0]) only if every call found its
+// tokens as Lookup read them.
+func (r *Redis) clusterStore(ctx context.Context, keys, wants []string, tokenTTL int64, data []byte, ttl time.Duration) (bool, error) {
+	tokenKeys, entryKey := keys[:len(keys)-1], keys[len(keys)-1]
+	groups := bySlot(tokenKeys)
+	run := func(eval func(pipe redis.Pipeliner, keys []string, args ...any) *redis.Cmd, only []bool) ([]*redis.Cmd, error) {
+		pipe := r.client.Pipeline()
+		cmds := make([]*redis.Cmd, len(groups))
+		for j, at := range groups {
+			if only != nil && !only[j] {
+				continue
+			}
+			gk, gw := make([]string, len(at)), make([]string, len(at))
+			for n, i := range at {
+				gk[n], gw[n] = tokenKeys[i], wants[i]
+			}
+			cmds[j] = eval(pipe, gk, storeArgs(gw, tokenTTL, nil, 0)...)
+		}
+		_, err := pipe.Exec(ctx)
+		return cmds, err
+	}
+	cmds, _ := run(func(pipe redis.Pipeliner, k []string, args ...any) *redis.Cmd {
+		return storeScript.EvalSha(ctx, pipe, k, args...)
+	}, nil)
+	// A node that does not know the script (restarted, or new) gets it
+	// with EVAL, which also loads it there.
+	var unknown []bool
+	for j, c := range cmds {
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			if unknown == nil {
+				unknown = make([]bool, len(cmds))
+			}
+			unknown[j] = true
+		}
+	}
+	if unknown != nil {
+		again, _ := run(func(pipe redis.Pipeliner, k []string, args ...any) *redis.Cmd {
+			return storeScript.Eval(ctx, pipe, k, args...)
+		}, unknown)
+		for j, c := range again {
+			if c != nil {
+				cmds[j] = c
+			}
+		}
+	}
+	for _, c := range cmds {
+		n, err := c.Int()
+		if err != nil || n != 1 {
+			return false, err
+		}
+	}
+	return true, r.client.Set(ctx, entryKey, data, ttl).Err()
+}
+
+// bySlot groups keys by hash slot: the positions in keys of each slot's.
+func bySlot(keys []string) [][]int {
+	var slots []uint16
+	var groups [][]int
+	for i, k := range keys {
+		s := hashSlot(k)
+		j := slices.Index(slots, s)
+		if j < 0 {
+			j = len(groups)
+			slots = append(slots, s)
+			groups = append(groups, nil)
+		}
+		groups[j] = append(groups[j], i)
+	}
+	return groups
+}
+
+// tokenTTLMargin is how much longer than an entry a token it records is
+// kept, so that the token, written first, does not expire before the
+// entry written after it.
+const tokenTTLMargin = time.Second
+
+// ceilMillis rounds d up to whole milliseconds, Redis's finest TTL.
+func ceilMillis(d time.Duration) time.Duration {
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
+}
+
+// Renew implements Backend: one pipeline of SET name value PX ttl. A SET
+// replaces the value whatever was there; a token is never deleted.
+func (r *Redis) Renew(ctx context.Context, names []string, ttl time.Duration) error {
+	if r.closed.Load() {
+		return backend.ErrClosed
+	}
+	if ttl <= 0 {
+		return errors.New("backend: Renew needs a positive ttl")
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	ttl = ceilMillis(ttl)
+	tokenKeys := make([]string, len(names))
+	redisKeys(r.entryNS, "", r.tokenNS, names, tokenKeys)
+	pipe := r.client.Pipeline()
+	for _, k := range tokenKeys {
+		pipe.Set(ctx, k, formatToken(backend.NewToken()), ttl)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("backend: redis renew: %w", err)
+	}
+	return nil
+}
+
+// Delete implements Backend with one UNLINK.
+func (r *Redis) Delete(ctx context.Context, key string) (bool, error) {
+	if r.closed.Load() {
+		return false, backend.ErrClosed
+	}
+	n, err := r.client.Unlink(ctx, r.entryNS+key).Result()
+	if err != nil {
+		return false, fmt.Errorf("backend: redis delete: %w", err)
+	}
+	return n > 0, nil
+}

@@ -1,0 +1,112 @@
+package redis
+
+import (
+	"encoding/hex"
+	"strings"
+	"unsafe"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+)
+
+// Where the Redis backend keeps things: entries and tokens in two
+// namespaces under the key prefix, so that a SCAN MATCH for entries can
+// never select a token, whatever the pattern.
+const (
+	redisEntryNS = "e:"
+	redisTokenNS = "t:"
+)
+
+// namespaces returns the entry and token key prefixes for a KeyPrefix.
+func namespaces(keyPrefix string) (entry, token string) {
+	if keyPrefix != "" {
+		keyPrefix += ":"
+	}
+	return keyPrefix + redisEntryNS, keyPrefix + redisTokenNS
+}
+
+// redisKeys builds the Redis keys of one call: the entry's and the
+// tokens', in one allocation. The strings share a buffer that is never
+// written again, so they stay valid however long go-redis holds them.
+func redisKeys(entryNS, key, tokenNS string, names []string, tokens []string) (entry string) {
+	n := len(entryNS) + len(key)
+	for _, name := range names {
+		n += len(tokenNS) + len(name)
+	}
+	buf := make([]byte, 0, n)
+	buf = append(buf, entryNS...)
+	buf = append(buf, key...)
+	entry = unsafe.String(unsafe.SliceData(buf), len(buf))
+	for i, name := range names {
+		start := len(buf)
+		buf = append(buf, tokenNS...)
+		buf = append(buf, name...)
+		tokens[i] = unsafe.String(&buf[start], len(buf)-start)
+	}
+	return entry
+}
+
+// tokenLen is the length of a token's stored form: 16 hex digits.
+const tokenLen = 16
+
+// formatToken is the stored form of a token value.
+func formatToken(t backend.Token) string {
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(t >> (56 - 8*i))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// parseToken reads a stored token; anything else than 16 hex digits, or
+// zero, is not a token (ok false), which the caller treats as a mismatch.
+func parseToken(s string) (backend.Token, bool) {
+	if len(s) != tokenLen {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < tokenLen; i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | uint64(c)
+	}
+	return backend.Token(v), v != 0
+}
+
+// hashSlot is the Redis Cluster slot of key: CRC16 (XMODEM) of its hash
+// tag, the part between the first '{' and the next '}' when not empty, or
+// of the whole key, modulo 16384.
+func hashSlot(key string) uint16 {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
+		}
+	}
+	var crc uint16
+	for i := 0; i < len(key); i++ {
+		crc = crc<<8 ^ crc16Table[byte(crc>>8)^key[i]]
+	}
+	return crc & 16383
+}
+
+// crc16Table is the table of CRC16-CCITT (XMODEM, polynomial 0x1021).
+var crc16Table = func() (t [256]uint16) {
+	for i := range t {
+		c := uint16(i) << 8
+		for range 8 {
+			if c&0x8000 != 0 {
+				c = c<<1 ^ 0x1021
+			} else {
+				c <<= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()

@@ -1,0 +1,98 @@
+package redis_test
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+// quiet drops the backends' logs in tests that do not look at them.
+var quiet = slog.New(slog.DiscardHandler)
+
+// newTestRedis opens a Redis backend on url under a key prefix of its
+// own, closed at the end of the test.
+func newTestRedis(t *testing.T, url string, opts redis.Options) *redis.Redis {
+	t.Helper()
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = testutil.Prefix(t)
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	r, err := redis.New(url, opts)
+	if err != nil {
+		t.Fatalf("NewRedis: %v", err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+func newTestCluster(t *testing.T, c *testutil.Cluster, opts redis.Options) *redis.Redis {
+	t.Helper()
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = testutil.Prefix(t)
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	r, err := redis.NewCluster(c.Addrs(), opts)
+	if err != nil {
+		t.Fatalf("NewRedisCluster: %v", err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+// Each backend the suite asks for gets a fresh key prefix on one server:
+// an empty namespace, as New must give.
+
+func TestRedisConformance(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	backendtest.Run(t, backendtest.Harness{
+		New:                   func(t *testing.T) backend.Backend { return newTestRedis(t, srv.URL(), redis.Options{}) },
+		Advance:               srv.FastForward(),
+		DuplicatesAcrossPages: true,
+	})
+}
+
+func TestRedisConformanceNoPrefix(t *testing.T) {
+	backendtest.Run(t, backendtest.Harness{
+		New: func(t *testing.T) backend.Backend {
+			srv := testutil.StartRedis(t)
+			r, err := redis.New(srv.URL(), redis.Options{Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		},
+		DuplicatesAcrossPages: true,
+	})
+}
+
+// The miniredis fallback must pass too, clock included, since behaviour
+// tests run on it where redis-server is missing.
+func TestRedisConformanceMiniredis(t *testing.T) {
+	mr := miniredis.RunT(t)
+	backendtest.Run(t, backendtest.Harness{
+		New: func(t *testing.T) backend.Backend {
+			return newTestRedis(t, "redis://"+mr.Addr(), redis.Options{})
+		},
+		Advance:               mr.FastForward,
+		DuplicatesAcrossPages: true,
+	})
+}
+
+func TestRedisClusterConformance(t *testing.T) {
+	c := testutil.StartCluster(t, 3)
+	backendtest.Run(t, backendtest.Harness{
+		New:                   func(t *testing.T) backend.Backend { return newTestCluster(t, c, redis.Options{}) },
+		DuplicatesAcrossPages: true,
+	})
+}

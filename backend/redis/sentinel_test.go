@@ -1,0 +1,76 @@
+package redis_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// A Sentinel failover promotes the replica: the backend follows it, and
+// its epoch changes (the new master's run_id), so that the cache renews
+// its epoch token against renewals the replica may have missed.
+func TestRedisSentinelFailoverChangesEpoch(t *testing.T) {
+	master := testutil.StartRealRedis(t)
+	replica := testutil.StartReplica(t, master)
+	sentinel := testutil.StartSentinel(t, "mymaster", master)
+	client := goredis.NewFailoverClient(&goredis.FailoverOptions{
+		MasterName:            "mymaster",
+		SentinelAddrs:         []string{sentinel.Addr()},
+		ContextTimeoutEnabled: true,
+		DialTimeout:           200 * time.Millisecond,
+		ReadTimeout:           200 * time.Millisecond,
+	})
+	defer client.Close()
+	ctx := context.Background()
+	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: "app", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Kind() != "redis-sentinel" {
+		t.Errorf("Kind() = %q, want redis-sentinel", r.Kind())
+	}
+	fillEntry(t, r, "k", time.Minute, itemNames...)
+	if _, _, err := lookup(r, "k", itemNames...); err != nil {
+		t.Fatalf("hit through Sentinel: %v", err)
+	}
+	r.CheckRunIDs(ctx)
+	before := r.KnownRunIDs()
+	epoch := r.Epoch()
+
+	sc := goredis.NewSentinelClient(&goredis.Options{Addr: sentinel.Addr()})
+	defer sc.Close()
+	testutil.WaitFor(t, "Sentinel to discover the replica", func() bool {
+		replicas, err := sc.Replicas(ctx, "mymaster").Result()
+		return err == nil && len(replicas) == 1 && !strings.Contains(replicas[0]["flags"], "disconnected")
+	})
+	if err := sc.Failover(ctx, "mymaster").Err(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "the epoch to change after the failover", func() bool {
+		// Calls keep flowing, as they would in production; errors during
+		// the switch are expected.
+		_, _, _ = lookup(r, "k", itemNames...)
+		return r.Epoch() != epoch
+	})
+	testutil.WaitFor(t, "the backend to reach the promoted replica", func() bool {
+		addr, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
+		return err == nil && "127.0.0.1:"+addr[1] == replica.Addr()
+	})
+	after := r.KnownRunIDs()
+	if after[""] == before[""] {
+		t.Fatalf("run_id %q unchanged by the failover", after[""])
+	}
+	// Writes reach the new master.
+	testutil.WaitFor(t, "a Renew to succeed on the new master", func() bool {
+		return r.Renew(ctx, itemNames[4:], time.Minute) == nil
+	})
+	if n := replica.Client().Exists(ctx, "app:t:"+itemNames[4]).Val(); n != 1 {
+		t.Fatal("the renewed token is not on the promoted replica")
+	}
+}
