@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // invalidate serves POST /invalidate, in one of two forms:
@@ -46,7 +48,7 @@ func (a *api) invalidate(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "path", "path: required (or target)")
 		return
 	}
-	if strings.HasSuffix(path, "/*") {
+	if _, subtree := policy.SplitTarget(path); subtree {
 		fail(c, http.StatusBadRequest, "path", "path: %q ends in /*, which a write's path does not treat as a wildcard; use target=%s to invalidate the subtree", path, path)
 		return
 	}

@@ -3,12 +3,12 @@ package admin
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/logopt"
 )
 
 // api holds what the handlers need.
@@ -65,9 +65,7 @@ func Mount(r gin.IRouter, cache *gincache.Cache, opts ...Option) (*gin.RouterGro
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("admin: %w", errors.Join(errs...))
 	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
-	}
+	cfg.logger = logopt.OrDefault(cfg.logger)
 
 	chain := []gin.HandlerFunc{commonHeaders, origins}
 	switch {

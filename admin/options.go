@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/logopt"
 )
 
 // DefaultBase is where Mount puts the routes unless WithBase says
@@ -102,13 +104,7 @@ func UnsafeAllowRemoteWithoutAuth() Option {
 // WithLogger sets where Mount logs its warning about
 // UnsafeAllowRemoteWithoutAuth. Default: slog.Default().
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
-		if l == nil {
-			return errors.New("WithLogger: nil logger")
-		}
-		c.logger = l
-		return nil
-	}
+	return logopt.With(l, func(c *config) **slog.Logger { return &c.logger })
 }
 
 // WithTrustedOrigin lets browser pages served from origin (scheme, host

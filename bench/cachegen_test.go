@@ -31,13 +31,13 @@ func BenchmarkCachegen(b *testing.B) {
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build ./cmd/cachegen: %v\n%s", err, out)
 	}
-	for _, ex := range []struct{ dir, args string }{
-		{"quickstart", "-check . ../basic"},
-		{"auth", "-check"},
-		{"varybyuser", "-check"},
+	for _, ex := range []struct{ name, dir, args string }{
+		{"quickstart", "internal/quickstart", "-check . ../../example/basic"},
+		{"auth", "example/auth", "-check"},
+		{"varybyuser", "example/varybyuser", "-check"},
 	} {
-		dir := filepath.Join(root, "example", ex.dir)
-		b.Run("pkg=example-"+ex.dir, func(b *testing.B) {
+		dir := filepath.Join(root, ex.dir)
+		b.Run("pkg=example-"+ex.name, func(b *testing.B) {
 			runCachegen(b, bin, dir, nil, strings.Fields(ex.args), -1)
 		})
 	}

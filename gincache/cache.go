@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/textproto"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/logopt"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/ratelog"
 )
 
@@ -97,9 +97,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	if cfg.prefix == "" {
 		cfg.prefix = DefaultKeyPrefix
 	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
-	}
+	cfg.logger = logopt.OrDefault(cfg.logger)
 	if cfg.budget == 0 {
 		cfg.budget = DefaultBudget
 	}

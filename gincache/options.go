@@ -11,6 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/logopt"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // Option configures New. Each option validates its value; New reports
@@ -147,7 +149,7 @@ func WithKeyPrefix(p string) Option {
 // digits and _ . - only, at most 64 bytes.
 func WithKeyVersion(v string) Option {
 	return func(c *config) error {
-		if v == "" || len(v) > 64 || !validToken(v) {
+		if v == "" || len(v) > 64 || !policy.IsToken(v) {
 			return fmt.Errorf("WithKeyVersion: %q must be 1 to 64 letters, digits, _ . -", v)
 		}
 		c.appVersion = v
@@ -158,13 +160,7 @@ func WithKeyVersion(v string) Option {
 // WithLogger sets where cache errors are logged (rate-limited). Default:
 // slog.Default().
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
-		if l == nil {
-			return errors.New("WithLogger: nil logger")
-		}
-		c.logger = l
-		return nil
-	}
+	return logopt.With(l, func(c *config) **slog.Logger { return &c.logger })
 }
 
 // WithBudget bounds the time one request spends in a networked backend,
@@ -256,7 +252,7 @@ var DefaultKeyedHeaders = []string{
 func WithKeyedHeaders(names ...string) Option {
 	return func(c *config) error {
 		for _, n := range names {
-			if !validToken(n) {
+			if !policy.IsToken(n) {
 				return fmt.Errorf("WithKeyedHeaders: %q is not a header name", n)
 			}
 		}
@@ -292,7 +288,7 @@ var DefaultCredentialQuery = []string{"access_token", "api_key", "apikey", "auth
 func WithCredentialHeaders(names ...string) Option {
 	return func(c *config) error {
 		for _, n := range names {
-			if !validToken(n) {
+			if !policy.IsToken(n) {
 				return fmt.Errorf("WithCredentialHeaders: %q is not a header name", n)
 			}
 		}

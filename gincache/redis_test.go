@@ -21,8 +21,8 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 

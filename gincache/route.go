@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // routeState is everything about one route that does not change per
@@ -271,19 +273,14 @@ func (c *Cache) newRouteState(method, path string, p *Policy) *routeState {
 	return rs
 }
 
-// parseTarget parses a validated Invalidate entry.
+// parseTarget parses a validated Invalidate entry (policy.ParseTarget).
 func parseTarget(s string) target {
-	var t target
-	if rest, ok := strings.CutSuffix(s, "/*"); ok {
-		t.subtree = true
-		s = rest
-	}
-	for _, seg := range strings.Split(s, "/") {
-		switch {
-		case seg == "":
-		case seg[0] == ':' || seg[0] == '*':
-			t.segs = append(t.segs, targetSeg{text: seg[1:], param: true})
-		default:
+	pt, _ := policy.ParseTarget(s) // validated by New
+	t := target{subtree: pt.Subtree}
+	for _, seg := range pt.Segments {
+		if name, ok := policy.Param(seg); ok {
+			t.segs = append(t.segs, targetSeg{text: name, param: true})
+		} else {
 			t.segs = append(t.segs, targetSeg{text: seg})
 		}
 	}

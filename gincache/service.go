@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // Service is the manual-control API of a cache (fastapi-intelligent-cache's
@@ -138,10 +139,7 @@ func (s *Service) Invalidate(ctx context.Context, target string) error {
 	if !strings.HasPrefix(target, "/") || len(target) > MaxKeyLen {
 		return fmt.Errorf("%w: %q must start with / and be at most %d bytes", ErrBadPath, target, MaxKeyLen)
 	}
-	path, subtree := strings.CutSuffix(target, "/*")
-	if path == "" {
-		path = "/"
-	}
+	path, subtree := policy.SplitTarget(target)
 	var ns nameSet
 	segs, _ := segments(nil, path)
 	ns.targetNames(&s.c.namer, segs, subtree)

@@ -2,6 +2,8 @@ package gincache
 
 import (
 	"strings"
+
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // Token names. Every path node N has two tokens: S(N), renewed when N's
@@ -133,40 +135,31 @@ func (n *nameSet) finish() []string {
 // segments.
 func readCount(depth int) int { return depth + 3 }
 
-// readNames lists the tokens a GET of the path depends on: the epoch, S of
-// the root and of every node down to the path, and E of the path.
+// readNames lists the tokens a GET of the path depends on: the epoch,
+// then policy.ReadTokens.
 func (n *nameSet) readNames(t *tokenNamer, segs []string) {
 	n.addConst(t.epoch)
-	for d := 0; d <= len(segs); d++ {
-		n.add(t, 'S', segs, d)
-	}
-	n.add(t, 'E', segs, len(segs))
+	var buf [maxNames]policy.Token
+	n.addTokens(t, segs, policy.ReadTokens(buf[:0], len(segs)))
 }
 
-// writeNames lists the tokens a successful write renews. PUT, PATCH and
-// DELETE change the resource and everything under it, and every list
-// above it: S of the path, E of each ancestor. POST creates inside the
-// path: E of the path and of each ancestor, never S, so the other items of
-// a collection stay cached.
+// writeNames lists the tokens a successful write renews
+// (policy.WriteTokens).
 func (n *nameSet) writeNames(t *tokenNamer, method string, segs []string) {
-	if method == "POST" {
-		for d := 0; d <= len(segs); d++ {
-			n.add(t, 'E', segs, d)
-		}
-		return
-	}
-	n.add(t, 'S', segs, len(segs))
-	for d := 0; d < len(segs); d++ {
-		n.add(t, 'E', segs, d)
-	}
+	var buf [maxNames]policy.Token
+	n.addTokens(t, segs, policy.WriteTokens(buf[:0], method, len(segs)))
 }
 
-// targetNames lists the tokens an explicit target renews: E of an exact
-// path, S of a path given with a trailing "/*".
+// targetNames lists the token an explicit target renews: E of an exact
+// path, S of a path given with a trailing "/*" (policy.Target.Token).
 func (n *nameSet) targetNames(t *tokenNamer, segs []string, subtree bool) {
-	if subtree {
-		n.add(t, 'S', segs, len(segs))
-	} else {
-		n.add(t, 'E', segs, len(segs))
+	tok := policy.Target{Segments: segs, Subtree: subtree}.Token()
+	n.add(t, byte(tok.Kind), segs, tok.Depth)
+}
+
+// addTokens adds the names of toks, nodes of the path segs.
+func (n *nameSet) addTokens(t *tokenNamer, segs []string, toks []policy.Token) {
+	for _, tok := range toks {
+		n.add(t, byte(tok.Kind), segs, tok.Depth)
 	}
 }

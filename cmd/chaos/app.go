@@ -18,8 +18,8 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 )
 
 // keyPrefix is the Redis key prefix of the application's cache.

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 )
 
 // The JSON bodies of the Quick Start API and the per-user route. Decoding

@@ -22,7 +22,7 @@
 // own gincache.Cache, its own go-redis client (redis.New, key prefix
 // "chaos") and its own HTTP server on a loopback port, all on one
 // quickstart.Store (the database replicas share; its mutex makes it the
-// exact truth) and one Redis. Each serves example/quickstart's API and
+// exact truth) and one Redis. Each serves internal/quickstart's API and
 // CachePolicies, mounted as example/redis mounts them, plus GET
 // /me/profile (a tiny authentication middleware sets user_id from the
 // X-User-ID header, and the route is cached with identity=user_id) and GET /,

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 )
 
 // The sweep reads every resource in rounds until sweepRounds rounds in a

@@ -25,12 +25,12 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/exampleserver"
 )
 
 //go:generate go tool cachegen
@@ -130,15 +130,8 @@ func run(ctx context.Context, addr, adminToken string, out io.Writer) error {
 		return err
 	}
 	defer cache.Close()
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-
-	base := "http://" + addr
-	if strings.HasPrefix(addr, ":") {
-		base = "http://localhost" + addr
-	}
-	fmt.Fprintf(out, `gin-intelligent-cache auth example on %s
+	return exampleserver.Run(ctx, addr, r, func(base string) {
+		fmt.Fprintf(out, `gin-intelligent-cache auth example on %s
 
 Users (auth runs before the cache):
   curl -i %[2]s/notes                                        # 401, even once cached
@@ -151,19 +144,5 @@ Admin (bearer token from ADMIN_TOKEN):
   curl -s -H "Authorization: Bearer $ADMIN_TOKEN" %[2]s/api/cache/stats
   curl -s -H "Authorization: Bearer $ADMIN_TOKEN" '%[2]s/api/cache/keys?pattern=*user_id=alice*'
 `, addr, base)
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	})
 }

@@ -9,12 +9,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,8 +20,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/exampleserver"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 )
 
 func main() {
@@ -70,18 +68,8 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 		return err
 	}
 	defer cache.Close()
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-
-	base := "http://" + addr
-	if host, port, err := net.SplitHostPort(addr); err == nil {
-		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-			// The admin routes want a localhost Host header.
-			base = "http://" + net.JoinHostPort("localhost", port)
-		}
-	}
-	fmt.Fprintf(out, `gin-intelligent-cache basic example on %s (in-memory backend)
+	return exampleserver.Run(ctx, addr, r, func(base string) {
+		fmt.Fprintf(out, `gin-intelligent-cache basic example on %s (in-memory backend)
 
 Try:
   curl -i %[2]s/items                       # X-Cache: MISS, then HIT
@@ -97,19 +85,5 @@ Admin (from this machine only):
   curl -s -X POST '%[2]s/api/cache/invalidate?path=/spaces/4'
   curl -s -X POST '%[2]s/api/cache/clear?pattern=*/items*'
 `, addr, base)
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	})
 }

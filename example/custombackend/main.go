@@ -8,14 +8,12 @@ package main
 
 import (
 	"log"
-	"net/http"
-	"os"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/exampleserver"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 )
 
 func newEngine() (*gin.Engine, *gincache.Cache, error) {
@@ -30,17 +28,13 @@ func newEngine() (*gin.Engine, *gincache.Cache, error) {
 }
 
 func main() {
-	addr := os.Getenv("ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
 	r, cache, err := newEngine()
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer cache.Close()
 	defer cache.Backend().Close()
-	log.Printf("custom backend example on %s; try: curl -i http://localhost%s/items", addr, addr)
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.ListenAndServe())
+	exampleserver.Main(r, func(base string) {
+		log.Printf("custom backend example on %s; try: curl -i %s/items", exampleserver.Addr(), base)
+	})
 }

@@ -23,16 +23,15 @@ import (
 	"errors"
 	"log"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/exampleserver"
 )
 
 //go:generate go tool cachegen
@@ -160,15 +159,10 @@ func newEngine(d *db, opts ...gincache.Option) (*gin.Engine, *gincache.Cache, er
 }
 
 func main() {
-	addr := os.Getenv("ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
 	r, cache, err := newEngine(&db{version: 1})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer cache.Close()
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.ListenAndServe())
+	exampleserver.Main(r, nil)
 }

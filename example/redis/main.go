@@ -14,12 +14,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -30,8 +27,9 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/exampleserver"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 )
 
 func main() {
@@ -113,18 +111,8 @@ func run(ctx context.Context, addr, redisURL string, out io.Writer) error {
 	}
 	defer a.Close()
 	checkRedis(ctx, a, redisURL, out)
-	srv := &http.Server{Addr: addr, Handler: a.engine, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-
-	base := "http://" + addr
-	if host, port, err := net.SplitHostPort(addr); err == nil {
-		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-			// The admin routes want a localhost Host header.
-			base = "http://" + net.JoinHostPort("localhost", port)
-		}
-	}
-	fmt.Fprintf(out, `gin-intelligent-cache Redis example on %s
+	return exampleserver.Run(ctx, addr, a.engine, func(base string) {
+		fmt.Fprintf(out, `gin-intelligent-cache Redis example on %s
 
 Try:
   curl -i %[2]s/items                       # X-Cache: MISS, then HIT
@@ -137,19 +125,5 @@ Admin (from this machine only):
   curl -s %[2]s/api/cache/health           # backend redis, breaker state
   curl -s '%[2]s/api/cache/keys?pattern=*/spaces*'
 `, addr, base)
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	})
 }

@@ -11,13 +11,13 @@ package main
 import (
 	"log"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/exampleserver"
 )
 
 //go:generate go tool cachegen
@@ -67,16 +67,12 @@ func newEngine() (*gin.Engine, *gincache.Cache, error) {
 }
 
 func main() {
-	addr := os.Getenv("ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
 	r, cache, err := newEngine()
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer cache.Close()
-	log.Printf("per-user caching on %s; try: curl -i -H 'Authorization: Bearer alice-token' http://localhost%s/user/profile", addr, addr)
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.ListenAndServe())
+	exampleserver.Main(r, func(base string) {
+		log.Printf("per-user caching on %s; try: curl -i -H 'Authorization: Bearer alice-token' %s/user/profile", exampleserver.Addr(), base)
+	})
 }

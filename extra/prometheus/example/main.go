@@ -10,17 +10,15 @@ package main
 
 import (
 	"log"
-	"net/http"
-	"os"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/exampleserver"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 
 	gincacheprom "github.com/intelligentcache/gin-intelligent-cache/extra/prometheus"
 )
@@ -55,16 +53,12 @@ func newEngine() (*gin.Engine, *gincache.Cache, error) {
 }
 
 func main() {
-	addr := os.Getenv("ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
 	r, cache, err := newEngine()
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer cache.Close()
-	log.Printf("Quick Start API with metrics on %s; try: curl -s http://localhost%s/metrics | grep ^gincache_", addr, addr)
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.ListenAndServe())
+	exampleserver.Main(r, func(base string) {
+		log.Printf("Quick Start API with metrics on %s; try: curl -s %s/metrics | grep ^gincache_", exampleserver.Addr(), base)
+	})
 }

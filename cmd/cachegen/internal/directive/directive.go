@@ -93,7 +93,7 @@ type Directive struct {
 	TTLDefault bool          // ttl=default: the cache's default TTL
 	Stale      time.Duration
 	Vary       []string
-	Identity   []string // what identifies the caller: gincache.Policy.Identity
+	Identity   []string // what identifies the caller: policy.Policy.Identity
 	Public     bool
 	Query      []string // nil without query=; empty, non-nil for "query="
 	Invalidate []Target

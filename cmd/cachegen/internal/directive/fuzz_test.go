@@ -6,13 +6,13 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // FuzzParseDirective checks that the parser never panics, that every
 // rejection points inside the comment with a well-formed message, and that
 // whatever it accepts, gincache accepts too: the policy built from a valid
-// directive passes gincache.Table.Validate.
+// directive passes policy.Table.Validate.
 func FuzzParseDirective(f *testing.F) {
 	for _, s := range []string{
 		"ttl=3600 vary=user_id",
@@ -51,7 +51,7 @@ func FuzzParseDirective(f *testing.F) {
 // asTable turns a directive into the routes it could describe: a GET
 // carrying its GET keys and a write carrying its write keys, on a path that
 // has every parameter its targets name.
-func asTable(d *Directive) gincache.Table {
+func asTable(d *Directive) policy.Table {
 	path := "/r"
 	seen := make(map[string]bool)
 	var targets []string
@@ -64,8 +64,8 @@ func asTable(d *Directive) gincache.Table {
 			}
 		}
 	}
-	return gincache.Table{
-		{Method: "GET", Path: "/r", Policy: gincache.Policy{TTL: d.TTL, Stale: d.Stale, Vary: d.Vary, Identity: d.Identity, Public: d.Public, Query: d.Query}},
-		{Method: "PUT", Path: path, Policy: gincache.Policy{Invalidate: targets, NoInvalidate: d.Off}},
+	return policy.Table{
+		{Method: "GET", Path: "/r", Policy: policy.Policy{TTL: d.TTL, Stale: d.Stale, Vary: d.Vary, Identity: d.Identity, Public: d.Public, Query: d.Query}},
+		{Method: "PUT", Path: path, Policy: policy.Policy{Invalidate: targets, NoInvalidate: d.Off}},
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // minDuration is the shortest ttl or stale accepted: backends keep
@@ -71,7 +73,7 @@ func split(value string, pos token.Pos) []element {
 }
 
 // vary parses a vary or identity list (key). Each entry is a gin context
-// key, header:Name or cookie:Name; the same rules as gincache.Policy.Vary
+// key, header:Name or cookie:Name; the same rules as policy.Policy.Vary
 // and Policy.Identity. A source is listed once, in one of the two lists.
 func (p *parser) vary(key, value string, pos token.Pos) []string {
 	var out []string
@@ -85,12 +87,12 @@ func (p *parser) vary(key, value string, pos token.Pos) []string {
 		dedup := el.text
 		switch {
 		case !hasKind:
-			if !isToken(el.text) {
+			if !policy.IsToken(el.text) {
 				p.errorf(el.pos, "%s %q: a context key is letters, digits, _ - or . (at most 128)", key, el.text)
 				continue
 			}
 		case kind == "header" || kind == "cookie":
-			if !isToken(name) {
+			if !policy.IsToken(name) {
 				p.errorf(el.pos, "%s %q: the name after %s: is letters, digits, _ - or . (at most 128)", key, el.text, kind)
 				continue
 			}
@@ -170,19 +172,18 @@ func (p *parser) target(el element) (Target, bool) {
 		p.errorf(el.pos, "invalidate target %q must start with /", el.text)
 		return Target{}, false
 	}
-	t := Target{Path: el.text, Pos: el.pos}
-	if el.text == "/" {
+	base, subtree := policy.SplitTarget(el.text)
+	t := Target{Path: el.text, Pos: el.pos, Subtree: subtree}
+	if base == "/" {
 		return t, true
 	}
-	segs := strings.Split(el.text[1:], "/")
+	segs := strings.Split(base[1:], "/")
 	off := 1 // byte offset of the current segment in el.text
 	ok := true
 	for i, seg := range segs {
 		segPos := el.pos + token.Pos(off)
 		off += len(seg) + 1
 		switch {
-		case seg == "*" && i == len(segs)-1:
-			t.Subtree = true
 		case seg == "":
 			if i == len(segs)-1 {
 				p.errorf(segPos, "invalidate target %q: no trailing slash (write %s or %s/*)", el.text, strings.TrimRight(el.text, "/"), strings.TrimRight(el.text, "/"))
@@ -218,21 +219,6 @@ func (p *parser) target(el element) (Target, bool) {
 		}
 	}
 	return t, ok
-}
-
-// isToken reports whether s is what gincache accepts as a vary name: a
-// non-empty run of at most 128 letters, digits and _ - .
-func isToken(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isAlnum(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
 }
 
 func isQueryName(s string) bool {

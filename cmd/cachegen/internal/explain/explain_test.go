@@ -7,21 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
-func get(path string) gincache.Route {
-	return gincache.Route{Method: "GET", Path: path, Policy: gincache.Policy{TTL: time.Minute}}
+func get(path string) policy.Route {
+	return policy.Route{Method: "GET", Path: path, Policy: policy.Policy{TTL: time.Minute}}
 }
 
 // invalidated returns, for one write, the paths of the cached routes it
 // invalidates with their reasons.
-func invalidated(w gincache.Route, gets ...string) map[string]string {
-	var table gincache.Table
+func invalidated(w policy.Route, gets ...string) map[string]string {
+	var table policy.Table
 	for _, g := range gets {
 		table = append(table, get(g))
 	}
-	m := Map(table, []gincache.Route{w})
+	m := Map(table, []policy.Route{w})
 	out := make(map[string]string)
 	for _, h := range m[0].Hits {
 		out[h.Route.Path] = strings.Join(h.Reasons, "; ")
@@ -33,7 +33,7 @@ var tree = []string{"/", "/a", "/a/b", "/a/b/c", "/a/b/c/d", "/a/x", "/a/:id", "
 
 func TestPutRenewsSubtreeAndAncestorLists(t *testing.T) {
 	for _, m := range []string{"PUT", "PATCH", "DELETE"} {
-		got := invalidated(gincache.Route{Method: m, Path: "/a/b"}, tree...)
+		got := invalidated(policy.Route{Method: m, Path: "/a/b"}, tree...)
 		want := map[string]string{
 			"/":        "ancestor list /",
 			"/a":       "ancestor list /a",
@@ -50,7 +50,7 @@ func TestPutRenewsSubtreeAndAncestorLists(t *testing.T) {
 }
 
 func TestPostRenewsOwnResponsesOnly(t *testing.T) {
-	got := invalidated(gincache.Route{Method: "POST", Path: "/a/b"}, tree...)
+	got := invalidated(policy.Route{Method: "POST", Path: "/a/b"}, tree...)
 	want := map[string]string{
 		"/":      "ancestor list /",
 		"/a":     "ancestor list /a",
@@ -63,7 +63,7 @@ func TestPostRenewsOwnResponsesOnly(t *testing.T) {
 }
 
 func TestOffAndExplicitTargets(t *testing.T) {
-	w := gincache.Route{Method: "DELETE", Path: "/a/b/c", Policy: gincache.Policy{
+	w := policy.Route{Method: "DELETE", Path: "/a/b/c", Policy: policy.Policy{
 		NoInvalidate: true,
 		Invalidate:   []string{"/z", "/a/x/*", "/a/:id"},
 	}}
@@ -78,7 +78,7 @@ func TestOffAndExplicitTargets(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("off with targets:\ngot  %v\nwant %v", got, want)
 	}
-	if got := invalidated(gincache.Route{Method: "PUT", Path: "/q", Policy: gincache.Policy{Invalidate: []string{"/*"}}}, "/", "/a"); !reflect.DeepEqual(got, map[string]string{
+	if got := invalidated(policy.Route{Method: "PUT", Path: "/q", Policy: policy.Policy{Invalidate: []string{"/*"}}}, "/", "/a"); !reflect.DeepEqual(got, map[string]string{
 		"/":  "ancestor list /; explicit target /*",
 		"/a": "explicit target /*",
 	}) {
@@ -87,7 +87,7 @@ func TestOffAndExplicitTargets(t *testing.T) {
 }
 
 func TestCatchAll(t *testing.T) {
-	got := invalidated(gincache.Route{Method: "PUT", Path: "/files/*path"}, "/", "/files", "/files/a/b", "/other")
+	got := invalidated(policy.Route{Method: "PUT", Path: "/files/*path"}, "/", "/files", "/files/a/b", "/other")
 	want := map[string]string{
 		"/": "ancestor list /",
 		// The catch-all may be empty (/files/) or one segment (/files/a,
@@ -98,15 +98,15 @@ func TestCatchAll(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("PUT /files/*path:\ngot  %v\nwant %v", got, want)
 	}
-	got = invalidated(gincache.Route{Method: "POST", Path: "/files/x"}, "/files/*path")
+	got = invalidated(policy.Route{Method: "POST", Path: "/files/x"}, "/files/*path")
 	if got["/files/*path"] == "" {
 		t.Errorf("POST /files/x does not reach GET /files/*path: %v", got)
 	}
 }
 
 func TestUnknownPaths(t *testing.T) {
-	table := gincache.Table{get("/a"), {Method: "GET", Handler: "pkg.h", Policy: gincache.Policy{TTL: time.Second}}}
-	m := Map(table, []gincache.Route{{Method: "PUT", Handler: "pkg.w"}, {Method: "PUT", Path: "/a"}})
+	table := policy.Table{get("/a"), {Method: "GET", Handler: "pkg.h", Policy: policy.Policy{TTL: time.Second}}}
+	m := Map(table, []policy.Route{{Method: "PUT", Handler: "pkg.w"}, {Method: "PUT", Path: "/a"}})
 	if len(m) != 2 || m[0].Route.Path != "" || len(m[0].Hits) != 0 {
 		t.Fatalf("unknown write path: %+v", m)
 	}
@@ -116,12 +116,12 @@ func TestUnknownPaths(t *testing.T) {
 }
 
 func TestMapOrder(t *testing.T) {
-	table := gincache.Table{
+	table := policy.Table{
 		get("/a"),
-		{Method: "PUT", Path: "/a", Handler: "h2", Policy: gincache.Policy{NoInvalidate: true}},
-		{Method: "POST", Path: "/c", Handler: "h3", Policy: gincache.Policy{NoInvalidate: true}},
+		{Method: "PUT", Path: "/a", Handler: "h2", Policy: policy.Policy{NoInvalidate: true}},
+		{Method: "POST", Path: "/c", Handler: "h3", Policy: policy.Policy{NoInvalidate: true}},
 	}
-	writes := []gincache.Route{{Method: "DELETE", Path: "/a"}, {Method: "POST", Path: "/b"}}
+	writes := []policy.Route{{Method: "DELETE", Path: "/a"}, {Method: "POST", Path: "/b"}}
 	var got []string
 	for _, w := range Map(table, writes) {
 		got = append(got, w.Route.Method+" "+w.Route.Path)
@@ -134,15 +134,15 @@ func TestMapOrder(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	tests := []struct {
-		r    gincache.Route
+		r    policy.Route
 		want string
 	}{
-		{gincache.Route{Method: "GET"}, "ttl=default"},
-		{gincache.Route{Method: "GET", Policy: gincache.Policy{TTL: 90 * time.Minute, Stale: 30 * time.Second, Vary: []string{"a", "header:B"}, Public: true, Query: []string{}}}, "ttl=1h30m stale=30s vary=a,header:B public query="},
-		{gincache.Route{Method: "GET", Policy: gincache.Policy{TTL: time.Minute, Vary: []string{"cookie:lang"}, Identity: []string{"user_id"}}}, "ttl=1m vary=cookie:lang identity=user_id"},
-		{gincache.Route{Method: "GET", Policy: gincache.Policy{TTL: 2 * time.Hour, Query: []string{"p", "q"}}}, "ttl=2h query=p,q"},
-		{gincache.Route{Method: "POST"}, ""},
-		{gincache.Route{Method: "PUT", Policy: gincache.Policy{NoInvalidate: true, Invalidate: []string{"/a", "/b/*"}}}, "off invalidate=/a,/b/*"},
+		{policy.Route{Method: "GET"}, "ttl=default"},
+		{policy.Route{Method: "GET", Policy: policy.Policy{TTL: 90 * time.Minute, Stale: 30 * time.Second, Vary: []string{"a", "header:B"}, Public: true, Query: []string{}}}, "ttl=1h30m stale=30s vary=a,header:B public query="},
+		{policy.Route{Method: "GET", Policy: policy.Policy{TTL: time.Minute, Vary: []string{"cookie:lang"}, Identity: []string{"user_id"}}}, "ttl=1m vary=cookie:lang identity=user_id"},
+		{policy.Route{Method: "GET", Policy: policy.Policy{TTL: 2 * time.Hour, Query: []string{"p", "q"}}}, "ttl=2h query=p,q"},
+		{policy.Route{Method: "POST"}, ""},
+		{policy.Route{Method: "PUT", Policy: policy.Policy{NoInvalidate: true, Invalidate: []string{"/a", "/b/*"}}}, "off invalidate=/a,/b/*"},
 	}
 	for _, tt := range tests {
 		if got := Summary(tt.r); got != tt.want {
@@ -153,8 +153,8 @@ func TestSummary(t *testing.T) {
 
 func TestMermaidEscapes(t *testing.T) {
 	var b strings.Builder
-	table := gincache.Table{{Method: "GET", Path: `/a/"q"/<x>`, Policy: gincache.Policy{TTL: time.Second}}}
-	if err := Mermaid(&b, table, []gincache.Route{{Method: "PUT", Path: `/a/"q"/<x>`}}); err != nil {
+	table := policy.Table{{Method: "GET", Path: `/a/"q"/<x>`, Policy: policy.Policy{TTL: time.Second}}}
+	if err := Mermaid(&b, table, []policy.Route{{Method: "PUT", Path: `/a/"q"/<x>`}}); err != nil {
 		t.Fatal(err)
 	}
 	want := `flowchart LR
@@ -172,14 +172,14 @@ func TestMermaidEscapes(t *testing.T) {
 }
 
 func ExampleText() {
-	table := gincache.Table{
-		{Method: "GET", Path: "/spaces", Handler: "app.listSpaces", Policy: gincache.Policy{TTL: time.Hour}},
-		{Method: "GET", Path: "/spaces/:space_id", Handler: "app.getSpace", Policy: gincache.Policy{TTL: time.Hour, Vary: []string{"user_id"}}},
-		{Method: "GET", Path: "/reports/summary", Handler: "app.summary", Policy: gincache.Policy{TTL: 5 * time.Minute}},
-		{Method: "DELETE", Path: "/spaces/:space_id", Handler: "app.deleteSpace", Policy: gincache.Policy{Invalidate: []string{"/reports/summary"}}},
+	table := policy.Table{
+		{Method: "GET", Path: "/spaces", Handler: "app.listSpaces", Policy: policy.Policy{TTL: time.Hour}},
+		{Method: "GET", Path: "/spaces/:space_id", Handler: "app.getSpace", Policy: policy.Policy{TTL: time.Hour, Vary: []string{"user_id"}}},
+		{Method: "GET", Path: "/reports/summary", Handler: "app.summary", Policy: policy.Policy{TTL: 5 * time.Minute}},
+		{Method: "DELETE", Path: "/spaces/:space_id", Handler: "app.deleteSpace", Policy: policy.Policy{Invalidate: []string{"/reports/summary"}}},
 	}
 	// A write route without a directive still invalidates by the rules.
-	writes := []gincache.Route{{Method: "POST", Path: "/spaces", Handler: "app.createSpace"}}
+	writes := []policy.Route{{Method: "POST", Path: "/spaces", Handler: "app.createSpace"}}
 	Text(os.Stdout, table, writes)
 	// Output:
 	// Cached routes (3):

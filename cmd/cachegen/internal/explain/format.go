@@ -7,13 +7,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // Text writes the table and the invalidation map as plain text.
-func Text(w io.Writer, table gincache.Table, writes []gincache.Route) error {
+func Text(w io.Writer, table policy.Table, writes []policy.Route) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	var gets []gincache.Route
+	var gets []policy.Route
 	for _, r := range table {
 		if r.Method == "GET" {
 			gets = append(gets, r)
@@ -48,7 +48,7 @@ func Text(w io.Writer, table gincache.Table, writes []gincache.Route) error {
 	return tw.Flush()
 }
 
-func handlerOf(r gincache.Route) string {
+func handlerOf(r policy.Route) string {
 	if r.Handler == "" {
 		return "(matched by path)"
 	}
@@ -58,7 +58,7 @@ func handlerOf(r gincache.Route) string {
 // Mermaid writes the invalidation map as a Mermaid flowchart: write routes
 // on the left, cached routes on the right, an edge for each invalidation
 // labelled with its reasons.
-func Mermaid(w io.Writer, table gincache.Table, writes []gincache.Route) error {
+func Mermaid(w io.Writer, table policy.Table, writes []policy.Route) error {
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
 	ids := make(map[string]string)
@@ -97,9 +97,9 @@ func Mermaid(w io.Writer, table gincache.Table, writes []gincache.Route) error {
 	return err
 }
 
-func key(r gincache.Route) string { return r.Method + " " + r.Path + " " + r.Handler }
+func key(r policy.Route) string { return r.Method + " " + r.Path + " " + r.Handler }
 
-func pathOf(r gincache.Route) string {
+func pathOf(r policy.Route) string {
 	if r.Path == "" {
 		return "(path unknown)"
 	}
@@ -114,7 +114,7 @@ func escape(s string) string {
 // Summary writes a route's policy in directive syntax: "ttl=1h
 // vary=user_id", "off invalidate=/reports". A GET's TTL 0 reads
 // ttl=default; a write without a policy of its own reads "".
-func Summary(r gincache.Route) string {
+func Summary(r policy.Route) string {
 	p := r.Policy
 	var parts []string
 	if r.Method == "GET" {

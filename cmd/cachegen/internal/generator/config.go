@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/directive"
-	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // Defaults of Config.
@@ -127,10 +127,10 @@ type File struct {
 	// Content is the formatted file; nil when the run has errors.
 	Content []byte
 	// Table is the table the file declares, sorted.
-	Table gincache.Table
+	Table policy.Table
 	// Writes are the write routes with a static path that carry no
 	// directive: they invalidate by the automatic rules (for -explain).
-	Writes []gincache.Route
+	Writes []policy.Route
 }
 
 // Result is what one run produced.

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
-	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // Generate loads the packages, finds the routes and their directives, and
@@ -82,7 +82,7 @@ func Generate(cfg Config) (*Result, error) {
 			}
 		}
 		if f.Table == nil {
-			f.Table = gincache.Table{}
+			f.Table = policy.Table{}
 		}
 		for _, w := range a.writes {
 			if out.owns(w.home) {

@@ -11,7 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
-	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // TestJoinPathsMatchesGin registers routes on real Gin groups and checks
@@ -149,13 +149,13 @@ func TestRenderIsFormatted(t *testing.T) {
 	out := types.NewPackage("example.com/app", "app")
 	// A package-level name that collides with an import's name.
 	out.Scope().Insert(types.NewVar(token.NoPos, out, "handlers", types.Typ[types.Int]))
-	table := gincache.Table{
+	table := policy.Table{
 		{Method: "GET", Handler: "example.com/app.h"},
-		{Method: "GET", Path: "/a", Handler: "example.com/app.(*T).M-fm", Policy: gincache.Policy{
+		{Method: "GET", Path: "/a", Handler: "example.com/app.(*T).M-fm", Policy: policy.Policy{
 			TTL: 90 * time.Minute, Stale: time.Second, Vary: []string{"user_id", "header:X-A"}, Public: true, Query: []string{},
 		}},
-		{Method: "PUT", Path: "/a/:id", Policy: gincache.Policy{Invalidate: []string{"/b", "/a/:id/*"}, NoInvalidate: true}},
-		{Method: "POST", Path: `/q"uote\`, Policy: gincache.Policy{NoInvalidate: true}},
+		{Method: "PUT", Path: "/a/:id", Policy: policy.Policy{Invalidate: []string{"/b", "/a/:id/*"}, NoInvalidate: true}},
+		{Method: "POST", Path: `/q"uote\`, Policy: policy.Policy{NoInvalidate: true}},
 	}
 	refs := []ref{
 		{expr: "h"},

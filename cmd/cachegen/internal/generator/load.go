@@ -21,6 +21,10 @@ import (
 // gincachePath is the import path of the package that defines the table.
 const gincachePath = "github.com/intelligentcache/gin-intelligent-cache/gincache"
 
+// policyPath is the import path of the package that defines the table
+// types (gincache.Table is an alias of policy.Table).
+const policyPath = "github.com/intelligentcache/gin-intelligent-cache/policy"
+
 // loadMode is all one load asks for. Dependencies come from export data
 // (no NeedDeps): only the loaded packages are parsed and type-checked
 // from source, which keeps a run close to the cost of go list.

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // render writes the generated file: the table, sorted, one route a line,
@@ -19,7 +19,7 @@ import (
 // deterministic and already in gofmt's form (the tests check that
 // go/format leaves every generated file unchanged): formatting it again
 // would cost most of a run's own time on large tables.
-func render(out *types.Package, varName string, table gincache.Table, refs []ref, gathered bool) ([]byte, error) {
+func render(out *types.Package, varName string, table policy.Table, refs []ref, gathered bool) ([]byte, error) {
 	// Aliases: the package name, unless something in the package or an
 	// earlier import already uses it.
 	taken := map[string]bool{varName: true, "_": true}
@@ -115,7 +115,7 @@ func (i importSpec) write(b *bytes.Buffer) {
 	fmt.Fprintf(b, "\t%s\n", strconv.Quote(i.path))
 }
 
-func needsTime(t gincache.Table) bool {
+func needsTime(t policy.Table) bool {
 	for _, r := range t {
 		if r.Policy.TTL != 0 || r.Policy.Stale != 0 {
 			return true
@@ -125,7 +125,7 @@ func needsTime(t gincache.Table) bool {
 }
 
 // policyFields renders the non-zero fields of a policy.
-func policyFields(p gincache.Policy, tm string) string {
+func policyFields(p policy.Policy, tm string) string {
 	var fields []string
 	if p.TTL != 0 {
 		fields = append(fields, "TTL: "+durationExpr(p.TTL, tm))

@@ -11,12 +11,12 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/directive"
-	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // entry is a route of the table with the registration it comes from.
 type entry struct {
-	route gincache.Route
+	route policy.Route
 	reg   *registration
 	g     *dirGroup
 }
@@ -25,7 +25,7 @@ type entry struct {
 // package it belongs to: the one declaring its handler, or the one
 // registering it.
 type writeRoute struct {
-	route gincache.Route
+	route policy.Route
 	home  *packages.Package
 }
 
@@ -55,7 +55,7 @@ func (a *analysis) build() {
 		for _, m := range r.methods {
 			if isWrite(m) && (g == nil || r.any) {
 				for _, p := range r.paths {
-					a.writes = append(a.writes, writeRoute{gincache.Route{Method: m, Path: p, Handler: r.h.name}, home})
+					a.writes = append(a.writes, writeRoute{policy.Route{Method: m, Path: p, Handler: r.h.name}, home})
 				}
 			}
 		}
@@ -86,11 +86,11 @@ func (a *analysis) build() {
 	a.writes = slices.CompactFunc(a.writes, func(x, y writeRoute) bool { return sameRoute(x.route, y.route) && x.home == y.home })
 }
 
-func compareRoutes(x, y gincache.Route) int {
+func compareRoutes(x, y policy.Route) int {
 	return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(x.Method, y.Method), cmp.Compare(x.Handler, y.Handler))
 }
 
-func sameRoute(x, y gincache.Route) bool {
+func sameRoute(x, y policy.Route) bool {
 	return x.Method == y.Method && x.Path == y.Path && x.Handler == y.Handler
 }
 
@@ -179,7 +179,7 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 		}
 		var skipped []string
 		for _, m := range methods {
-			var p gincache.Policy
+			var p policy.Policy
 			var ok bool
 			switch {
 			case m == http.MethodGet:
@@ -199,7 +199,7 @@ func (a *analysis) routesOf(g *dirGroup) []entry {
 				if m != http.MethodGet && !c.targetsFit(r, m, path) {
 					continue
 				}
-				out = append(out, entry{gincache.Route{Method: m, Path: path, Handler: r.h.name, Policy: p}, r, g})
+				out = append(out, entry{policy.Route{Method: m, Path: path, Handler: r.h.name, Policy: p}, r, g})
 			}
 		}
 		if len(skipped) > 0 {
@@ -233,7 +233,7 @@ func (a *analysis) route(r *registration, method string) string {
 	return method + " " + strings.Join(r.paths, ", ") + " at " + a.where(r.call.Pos())
 }
 
-func (c *checker) getPolicy(r *registration, label string) (gincache.Policy, bool) {
+func (c *checker) getPolicy(r *registration, label string) (policy.Policy, bool) {
 	d := c.g.d
 	ok := true
 	for _, key := range []string{directive.KeyInvalidate, directive.KeyOff} {
@@ -251,16 +251,16 @@ func (c *checker) getPolicy(r *registration, label string) (gincache.Policy, boo
 		c.once("get:identity", d.Pos, "%s is behind an authentication middleware (%s) but its directive names no identity: add identity= with the context key that middleware sets (identity=user_id), or public if every caller gets the same response", c.a.route(r, http.MethodGet), r.auth)
 	}
 	if !ok {
-		return gincache.Policy{}, false
+		return policy.Policy{}, false
 	}
 	return policyOf(d, http.MethodGet), true
 }
 
 // policyOf is the policy a directive gives a route of the method: the GET
 // keys for a GET, the write keys for a write.
-func policyOf(d *directive.Directive, method string) gincache.Policy {
+func policyOf(d *directive.Directive, method string) policy.Policy {
 	if method == http.MethodGet {
-		return gincache.Policy{
+		return policy.Policy{
 			TTL:      d.TTL,
 			Stale:    d.Stale,
 			Vary:     slices.Clone(d.Vary),
@@ -273,10 +273,10 @@ func policyOf(d *directive.Directive, method string) gincache.Policy {
 	for _, t := range d.Invalidate {
 		targets = append(targets, t.Path)
 	}
-	return gincache.Policy{Invalidate: targets, NoInvalidate: d.Off}
+	return policy.Policy{Invalidate: targets, NoInvalidate: d.Off}
 }
 
-func (c *checker) writePolicy(r *registration, method, label string) (gincache.Policy, bool) {
+func (c *checker) writePolicy(r *registration, method, label string) (policy.Policy, bool) {
 	d := c.g.d
 	ok := true
 	for _, it := range d.Items {
@@ -286,7 +286,7 @@ func (c *checker) writePolicy(r *registration, method, label string) (gincache.P
 		}
 	}
 	if !ok {
-		return gincache.Policy{}, false
+		return policy.Policy{}, false
 	}
 	return policyOf(d, method), true
 }

@@ -4,9 +4,8 @@ import (
 	"cmp"
 	"maps"
 	"slices"
-	"strings"
 
-	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/explain"
+	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
 // checkTargets reports each invalidate= target that reaches no route of
@@ -48,11 +47,11 @@ func (a *analysis) checkTargets() {
 	slices.Sort(paths)
 	var segs [][]string
 	for _, p := range slices.Compact(paths) {
-		segs = append(segs, explain.PathSegments(p))
+		segs = append(segs, policy.Segments(p))
 	}
 	reaches := func(target string) bool {
-		ts := explain.TargetSegments(target)
-		return slices.ContainsFunc(segs, func(p []string) bool { return explain.ReachesSegments(ts, p) })
+		t, _ := policy.ParseTarget(target) // checked by the directive parser
+		return slices.ContainsFunc(segs, func(p []string) bool { return policy.Reaches(t, p) })
 	}
 	// Only the targets of directives that made write routes: one that is
 	// misapplied has its error already.
@@ -72,7 +71,7 @@ func (a *analysis) checkTargets() {
 			if unknown {
 				msg += " that cachegen could resolve (some routes' paths are not known statically)"
 			}
-			base, subtree := strings.CutSuffix(t.Path, "/*")
+			base, subtree := policy.SplitTarget(t.Path)
 			for _, p := range sorted {
 				cand := joinPaths(p, base)
 				if subtree {

@@ -9,10 +9,10 @@
 // one).
 package quickstart
 
-// The table is generated from the //cache: directives below. ../basic is
+// The table is generated from the //cache: directives below. example/basic is
 // loaded too because that is where Register is called with a router:
 // without it the route paths could not be resolved.
-//go:generate go tool cachegen . ../basic
+//go:generate go tool cachegen . ../../example/basic
 
 import (
 	"net/http"
