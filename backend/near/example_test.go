@@ -6,7 +6,6 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
 	redisbackend "github.com/intelligentcache/gin-intelligent-cache/backend/redis"
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
 
@@ -24,7 +23,8 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	defer n.Close() // before src.Close: the near cache does not close it
-	cache, err := gincache.New(quickstart.CachePolicies, gincache.WithBackend(n))
+	table := gincache.Table{{Method: "GET", Path: "/items/:id", Policy: gincache.Policy{TTL: time.Minute}}}
+	cache, err := gincache.New(table, gincache.WithBackend(n))
 	if err != nil {
 		log.Fatal(err)
 	}

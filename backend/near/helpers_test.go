@@ -17,8 +17,8 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
 	redisbackend "github.com/intelligentcache/gin-intelligent-cache/backend/redis"
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	redisbackend "github.com/intelligentcache/gin-intelligent-cache/backend/redis"
-	"github.com/intelligentcache/gin-intelligent-cache/example/quickstart"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
