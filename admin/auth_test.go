@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
@@ -37,28 +39,21 @@ func TestAuthRunsBeforeEveryRoute(t *testing.T) {
 		for _, hdr := range [][]string{nil, {"Authorization", "Bearer wrong"}, {"Authorization", "s3cret"}} {
 			eachRoute(t, a.engine, func(method, path string) {
 				r := a.do(method, path, hdr...)
-				if r.status != 401 || !strings.Contains(string(r.body), "token required") {
-					t.Errorf("%s %s with %v: %d %s", method, path, hdr, r.status, r.body)
-				}
-				if r.header.Get("X-Content-Type-Options") != "nosniff" {
-					t.Errorf("%s %s: the auth middleware's answer lacks nosniff", method, path)
-				}
+				assert.Equal(t, 401, r.status, "%s %s with %v: %d %s", method, path, hdr, r.status, r.body)
+				assert.Contains(t, string(r.body), "token required", "%s %s with %v: %d %s", method, path, hdr, r.status, r.body)
+				assert.Equal(t, "nosniff", r.header.Get("X-Content-Type-Options"), "%s %s: the auth middleware's answer lacks nosniff", method, path)
 			})
 		}
 		for _, p := range []string{"/items/1", "/spaces/1"} {
-			if r := a.do("GET", p); r.header.Get("X-Cache") != "HIT" {
-				t.Fatalf("GET %s: %s: an unauthenticated admin request changed the cache", p, r.header.Get("X-Cache"))
-			}
+			r := a.do("GET", p)
+			require.Equal(t, "HIT", r.header.Get("X-Cache"), "GET %s: %s: an unauthenticated admin request changed the cache", p, r.header.Get("X-Cache"))
 		}
 		eachRoute(t, a.engine, func(method, path string) {
 			r := a.do(method, path, "Authorization", "Bearer s3cret")
-			if r.status >= 400 && r.status != 404 {
-				t.Errorf("%s %s with the token: %d %s", method, path, r.status, r.body)
-			}
+			assert.True(t, r.status < 400 || r.status == 404, "%s %s with the token: %d %s", method, path, r.status, r.body)
 		})
-		if r := a.do("GET", "/spaces/1"); r.header.Get("X-Cache") != "MISS" {
-			t.Errorf("the authenticated POST /clear did not clear")
-		}
+		r := a.do("GET", "/spaces/1")
+		assert.Equal(t, "MISS", r.header.Get("X-Cache"), "the authenticated POST /clear did not clear")
 	})
 }
 
@@ -66,16 +61,13 @@ func TestAuthRunsBeforeEveryRoute(t *testing.T) {
 func TestAuthWithLoopbackOnly(t *testing.T) {
 	auth := admin.WithAuth(admin.LoopbackOnly(), tokenAuth("s3cret"))
 	remote := newApp(t, backends()[0].open(t), appConfig{listener: newRemoteListener(t), admin: []admin.Option{auth}})
-	if r := remote.do("GET", base+"/stats", "Authorization", "Bearer s3cret"); r.status != 403 {
-		t.Errorf("remote peer with the token: %d", r.status)
-	}
+	r := remote.do("GET", base+"/stats", "Authorization", "Bearer s3cret")
+	assert.Equal(t, 403, r.status, "remote peer with the token")
 	local := newApp(t, backends()[0].open(t), appConfig{admin: []admin.Option{auth}})
-	if r := local.do("GET", base+"/stats"); r.status != 401 {
-		t.Errorf("loopback without the token: %d", r.status)
-	}
-	if r := local.do("GET", base+"/stats", "Authorization", "Bearer s3cret"); r.status != 200 {
-		t.Errorf("loopback with the token: %d", r.status)
-	}
+	r = local.do("GET", base+"/stats")
+	assert.Equal(t, 401, r.status, "loopback without the token")
+	r = local.do("GET", base+"/stats", "Authorization", "Bearer s3cret")
+	assert.Equal(t, 200, r.status, "loopback with the token")
 }
 
 // TestUnsafeAllowRemoteWithoutAuth serves a remote peer and says so in
@@ -87,22 +79,18 @@ func TestUnsafeAllowRemoteWithoutAuth(t *testing.T) {
 		listener: newRemoteListener(t),
 		admin:    []admin.Option{admin.UnsafeAllowRemoteWithoutAuth(), admin.WithLogger(log)},
 	})
-	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), "WITHOUT authentication") ||
-		!strings.Contains(logged.String(), "base="+base) {
-		t.Fatalf("Mount logged %q", logged.String())
-	}
+	require.Contains(t, logged.String(), "level=WARN", "Mount logged %q", logged.String())
+	require.Contains(t, logged.String(), "WITHOUT authentication", "Mount logged %q", logged.String())
+	require.Contains(t, logged.String(), "base="+base, "Mount logged %q", logged.String())
 	eachRoute(t, a.engine, func(method, path string) {
-		if r := a.do(method, path, "X-Forwarded-For", "198.51.100.1"); r.status >= 400 && r.status != 404 {
-			t.Errorf("%s %s: %d %s", method, path, r.status, r.body)
-		}
+		r := a.do(method, path, "X-Forwarded-For", "198.51.100.1")
+		assert.True(t, r.status < 400 || r.status == 404, "%s %s: %d %s", method, path, r.status, r.body)
 	})
 }
 
 func TestMountRejectsNonsense(t *testing.T) {
 	cache, err := gincache.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close()
 	cases := []struct {
 		name  string
@@ -129,20 +117,18 @@ func TestMountRejectsNonsense(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := gin.New()
 			g, err := admin.Mount(e, tc.cache, tc.opts...)
-			if err == nil || g != nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "admin: ") {
-				t.Fatalf("Mount: %v, want an error about %q", err, tc.want)
-			}
-			if n := len(e.Routes()); n != 0 {
-				t.Fatalf("a failed Mount registered %d routes", n)
-			}
+			require.Error(t, err, "Mount: %v, want an error about %q", err, tc.want)
+			require.Nil(t, g, "Mount: %v, want an error about %q", err, tc.want)
+			require.Contains(t, err.Error(), tc.want, "Mount: %v, want an error about %q", err, tc.want)
+			require.True(t, strings.HasPrefix(err.Error(), "admin: "), "Mount: %v, want an error about %q", err, tc.want)
+			n := len(e.Routes())
+			require.Equal(t, 0, n, "a failed Mount registered %d routes", n)
 		})
 	}
 	// Every problem at once.
 	_, err = admin.Mount(gin.New(), nil, admin.WithBase("x"), admin.WithAuth())
 	for _, want := range []string{"nil cache", "WithBase", "WithAuth"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("error %v does not mention %q", err, want)
-		}
+		assert.ErrorContains(t, err, want, "error %v does not mention %q", err, want)
 	}
 }
 
@@ -150,9 +136,7 @@ func TestMountRejectsNonsense(t *testing.T) {
 // page and the API answer there and nowhere else.
 func TestWithBase(t *testing.T) {
 	cache, err := gincache.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close()
 	cases := []struct {
 		base, under, page string
@@ -168,20 +152,14 @@ func TestWithBase(t *testing.T) {
 			r = e.Group(tc.under)
 		}
 		g, err := admin.Mount(r, cache, admin.WithBase(tc.base))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.TrimSuffix(g.BasePath(), "/") + "/"; got != tc.page {
-			t.Errorf("WithBase(%q) under %q: group at %q, want %q", tc.base, tc.under, g.BasePath(), tc.page)
-		}
+		require.NoError(t, err)
+		got := strings.TrimSuffix(g.BasePath(), "/") + "/"
+		assert.Equal(t, tc.page, got, "WithBase(%q) under %q: group at %q", tc.base, tc.under, g.BasePath())
 		for _, path := range []string{tc.page, tc.page + "stats", tc.page + "keys"} {
 			w := serveLocal(e, "GET", path)
-			if w.Code != 200 {
-				t.Errorf("WithBase(%q) under %q: GET %s: %d", tc.base, tc.under, path, w.Code)
-			}
+			assert.Equal(t, 200, w.Code, "WithBase(%q) under %q: GET %s", tc.base, tc.under, path)
 		}
-		if w := serveLocal(e, "GET", base+"/stats"); w.Code != 404 {
-			t.Errorf("WithBase(%q): the default base still answers: %d", tc.base, w.Code)
-		}
+		w := serveLocal(e, "GET", base+"/stats")
+		assert.Equal(t, 404, w.Code, "WithBase(%q): the default base still answers", tc.base)
 	}
 }

@@ -3,7 +3,6 @@ package admin_test
 import (
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -34,9 +35,7 @@ func findBrowser(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("GINCACHE_REQUIRE_BROWSER") != "" {
-		t.Fatalf("GINCACHE_REQUIRE_BROWSER is set and no browser was found (%v): apt-get install chromium", browserNames)
-	}
+	require.Empty(t, os.Getenv("GINCACHE_REQUIRE_BROWSER"), "GINCACHE_REQUIRE_BROWSER is set and no browser was found (%v): apt-get install chromium", browserNames)
 	t.Skipf("no headless browser (%v); set GINCACHE_REQUIRE_BROWSER to make this a failure", browserNames)
 	return ""
 }
@@ -119,17 +118,15 @@ func startBrowser(t *testing.T) *browser {
 // do runs actions, failing the test on error.
 func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
-		b.t.Fatalf("%s: %v; console errors: %v", what, err, b.consoleErrors())
-	}
+	err := chromedp.Do(b.ctx, actions...)
+	require.NoError(b.t, err, "%s: %v; console errors: %v", what, err, b.consoleErrors())
 }
 
 // waitFor polls a JavaScript predicate until it is true.
 func (b *browser) waitFor(what, predicate string) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		b.t.Fatalf("waiting for %s: %v; console errors: %v", what, err, b.consoleErrors())
-	}
+	_, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(b.t, err, "waiting for %s: %v; console errors: %v", what, err, b.consoleErrors())
 }
 
 func (b *browser) consoleErrors() []string {
@@ -148,9 +145,7 @@ func (b *browser) dialogMessages() []string {
 func eval[T any](b *browser, expr string) T {
 	b.t.Helper()
 	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		b.t.Fatalf("evaluating %s: %v", expr, err)
-	}
+	require.NoError(b.t, err, "evaluating %s", expr)
 	return v
 }
 
@@ -177,9 +172,7 @@ func checkShownStats(t *testing.T, a *testApp, b *browser) gincache.Stats {
 		"hit_rate": fmt.Sprintf("%.1f%%", st.HitRate*100),
 	}
 	shown := eval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll("[id^='stat-']")].map(e => [e.id.slice(5), e.textContent]))`)
-	if !maps.Equal(shown, want) {
-		t.Fatalf("the page shows %v, GET /stats says %v", shown, want)
-	}
+	require.Equal(t, want, shown, "the page shows %v, GET /stats says", shown)
 	return st
 }
 
@@ -207,9 +200,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		for i := range 30 {
 			k := fmt.Sprintf("manual/%02d", i)
 			manual[k] = true
-			if err := a.cache.Service().Set(ctx, k, []byte("v"), time.Hour); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, a.cache.Service().Set(ctx, k, []byte("v"), time.Hour))
 		}
 		keyOf := func(part string) string {
 			for k := range ourKeys(t, be) {
@@ -225,18 +216,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.do("load the page", chromedp.Navigate(a.srv.URL+base+"/?refresh=300"))
 		b.waitFor("the first stats", `document.getElementById("stat-hits").textContent !== "–" && document.querySelectorAll("#keys button[data-key]").length > 0`)
 		st := checkShownStats(t, a, b)
-		if st.Hits != 2 || st.Misses != 5 {
-			t.Fatalf("the traffic made %d hits and %d misses", st.Hits, st.Misses)
-		}
-		if got := eval[[]string](b, `[...document.querySelectorAll("#skips td")].map(e => e.textContent)`); !slices.Equal(got, []string{"no-cache", "1"}) {
-			t.Errorf("skips table: %v", got)
-		}
-		if got := eval[int](b, `document.querySelectorAll("#routes tbody tr").length`); got != len(st.Routes) {
-			t.Errorf("routes table has %d rows, /stats %d routes", got, len(st.Routes))
-		}
-		if got := eval[string](b, `document.getElementById("health").textContent`); !strings.HasPrefix(got, bc.name+" · ") {
-			t.Errorf("health badge %q", got)
-		}
+		require.Equal(t, uint64(2), st.Hits, "the traffic made %d hits and %d misses", st.Hits, st.Misses)
+		require.Equal(t, uint64(5), st.Misses, "the traffic made %d hits and %d misses", st.Hits, st.Misses)
+		got := eval[[]string](b, `[...document.querySelectorAll("#skips td")].map(e => e.textContent)`)
+		assert.Equal(t, []string{"no-cache", "1"}, got, "skips table")
+		assert.Equal(t, len(st.Routes), eval[int](b, `document.querySelectorAll("#routes tbody tr").length`), "routes table rows against /stats routes")
+		badge := eval[string](b, `document.getElementById("health").textContent`)
+		assert.True(t, strings.HasPrefix(badge, bc.name+" · "), "health badge %q", badge)
 
 		// More traffic: the page catches up and charts the interval.
 		for range 4 {
@@ -259,38 +245,29 @@ func TestDashboardInBrowser(t *testing.T) {
 		for _, k := range paged {
 			pagedSet[k] = true
 		}
-		if len(paged) != len(manual) || !maps.Equal(pagedSet, manual) {
-			t.Fatalf("paging showed %v, want the 30 manual keys", paged)
-		}
+		require.Len(t, paged, len(manual), "paging showed %v, want the 30 manual keys", paged)
+		require.Equal(t, manual, pagedSet, "paging showed %v, want the 30 manual keys", paged)
 
 		// Search finds the space entries and nothing else.
 		clearStatus(b)
 		b.do("search */spaces/*",
 			chromedp.SetValue(chromedp.ID("pattern"), "*/spaces/*"),
 			chromedp.Click(chromedp.ID("search-btn")))
-		if got := walkPages(b); !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values([]string{space1, space2}))) {
-			t.Fatalf("search */spaces/* shows %v, want %s and %s", got, space1, space2)
-		}
+		got = walkPages(b)
+		require.Equal(t, slices.Sorted(slices.Values([]string{space1, space2})), slices.Sorted(slices.Values(got)), "search */spaces/* shows %v", got)
 
 		// A dismissed confirmation deletes nothing.
 		b.accept.Store(false)
 		b.do("dismissed delete", chromedp.Click(deleteButton(space2)))
-		if !present(t, be, gincache.DefaultKeyPrefix+":"+space2) {
-			t.Fatal("a dismissed delete removed the key")
-		}
+		require.True(t, present(t, be, gincache.DefaultKeyPrefix+":"+space2), "a dismissed delete removed the key")
 		// An accepted one deletes the key from the backend, and only it.
 		b.accept.Store(true)
 		b.do("delete", chromedp.Click(deleteButton(space1)))
 		b.waitFor("the delete notice", `document.getElementById("notice").textContent.startsWith("Deleted ")`)
-		if present(t, be, gincache.DefaultKeyPrefix+":"+space1) {
-			t.Fatalf("%s is still in the backend after the page deleted it", space1)
-		}
-		if !present(t, be, gincache.DefaultKeyPrefix+":"+space2) {
-			t.Fatalf("deleting %s removed %s too", space1, space2)
-		}
-		if got := shownKeys(b); !slices.Equal(got, []string{space2}) {
-			t.Errorf("after the delete the page lists %v", got)
-		}
+		require.False(t, present(t, be, gincache.DefaultKeyPrefix+":"+space1), "%s is still in the backend after the page deleted it", space1)
+		require.True(t, present(t, be, gincache.DefaultKeyPrefix+":"+space2), "deleting %s removed %s too", space1, space2)
+		got = shownKeys(b)
+		assert.Equal(t, []string{space2}, got, "after the delete the page lists")
 
 		// Clear a pattern: the item entries go, the rest stays.
 		b.do("clear */items*",
@@ -299,22 +276,19 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.waitFor("the clear notice", `document.getElementById("notice").textContent === "Cleared 3 entries matching */items*"`)
 		left := ourKeys(t, be)
 		for k := range left {
-			if strings.Contains(k, "/items") {
-				t.Errorf("%s survived the clear of */items*", k)
-			}
+			assert.NotContains(t, k, "/items", "%s survived the clear of */items*", k)
 		}
-		if len(left) != 31 || !left[space2] {
-			t.Errorf("after the clear the backend holds %d keys, want the 30 manual ones and %s", len(left), space2)
-		}
-		if got := shownKeys(b); len(got) != 0 {
-			t.Errorf("after the clear the page lists %v", got)
-		}
+		require.Len(t, left, 31, "after the clear the backend holds %d keys, want the 30 manual ones and %s", len(left), space2)
+		assert.True(t, left[space2], "after the clear the backend holds %d keys, want the 30 manual ones and %s", len(left), space2)
+		got = shownKeys(b)
+		assert.Empty(t, got, "after the clear the page lists")
 
 		dialogs := b.dialogMessages()
-		if len(dialogs) != 3 || !strings.Contains(dialogs[0], space2) || !strings.Contains(dialogs[1], space1) ||
-			!strings.Contains(dialogs[2], "*/items*") || !strings.HasPrefix(dialogs[2], "confirm: ") {
-			t.Errorf("confirmation dialogs: %q", dialogs)
-		}
+		require.Len(t, dialogs, 3, "confirmation dialogs: %q", dialogs)
+		assert.Contains(t, dialogs[0], space2, "confirmation dialogs: %q", dialogs)
+		assert.Contains(t, dialogs[1], space1, "confirmation dialogs: %q", dialogs)
+		assert.Contains(t, dialogs[2], "*/items*", "confirmation dialogs: %q", dialogs)
+		assert.True(t, strings.HasPrefix(dialogs[2], "confirm: "), "confirmation dialogs: %q", dialogs)
 
 		// The screenshot: every key, the stats and the chart.
 		b.do("list every key",
@@ -323,25 +297,18 @@ func TestDashboardInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.ID("search-btn")))
 		b.waitFor("every key", `document.getElementById("keys-status").textContent.startsWith("page 1: 31 key(s)")`)
 		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		shot := filepath.Join(t.TempDir(), "dashboard.png")
-		if err := os.WriteFile(shot, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(shot, png, 0o644))
 		t.Logf("screenshot: %s (%d bytes)", shot, len(png))
 		if dir := os.Getenv("GINCACHE_ARTIFACTS_DIR"); dir != "" {
 			kept := filepath.Join(dir, "dashboard-"+bc.name+".png")
-			if err := os.WriteFile(kept, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, os.WriteFile(kept, png, 0o644))
 			t.Logf("screenshot kept: %s", kept)
 		}
 
-		if errs := b.consoleErrors(); len(errs) > 0 {
-			t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
-		}
+		errs := b.consoleErrors()
+		require.Empty(t, errs, "console errors:\n%s", strings.Join(errs, "\n"))
 	})
 }
 

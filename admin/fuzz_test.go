@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
@@ -107,33 +108,27 @@ type fuzzEnv struct {
 func newFuzzEnvs(f *testing.F) []*fuzzEnv {
 	ctx := context.Background()
 	mem, err := memory.New(memory.Options{})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Cleanup(func() { mem.Close() })
 	envs := []*fuzzEnv{{name: "memory", be: mem, missing: func(t testing.TB, keys []string) (entries, raw []string) {
 		for _, k := range keys {
 			_, err := mem.Lookup(ctx, k, backend.Tokens{})
 			if errors.Is(err, backend.ErrNotFound) {
 				entries = append(entries, k)
-			} else if err != nil {
-				t.Fatal(err)
+				continue
 			}
+			require.NoError(t, err)
 		}
 		return entries, nil
 	}}}
 
 	srv := testutil.StartRedis(f)
-	rb, err := redis.New(srv.URL(), redis.Options{KeyPrefix: redisPrefix})
-	if err != nil {
-		f.Fatal(err)
-	}
+	rb, err := redis.New(srv.URL(), testRedisOptions(redisPrefix))
+	require.NoError(f, err)
 	f.Cleanup(func() { rb.Close() })
 	rc := srv.Client()
 	for _, k := range fuzzRawForeign {
-		if err := rc.Set(ctx, k, "not ours", 0).Err(); err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, rc.Set(ctx, k, "not ours", 0).Err())
 	}
 	envs = append(envs, &fuzzEnv{name: "redis", be: rb, missing: func(t testing.TB, keys []string) (entries, raw []string) {
 		pipe := rc.Pipeline()
@@ -144,9 +139,8 @@ func newFuzzEnvs(f *testing.F) []*fuzzEnv {
 		for _, k := range fuzzRawForeign {
 			exists = append(exists, pipe.Exists(ctx, k))
 		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
+		_, err := pipe.Exec(ctx)
+		require.NoError(t, err)
 		for i, c := range exists {
 			switch {
 			case c.Val() == 1:
@@ -160,19 +154,16 @@ func newFuzzEnvs(f *testing.F) []*fuzzEnv {
 	}})
 
 	for _, env := range envs {
-		cache, err := gincache.New(table, gincache.WithBackend(env.be), gincache.WithLogger(quietLog))
-		if err != nil {
-			f.Fatal(err)
-		}
+		cache, err := gincache.New(table, gincache.WithBackend(env.be), gincache.WithLogger(quietLog), gincache.WithBudget(testutil.Budget))
+		require.NoError(f, err)
 		f.Cleanup(func() { cache.Close() })
 		env.store(f, fuzzForeign)
 		env.store(f, fuzzOurs)
 		for _, rawPath := range []bool{false, true} {
 			e := gin.New()
 			e.UseRawPath = rawPath
-			if _, err := admin.Mount(e, cache); err != nil {
-				f.Fatal(err)
-			}
+			_, err := admin.Mount(e, cache)
+			require.NoError(f, err)
 			env.engines = append(env.engines, e)
 		}
 	}
@@ -184,9 +175,7 @@ func (env *fuzzEnv) store(t testing.TB, keys []string) {
 	now := time.Now()
 	for _, k := range keys {
 		e := &backend.Entry{Status: 200, Body: []byte(k), StoredAt: now, Expires: now.Add(time.Hour)}
-		if err := env.be.Store(context.Background(), k, e, time.Hour, backend.Tokens{}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, env.be.Store(context.Background(), k, e, time.Hour, backend.Tokens{}))
 	}
 }
 
@@ -217,20 +206,16 @@ func checkedServe(t *testing.T, e *gin.Engine, req *http.Request, what string) o
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, req)
 	out := outcome{status: w.Code, body: w.Body.Bytes()}
-	if w.Code != http.StatusOK && (w.Code < 400 || w.Code > 499) {
-		t.Fatalf("%s: status %d: %s", what, w.Code, w.Body)
-	}
-	if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Fatalf("%s: status %d with Content-Type %q: %q", what, w.Code, ct, w.Body)
-	}
-	if !json.Valid(out.body) {
-		t.Fatalf("%s: body is not JSON: %q", what, out.body)
-	}
+	require.True(t, w.Code == http.StatusOK || w.Code >= 400 && w.Code <= 499, "%s: status %d: %s", what, w.Code, w.Body)
+	ct := w.Header().Get("Content-Type")
+	require.Equal(t, "application/json; charset=utf-8", ct, "%s: status %d with Content-Type %q: %q", what, w.Code, ct, w.Body)
+	require.True(t, json.Valid(out.body), "%s: body is not JSON: %q", what, out.body)
 	if w.Code >= 400 {
 		var e struct{ Error, Param string }
-		if err := json.Unmarshal(out.body, &e); err != nil || e.Error == "" || e.Param == "" {
-			t.Fatalf("%s: rejection %d without an error and a param: %s", what, w.Code, out.body)
-		}
+		err := json.Unmarshal(out.body, &e)
+		require.NoError(t, err, "%s: rejection %d without an error and a param: %s", what, w.Code, out.body)
+		require.NotEmpty(t, e.Error, "%s: rejection %d without an error and a param: %s", what, w.Code, out.body)
+		require.NotEmpty(t, e.Param, "%s: rejection %d without an error and a param: %s", what, w.Code, out.body)
 		out.param = e.Param
 	}
 	return out
@@ -253,14 +238,10 @@ func serveAndAccount(t *testing.T, envs []*fuzzEnv, method, target string, accou
 			lost, rawLost := env.missing(t, append(fuzzForeign[:len(fuzzForeign):len(fuzzForeign)], fuzzOurs...))
 			var gone []string
 			for _, k := range lost {
-				if !strings.HasPrefix(k, fuzzPrefix) {
-					t.Fatalf("%s: deleted entries outside the prefix %q: %q (answer %d %s)", what, fuzzPrefix, lost, o.status, o.body)
-				}
+				require.True(t, strings.HasPrefix(k, fuzzPrefix), "%s: deleted entries outside the prefix %q: %q (answer %d %s)", what, fuzzPrefix, lost, o.status, o.body)
 				gone = append(gone, k)
 			}
-			if len(rawLost) > 0 {
-				t.Fatalf("%s: deleted Redis keys outside the backend's entries: %q (answer %d %s)", what, rawLost, o.status, o.body)
-			}
+			require.Empty(t, rawLost, "%s: deleted Redis keys outside the backend's entries: %q (answer %d %s)", what, rawLost, o.status, o.body)
 			env.gone = gone
 			account(t, o, gone)
 		}
@@ -305,9 +286,9 @@ func FuzzAdminQuery(f *testing.F) {
 			case o.status >= 400:
 			case r.path == "/api/cache/clear":
 				var c struct{ Cleared int }
-				if err := json.Unmarshal(o.body, &c); err != nil || c.Cleared != len(gone) {
-					t.Fatalf("%s: answered %s but deleted %q", what, o.body, gone)
-				}
+				err := json.Unmarshal(o.body, &c)
+				require.NoError(t, err, "%s: answered %s but deleted %q", what, o.body, gone)
+				require.Len(t, gone, c.Cleared, "%s: answered %s but deleted %q", what, o.body, gone)
 			case r.method == http.MethodDelete:
 				if len(gone) > 1 || len(gone) == 1 && gone[0] != fuzzPrefix+"a/b" {
 					t.Fatalf("%s: deleted %q", what, gone)
@@ -316,15 +297,11 @@ func FuzzAdminQuery(f *testing.F) {
 				t.Fatalf("%s: answered %s but deleted %q", what, o.body, gone)
 			case r.path == "/api/cache/keys":
 				var page admin.KeyPage
-				if err := json.Unmarshal(o.body, &page); err != nil {
-					t.Fatalf("%s: %v", what, err)
-				}
+				require.NoError(t, json.Unmarshal(o.body, &page), "%s", what)
 				for _, k := range page.Keys {
 					// JSON shows a key that is not UTF-8 (only
 					// Service.Set can write one) with U+FFFD.
-					if !slices.ContainsFunc(fuzzOurs, func(o string) bool { return strings.ToValidUTF8(o, "\uFFFD") == fuzzPrefix+k.Key }) {
-						t.Fatalf("%s: listed %q, which is not an entry under the prefix", what, k.Key)
-					}
+					require.True(t, slices.ContainsFunc(fuzzOurs, func(o string) bool { return strings.ToValidUTF8(o, "\uFFFD") == fuzzPrefix+k.Key }), "%s: listed %q, which is not an entry under the prefix", what, k.Key)
 				}
 			}
 		})
@@ -357,9 +334,8 @@ func FuzzAdminKeyPath(f *testing.F) {
 			ours := slices.Contains(fuzzOurs, fuzzPrefix+key)
 			switch {
 			case o.status == http.StatusOK:
-				if len(gone) != 1 || gone[0] != fuzzPrefix+key {
-					t.Fatalf("%s: answered %s for key %q but deleted %q", what, o.body, key, gone)
-				}
+				require.Len(t, gone, 1, "%s: answered %s for key %q but deleted %q", what, o.body, key, gone)
+				require.Equal(t, fuzzPrefix+key, gone[0], "%s: answered %s for key %q but deleted %q", what, o.body, key, gone)
 			case len(gone) > 0:
 				t.Fatalf("%s: answered %d %s but deleted %q", what, o.status, o.body, gone)
 			case o.status == http.StatusNotFound && ours:

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
@@ -30,14 +32,10 @@ var wantRoutes = map[string]string{
 func eachRoute(t *testing.T, e *gin.Engine, f func(method, path string)) {
 	t.Helper()
 	got := adminRoutes(e, base)
-	if len(got) != len(wantRoutes) {
-		t.Fatalf("admin routes %v, want the %d of wantRoutes", got, len(wantRoutes))
-	}
+	require.Len(t, got, len(wantRoutes), "admin routes")
 	for _, r := range got {
 		query, ok := wantRoutes[r]
-		if !ok {
-			t.Fatalf("route %s is not in wantRoutes", r)
-		}
+		require.True(t, ok, "route %s is not in wantRoutes", r)
 		method, path, _ := strings.Cut(r, " ")
 		f(method, strings.Replace(path, "*key", "some-key", 1)+query)
 	}
@@ -53,9 +51,7 @@ func TestLoopbackOnlyRefusesRemotePeers(t *testing.T) {
 	if ip := nonLoopbackIP(); ip != nil {
 		listeners["real interface "+ip.String()] = func(t *testing.T) net.Listener {
 			l, err := net.Listen("tcp", net.JoinHostPort(ip.String(), "0"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return l
 		}
 	}
@@ -68,14 +64,12 @@ func TestLoopbackOnlyRefusesRemotePeers(t *testing.T) {
 				for _, forged := range [][]string{nil, {"X-Forwarded-For", "127.0.0.1"}, {"X-Real-IP", "::1"}} {
 					r := a.do(method, path, forged...)
 					checkJSON(t, method+" "+path, r)
-					if msg, _ := r.errorBody(t); r.status != 403 || !strings.Contains(msg, "forbidden") {
-						t.Errorf("%s %s from a remote peer (%v): %d %s", method, path, forged, r.status, r.body)
-					}
+					msg, _ := r.errorBody(t)
+					assert.Equal(t, 403, r.status, "%s %s from a remote peer (%v): %d %s", method, path, forged, r.status, r.body)
+					assert.Contains(t, msg, "forbidden", "%s %s from a remote peer (%v): %d %s", method, path, forged, r.status, r.body)
 				}
 			})
-			if len(ourKeys(t, be)) != 1 {
-				t.Error("a refused request changed the cache")
-			}
+			assert.Len(t, ourKeys(t, be), 1, "a refused request changed the cache")
 		})
 	}
 }
@@ -106,9 +100,8 @@ func TestLoopbackOnlyRefusesProxiedRequests(t *testing.T) {
 		if host != "" {
 			hdr = []string{"Host", host + ":" + strconv.Itoa(port)}
 		}
-		if r := a.do("GET", base+"/stats", hdr...); r.status != 200 {
-			t.Errorf("Host %q from loopback: %d %s", host, r.status, r.body)
-		}
+		r := a.do("GET", base+"/stats", hdr...)
+		assert.Equal(t, 200, r.status, "Host %q from loopback: %d %s", host, r.status, r.body)
 	}
 	refused := [][]string{
 		{"X-Forwarded-For", "127.0.0.1"},
@@ -128,9 +121,9 @@ func TestLoopbackOnlyRefusesProxiedRequests(t *testing.T) {
 		eachRoute(t, a.engine, func(method, path string) {
 			r := a.do(method, path, h...)
 			checkJSON(t, method+" "+path, r)
-			if msg, _ := r.errorBody(t); r.status != 403 || !strings.Contains(msg, "forbidden") {
-				t.Errorf("%s %s with %s: %q: %d %s", method, path, h[0], h[1], r.status, r.body)
-			}
+			msg, _ := r.errorBody(t)
+			assert.Equal(t, 403, r.status, "%s %s with %s: %q: %d %s", method, path, h[0], h[1], r.status, r.body)
+			assert.Contains(t, msg, "forbidden", "%s %s with %s: %q: %d %s", method, path, h[0], h[1], r.status, r.body)
 		})
 	}
 }
@@ -157,9 +150,7 @@ func TestLoopbackOnlyPeers(t *testing.T) {
 		req.Host = "localhost"
 		w := httptest.NewRecorder()
 		a.engine.ServeHTTP(w, req)
-		if w.Code != want {
-			t.Errorf("peer %q: %d, want %d (%s)", peer, w.Code, want, w.Body)
-		}
+		assert.Equal(t, want, w.Code, "peer %q", peer)
 	}
 }
 
@@ -178,30 +169,26 @@ func TestCrossOriginWritesRefused(t *testing.T) {
 		for _, path := range []string{"/clear", "/invalidate?path=/items/1"} {
 			r := a.do("POST", base+path, h...)
 			checkJSON(t, "cross-origin POST", r)
-			if msg, _ := r.errorBody(t); r.status != 403 || !strings.Contains(msg, "origin") {
-				t.Errorf("POST %s with %s: %s: %d %s", path, h[0], h[1], r.status, r.body)
-			}
+			msg, _ := r.errorBody(t)
+			assert.Equal(t, 403, r.status, "POST %s with %s: %s: %d %s", path, h[0], h[1], r.status, r.body)
+			assert.Contains(t, msg, "origin", "POST %s with %s: %s: %d %s", path, h[0], h[1], r.status, r.body)
 		}
-		if r := a.do("DELETE", base+"/keys/x", h...); r.status != 403 {
-			t.Errorf("DELETE with %s: %s: %d", h[0], h[1], r.status)
-		}
+		r := a.do("DELETE", base+"/keys/x", h...)
+		assert.Equal(t, 403, r.status, "DELETE with %s: %s", h[0], h[1])
 		// Reads are safe: the browser does not let the page see them.
-		if r := a.do("GET", base+"/keys", h...); r.status != 200 {
-			t.Errorf("GET with %s: %s: %d", h[0], h[1], r.status)
-		}
+		r = a.do("GET", base+"/keys", h...)
+		assert.Equal(t, 200, r.status, "GET with %s: %s", h[0], h[1])
 	}
-	if r := a.do("GET", "/items/1"); r.header.Get("X-Cache") != "HIT" {
-		t.Fatal("a refused cross-origin request cleared the cache")
-	}
+	r := a.do("GET", "/items/1")
+	require.Equal(t, "HIT", r.header.Get("X-Cache"), "a refused cross-origin request cleared the cache")
 	for _, h := range [][]string{
 		{"Sec-Fetch-Site", "same-origin"},
 		{"Sec-Fetch-Site", "none"},
 		{"Origin", "https://ops.example"},
 		{},
 	} {
-		if r := a.do("POST", base+"/clear", h...); r.status != 200 {
-			t.Errorf("POST /clear with %v: %d %s", h, r.status, r.body)
-		}
+		r := a.do("POST", base+"/clear", h...)
+		assert.Equal(t, 200, r.status, "POST /clear with %v: %d %s", h, r.status, r.body)
 	}
 }
 
@@ -209,28 +196,22 @@ func TestCrossOriginWritesRefused(t *testing.T) {
 // no handler reaches requests outside the base.
 func TestMountServesNothingElse(t *testing.T) {
 	cache, err := gincache.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close()
 	e := gin.New()
-	if _, err := admin.Mount(e, cache); err != nil {
-		t.Fatal(err)
-	}
+	_, err = admin.Mount(e, cache)
+	require.NoError(t, err)
 	e.GET("/app", func(c *gin.Context) { c.String(200, "app") })
 	w := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/app", nil)
 	req.Header.Set("X-Forwarded-For", "1.2.3.4")
 	e.ServeHTTP(w, req)
-	if w.Code != 200 || w.Body.String() != "app" || w.Header().Get("Cache-Control") != "" {
-		t.Fatalf("the application's route was touched: %d %q %v", w.Code, w.Body, w.Header())
-	}
+	require.Equal(t, 200, w.Code, "the application's route was touched: %d %q %v", w.Code, w.Body, w.Header())
+	require.Equal(t, "app", w.Body.String(), "the application's route was touched: %d %q %v", w.Code, w.Body, w.Header())
+	require.Empty(t, w.Header().Get("Cache-Control"), "the application's route was touched: %d %q %v", w.Code, w.Body, w.Header())
 	for _, r := range e.Routes() {
-		if r.Path != "/app" && !strings.HasPrefix(r.Path, base+"/") {
-			t.Errorf("Mount registered %s %s outside %s", r.Method, r.Path, base)
-		}
+		assert.True(t, r.Path == "/app" || strings.HasPrefix(r.Path, base+"/"), "Mount registered %s %s outside %s", r.Method, r.Path, base)
 	}
-	if got := len(e.Routes()); got != len(wantRoutes)+1 {
-		t.Errorf("%d routes, want %d", got, len(wantRoutes)+1)
-	}
+	got := len(e.Routes())
+	assert.Equal(t, len(wantRoutes)+1, got, "%d routes", got)
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
@@ -47,32 +49,30 @@ func backends() []backendCase {
 	return []backendCase{
 		{name: "memory", open: func(t *testing.T) backend.Backend {
 			m, err := memory.New(memory.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			t.Cleanup(func() { m.Close() })
 			return m
 		}},
 		{name: "redis", open: func(t *testing.T) backend.Backend {
 			srv = testutil.StartRedis(t)
-			b, err := redis.New(srv.URL(), redis.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			b, err := redis.New(srv.URL(), testRedisOptions(""))
+			require.NoError(t, err)
 			t.Cleanup(func() { b.Close() })
 			return b
 		}, putRaw: func(t *testing.T, key string) {
-			if err := srv.Client().Set(t.Context(), key, "foreign", 0).Err(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, srv.Client().Set(t.Context(), key, "foreign", 0).Err())
 		}, rawPresent: func(t *testing.T, key string) bool {
 			n, err := srv.Client().Exists(t.Context(), key).Result()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return n == 1
 		}},
 	}
+}
+
+// testRedisOptions are the Redis backend's options in these tests, which
+// fault no server: timeouts a loaded machine does not reach.
+func testRedisOptions(prefix string) redis.Options {
+	return redis.Options{KeyPrefix: prefix, DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout}
 }
 
 // forEachBackend runs f as a subtest on every backend.
@@ -113,16 +113,13 @@ type appConfig struct {
 // newApp builds and starts the application on be.
 func newApp(t *testing.T, be backend.Backend, cfg appConfig) *testApp {
 	t.Helper()
-	cache, err := gincache.New(table, gincache.WithBackend(be), gincache.WithLogger(quietLog))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache, err := gincache.New(table, gincache.WithBackend(be), gincache.WithLogger(quietLog), gincache.WithBudget(testutil.Budget))
+	require.NoError(t, err)
 	t.Cleanup(func() { cache.Close() })
 	a := &testApp{t: t, cache: cache, be: be, engine: gin.New()}
 	a.engine.UseRawPath = cfg.rawPath
-	if _, err := admin.Mount(a.engine, cache, cfg.admin...); err != nil {
-		t.Fatal(err)
-	}
+	_, err = admin.Mount(a.engine, cache, cfg.admin...)
+	require.NoError(t, err)
 	app := a.engine.Group("/", cache.Middleware())
 	handler := func(c *gin.Context) {
 		n := a.runs.Add(1)
@@ -155,9 +152,8 @@ type response struct {
 // json decodes the body into v, failing the test if it is not JSON.
 func (r response) json(t *testing.T, v any) {
 	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("body is not JSON (%v): %q", err, r.body)
-	}
+	err := json.Unmarshal(r.body, v)
+	require.NoError(t, err, "body is not JSON (%v): %q", err, r.body)
 }
 
 // errorBody decodes an admin error.
@@ -168,9 +164,7 @@ func (r response) errorBody(t *testing.T) (msg, param string) {
 		Param string `json:"param"`
 	}
 	r.json(t, &e)
-	if e.Error == "" {
-		t.Fatalf("error body without a message: %s", r.body)
-	}
+	require.NotEmpty(t, e.Error, "error body without a message: %s", r.body)
 	return e.Error, e.Param
 }
 
@@ -183,9 +177,7 @@ func (a *testApp) do(method, path string, header ...string) response {
 func send(t *testing.T, client *http.Client, method, url string, header ...string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := 0; i+1 < len(header); i += 2 {
 		if strings.EqualFold(header[i], "Host") {
 			req.Host = header[i+1]
@@ -194,32 +186,21 @@ func send(t *testing.T, client *http.Client, method, url string, header ...strin
 		req.Header.Set(header[i], header[i+1])
 	}
 	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return response{res.StatusCode, res.Header, body}
 }
 
 // checkJSON checks the headers every admin JSON answer carries.
 func checkJSON(t *testing.T, what string, r response) {
 	t.Helper()
-	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Errorf("%s: Content-Type %q", what, ct)
-	}
-	if r.header.Get("X-Content-Type-Options") != "nosniff" {
-		t.Errorf("%s: no X-Content-Type-Options: nosniff", what)
-	}
-	if r.header.Get("Cache-Control") != "no-store" {
-		t.Errorf("%s: Cache-Control %q, want no-store", what, r.header.Get("Cache-Control"))
-	}
-	if !json.Valid(r.body) {
-		t.Errorf("%s: body is not JSON: %q", what, r.body)
-	}
+	ct := r.header.Get("Content-Type")
+	assert.Equal(t, "application/json; charset=utf-8", ct, "%s: Content-Type", what)
+	assert.Equal(t, "nosniff", r.header.Get("X-Content-Type-Options"), "%s: no X-Content-Type-Options: nosniff", what)
+	assert.Equal(t, "no-store", r.header.Get("Cache-Control"), "%s: Cache-Control", what)
+	assert.True(t, json.Valid(r.body), "%s: body is not JSON: %q", what, r.body)
 }
 
 // entryKeys lists the full keys of every entry in the backend, ours and
@@ -230,9 +211,7 @@ func entryKeys(t *testing.T, be backend.Backend) map[string]bool {
 	cursor := ""
 	for {
 		page, next, err := be.Scan(context.Background(), "", cursor, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, k := range page {
 			keys[k.Key] = true
 		}
@@ -261,9 +240,7 @@ func storeForeign(t *testing.T, be backend.Backend, key string) {
 	t.Helper()
 	now := time.Now()
 	e := &backend.Entry{Status: 200, Body: []byte("foreign " + key), StoredAt: now, Expires: now.Add(time.Hour)}
-	if err := be.Store(context.Background(), key, e, time.Hour, backend.Tokens{}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, be.Store(context.Background(), key, e, time.Hour, backend.Tokens{}))
 }
 
 // present reports whether the backend still holds an entry under key.
@@ -274,9 +251,7 @@ func present(t *testing.T, be backend.Backend, key string) bool {
 	cursor := ""
 	for {
 		keys, next, err := be.Scan(context.Background(), backend.EscapeGlob(key), cursor, 100)
-		if err != nil {
-			t.Fatalf("scan for %q: %v", key, err)
-		}
+		require.NoError(t, err, "scan for %q", key)
 		for _, k := range keys {
 			if k.Key == key {
 				return true
@@ -292,9 +267,9 @@ func present(t *testing.T, be backend.Backend, key string) bool {
 func (a *testApp) fill(paths ...string) {
 	a.t.Helper()
 	for _, p := range paths {
-		if r := a.do("GET", p); r.status != 200 || r.header.Get("X-Cache") != "MISS" {
-			a.t.Fatalf("GET %s: %d, X-Cache %q", p, r.status, r.header.Get("X-Cache"))
-		}
+		r := a.do("GET", p)
+		require.Equal(a.t, 200, r.status, "GET %s: %d, X-Cache %q", p, r.status, r.header.Get("X-Cache"))
+		require.Equal(a.t, "MISS", r.header.Get("X-Cache"), "GET %s: %d, X-Cache %q", p, r.status, r.header.Get("X-Cache"))
 	}
 }
 
@@ -325,9 +300,7 @@ func (c remoteConn) RemoteAddr() net.Addr { return c.addr }
 func newRemoteListener(t *testing.T) net.Listener {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return remoteListener{l, &net.TCPAddr{IP: net.ParseIP("203.0.113.7"), Port: 40000}}
 }
 

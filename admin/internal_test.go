@@ -1,9 +1,11 @@
 package admin
 
 import (
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestTTLSeconds(t *testing.T) {
@@ -18,9 +20,8 @@ func TestTTLSeconds(t *testing.T) {
 		90 * time.Second:        90,
 		time.Hour - time.Second: 3599,
 	} {
-		if got := ttlSeconds(d); got != want {
-			t.Errorf("ttlSeconds(%v) = %d, want %d", d, got, want)
-		}
+		got := ttlSeconds(d)
+		assert.Equal(t, want, got, "ttlSeconds(%v)", d)
 	}
 }
 
@@ -31,63 +32,49 @@ func FuzzCursor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, next string) {
 		enc := encodeCursor(next)
 		if next == "" {
-			if enc != "0" {
-				t.Fatalf("the end of a listing encodes as %q", enc)
-			}
+			require.Equal(t, "0", enc, "the end of a listing encodes as")
 			return
 		}
-		if enc == "0" || enc == "" {
-			t.Fatalf("backend cursor %q encodes as %q, which means start or done", next, enc)
-		}
+		require.NotEqual(t, "0", enc, "backend cursor %q encodes as %q, which means start or done", next, enc)
+		require.NotEmpty(t, enc, "backend cursor %q encodes as %q, which means start or done", next, enc)
 		dec, err := decodeCursor(enc)
-		if err != nil || dec != next {
-			t.Fatalf("round trip of %q: %q, %v", next, dec, err)
-		}
+		require.NoError(t, err, "round trip of %q: %q, %v", next, dec, err)
+		require.Equal(t, next, dec, "round trip of %q: %q, %v", next, dec, err)
 	})
 }
 
 func TestDecodeCursorRefusesJunk(t *testing.T) {
 	for _, s := range []string{"a", "!!", "AA==", "a b", "%"} {
-		if _, err := decodeCursor(s); err == nil {
-			t.Errorf("decodeCursor(%q) accepted it", s)
-		}
+		_, err := decodeCursor(s)
+		assert.Error(t, err, "decodeCursor(%q) accepted it", s)
 	}
 	for _, s := range []string{"", "0"} {
-		if c, err := decodeCursor(s); err != nil || c != "" {
-			t.Errorf("decodeCursor(%q) = %q, %v; want the start", s, c, err)
-		}
+		c, err := decodeCursor(s)
+		require.NoError(t, err, "decodeCursor(%q) = %q, %v; want the start", s, c, err)
+		assert.Empty(t, c, "decodeCursor(%q) = %q, %v; want the start", s, c, err)
 	}
 }
 
 func TestDashboardCSP(t *testing.T) {
 	for _, want := range []string{"default-src 'none'", "script-src 'sha256-", "style-src 'sha256-", "connect-src 'self'", "frame-ancestors 'none'"} {
-		if !strings.Contains(dashboardCSP, want) {
-			t.Errorf("CSP %q lacks %q", dashboardCSP, want)
-		}
+		assert.Contains(t, dashboardCSP, want, "CSP %q lacks %q", dashboardCSP, want)
 	}
 	for _, bad := range []string{"unsafe-inline", "unsafe-eval", "http:", "https:", "*"} {
-		if strings.Contains(dashboardCSP, bad) {
-			t.Errorf("CSP %q allows %q", dashboardCSP, bad)
-		}
+		assert.NotContains(t, dashboardCSP, bad, "CSP %q allows %q", dashboardCSP, bad)
 	}
 	page := string(dashboardHTML)
 	for _, external := range []string{"src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import", "url(http"} {
-		if strings.Contains(page, external) {
-			t.Errorf("the page refers to an external asset: %q", external)
-		}
+		assert.NotContains(t, page, external, "the page refers to an external asset: %q", external)
 	}
 	for _, broken := range []string{"<p>no blocks</p>", "<script>a</script><script>b</script>", "<script>unterminated"} {
 		func() {
 			defer func() {
-				if recover() == nil {
-					t.Errorf("inlineHash accepted %q", broken)
-				}
+				assert.NotNil(t, recover(), "inlineHash accepted %q", broken)
 			}()
 			inlineHash(broken, "script")
 		}()
 	}
 	// The hash is the standard one: sha256 of "alert(1)".
-	if got := inlineHash("<script>alert(1)</script>", "script"); got != "sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=" {
-		t.Errorf("inlineHash = %s", got)
-	}
+	got := inlineHash("<script>alert(1)</script>", "script")
+	assert.Equal(t, "sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=", got, "inlineHash")
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 )
 
@@ -21,9 +24,7 @@ func TestPagingWhileKeysAreAdded(t *testing.T) {
 		svc := a.cache.Service()
 		ctx := context.Background()
 		set := func(key string) {
-			if err := svc.Set(ctx, key, []byte(key), time.Hour); err != nil {
-				t.Error(err)
-			}
+			assert.NoError(t, svc.Set(ctx, key, []byte(key), time.Hour))
 		}
 		const seeded = 300
 		for i := range seeded {
@@ -48,16 +49,12 @@ func TestPagingWhileKeysAreAdded(t *testing.T) {
 		cursor, pages := "0", 0
 		for {
 			r := a.do("GET", base+"/keys?count=7&pattern=seed/*&cursor="+url.QueryEscape(cursor))
-			if r.status != 200 {
-				t.Fatalf("page %d: %d %s", pages, r.status, r.body)
-			}
+			require.Equal(t, 200, r.status, "page %d: %d %s", pages, r.status, r.body)
 			var page admin.KeyPage
 			r.json(t, &page)
 			inPage := map[string]bool{}
 			for _, k := range page.Keys {
-				if inPage[k.Key] {
-					t.Fatalf("page %d holds %q twice", pages, k.Key)
-				}
+				require.False(t, inPage[k.Key], "page %d holds %q twice", pages, k.Key)
 				inPage[k.Key] = true
 				seen[k.Key]++
 			}
@@ -80,18 +77,14 @@ func TestPagingWhileKeysAreAdded(t *testing.T) {
 		if bc.name == "redis" {
 			minPages = seeded / (4*7 + 16)
 		}
-		if pages < minPages {
-			t.Fatalf("%d pages for %d keys at 7 a page", pages, seeded)
-		}
+		require.GreaterOrEqual(t, pages, minPages, "%d pages for %d keys at 7 a page", pages, seeded)
 		for i := range seeded {
-			if k := fmt.Sprintf("seed/%04d", i); seen[k] == 0 {
-				t.Errorf("%s, present for the whole walk, was never listed", k)
-			}
+			k := fmt.Sprintf("seed/%04d", i)
+			assert.NotZero(t, seen[k], "%s, present for the whole walk, was never listed", k)
 		}
 		for k := range seen {
-			if len(k) < 5 || k[:5] != "seed/" {
-				t.Errorf("the pattern seed/* listed %q", k)
-			}
+			assert.GreaterOrEqual(t, len(k), 5, "the pattern seed/* listed %q", k)
+			assert.Equal(t, "seed/", k[:5], "the pattern seed/* listed %q", k)
 		}
 	})
 }

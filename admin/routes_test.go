@@ -6,12 +6,14 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
@@ -28,19 +30,13 @@ func listAll(t *testing.T, a *testApp, query string) map[string]int64 {
 	for range 10000 {
 		r := a.do("GET", base+"/keys?cursor="+url.QueryEscape(cursor)+query)
 		checkJSON(t, "GET /keys", r)
-		if r.status != 200 {
-			t.Fatalf("GET /keys: %d %s", r.status, r.body)
-		}
+		require.Equal(t, 200, r.status, "GET /keys: %d %s", r.status, r.body)
 		var page admin.KeyPage
 		r.json(t, &page)
-		if page.Keys == nil {
-			t.Fatalf("keys is null, want a list: %s", r.body)
-		}
+		require.NotNil(t, page.Keys, "keys is null, want a list: %s", r.body)
 		inPage := map[string]bool{}
 		for _, k := range page.Keys {
-			if inPage[k.Key] {
-				t.Fatalf("key %q twice in one page", k.Key)
-			}
+			require.False(t, inPage[k.Key], "key %q twice in one page", k.Key)
 			inPage[k.Key] = true
 			all[k.Key] = k.TTL
 		}
@@ -58,48 +54,36 @@ func TestKeysListsEntriesUnderThePrefixOnly(t *testing.T) {
 		be := bc.open(t)
 		a := newApp(t, be, appConfig{})
 		a.fill("/items", "/items/1", "/items/2", "/spaces/1", "/spaces/1?b=2&a=1")
-		if err := a.cache.Service().Set(context.Background(), "manual/greeting", []byte("hi"), 90*time.Second); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, a.cache.Service().Set(context.Background(), "manual/greeting", []byte("hi"), 90*time.Second))
 		for _, k := range []string{"other:1:GET:x/items::", "gincache2:1:GET:x/items::", "gincach", "GINCACHE:1:x"} {
 			storeForeign(t, be, k)
 		}
 		want := ourKeys(t, be)
-		if len(want) != 6 {
-			t.Fatalf("the backend holds %d entries under the prefix, want 6: %v", len(want), want)
-		}
+		require.Len(t, want, 6, "the backend holds %d entries under the prefix", len(want))
 
 		got := listAll(t, a, "&count=2")
-		if !maps.Equal(keySet(got), want) {
-			t.Fatalf("GET /keys listed %v, want %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
-		}
+		require.Equal(t, want, keySet(got), "GET /keys listed %v", slices.Sorted(maps.Keys(got)))
 		for k, ttl := range got {
 			limit := int64(3600)
 			if k == "manual/greeting" {
 				limit = 90
 			}
-			if ttl < 1 || ttl > limit {
-				t.Errorf("%s: ttl %d, want 1..%d", k, ttl, limit)
-			}
+			assert.GreaterOrEqual(t, ttl, int64(1), "%s: ttl %d, want 1..%d", k, ttl, limit)
+			assert.LessOrEqual(t, ttl, limit, "%s: ttl %d, want 1..%d", k, ttl, limit)
 		}
 
 		// A pattern selects below the prefix.
 		items := listAll(t, a, "&pattern="+url.QueryEscape("*/items*"))
-		if len(items) != 3 {
-			t.Errorf("pattern */items* listed %v, want the 3 item entries", slices.Sorted(maps.Keys(items)))
-		}
+		assert.Len(t, items, 3, "pattern */items* listed %v", slices.Sorted(maps.Keys(items)))
 		for k := range items {
-			if !strings.Contains(k, "/items") {
-				t.Errorf("pattern */items* listed %q", k)
-			}
+			assert.Contains(t, k, "/items", "pattern */items* listed %q", k)
 		}
 		// Default count and an empty pattern: everything, one page.
 		r := a.do("GET", base+"/keys?pattern=")
 		var page admin.KeyPage
 		r.json(t, &page)
-		if len(page.Keys) != 6 || page.Cursor != "0" {
-			t.Errorf("GET /keys?pattern= : %d keys, cursor %q", len(page.Keys), page.Cursor)
-		}
+		assert.Len(t, page.Keys, 6, "GET /keys?pattern= : %d keys, cursor %q", len(page.Keys), page.Cursor)
+		assert.Equal(t, "0", page.Cursor, "GET /keys?pattern= : %d keys, cursor %q", len(page.Keys), page.Cursor)
 	})
 }
 
@@ -124,27 +108,22 @@ func TestDeleteKey(t *testing.T) {
 		}
 		r := a.do("DELETE", base+"/keys/"+url.PathEscape(target))
 		checkJSON(t, "DELETE", r)
-		if r.status != 200 || strings.TrimSpace(string(r.body)) != `{"deleted":true}` {
-			t.Fatalf("DELETE %s: %d %s", target, r.status, r.body)
-		}
-		if present(t, be, gincache.DefaultKeyPrefix+":"+target) {
-			t.Fatal("the entry is still in the backend")
-		}
-		if got := ourKeys(t, be); len(got) != 1 {
-			t.Fatalf("DELETE removed more than its key: %v left", got)
-		}
-		if r := a.do("GET", "/items/1"); r.header.Get("X-Cache") != "MISS" {
-			t.Errorf("GET after DELETE: X-Cache %q", r.header.Get("X-Cache"))
-		}
-		if r := a.do("GET", "/items/2"); r.header.Get("X-Cache") != "HIT" {
-			t.Errorf("the other entry: X-Cache %q", r.header.Get("X-Cache"))
-		}
+		require.Equal(t, 200, r.status, "DELETE %s: %d %s", target, r.status, r.body)
+		require.Equal(t, `{"deleted":true}`, strings.TrimSpace(string(r.body)), "DELETE %s: %d %s", target, r.status, r.body)
+		require.False(t, present(t, be, gincache.DefaultKeyPrefix+":"+target), "the entry is still in the backend")
+		got := ourKeys(t, be)
+		require.Len(t, got, 1, "DELETE removed more than its key: %v left", got)
+		r = a.do("GET", "/items/1")
+		assert.Equal(t, "MISS", r.header.Get("X-Cache"), "GET after DELETE: X-Cache")
+		r = a.do("GET", "/items/2")
+		assert.Equal(t, "HIT", r.header.Get("X-Cache"), "the other entry: X-Cache")
 
 		r = a.do("DELETE", base+"/keys/"+url.PathEscape(target)+"-gone")
 		checkJSON(t, "DELETE missing", r)
-		if msg, param := r.errorBody(t); r.status != 404 || param != "key" || !strings.Contains(msg, "-gone") {
-			t.Fatalf("DELETE of a missing key: %d %s", r.status, r.body)
-		}
+		msg, param := r.errorBody(t)
+		require.Equal(t, 404, r.status, "DELETE of a missing key: %d %s", r.status, r.body)
+		require.Equal(t, "key", param, "DELETE of a missing key: %d %s", r.status, r.body)
+		require.Contains(t, msg, "-gone", "DELETE of a missing key: %d %s", r.status, r.body)
 	})
 }
 
@@ -160,27 +139,20 @@ func TestDeleteKeyEscapes(t *testing.T) {
 				a := newApp(t, be, appConfig{rawPath: raw})
 				svc := a.cache.Service()
 				for _, k := range keys {
-					if err := svc.Set(context.Background(), k, []byte(k), time.Minute); err != nil {
-						t.Fatal(err)
-					}
+					require.NoError(t, svc.Set(context.Background(), k, []byte(k), time.Minute))
 				}
 				for i, k := range keys {
 					r := a.do("DELETE", base+"/keys/"+url.PathEscape(k))
-					if r.status != 200 {
-						t.Fatalf("UseRawPath=%v: DELETE %q: %d %s", raw, k, r.status, r.body)
-					}
+					require.Equal(t, 200, r.status, "UseRawPath=%v: DELETE %q: %d %s", raw, k, r.status, r.body)
 					left := ourKeys(t, be)
-					if left[k] || len(left) != len(keys)-i-1 {
-						t.Fatalf("UseRawPath=%v: after DELETE %q the backend holds %v", raw, k, left)
-					}
+					require.False(t, left[k], "UseRawPath=%v: after DELETE %q the backend holds %v", raw, k, left)
+					require.Len(t, left, len(keys)-i-1, "UseRawPath=%v: after DELETE %q", raw, k)
 				}
 				// A key with nothing to escape but '/' may go as it is.
-				if err := svc.Set(context.Background(), "plain/path/key", []byte("x"), time.Minute); err != nil {
-					t.Fatal(err)
-				}
-				if r := a.do("DELETE", base+"/keys/plain/path/key"); r.status != 200 || ourKeys(t, be)["plain/path/key"] {
-					t.Fatalf("UseRawPath=%v: unescaped DELETE: %d %s", raw, r.status, r.body)
-				}
+				require.NoError(t, svc.Set(context.Background(), "plain/path/key", []byte("x"), time.Minute))
+				r := a.do("DELETE", base+"/keys/plain/path/key")
+				require.Equal(t, 200, r.status, "UseRawPath=%v: unescaped DELETE: %s", raw, r.body)
+				require.False(t, ourKeys(t, be)["plain/path/key"], "UseRawPath=%v: unescaped DELETE left the key", raw)
 			})
 		})
 	}
@@ -194,28 +166,20 @@ func TestClear(t *testing.T) {
 
 		r := a.do("POST", base+"/clear?pattern="+url.QueryEscape("*/items/*"))
 		checkJSON(t, "POST /clear?pattern", r)
-		if r.status != 200 || strings.TrimSpace(string(r.body)) != `{"cleared":2}` {
-			t.Fatalf("clear */items/*: %d %s", r.status, r.body)
-		}
+		require.Equal(t, 200, r.status, "clear */items/*: %d %s", r.status, r.body)
+		require.Equal(t, `{"cleared":2}`, strings.TrimSpace(string(r.body)), "clear */items/*: %d %s", r.status, r.body)
 		left := ourKeys(t, be)
-		if len(left) != 2 {
-			t.Fatalf("after clearing */items/*, left: %v", left)
-		}
+		require.Len(t, left, 2, "after clearing */items/*, left")
 		for k := range left {
-			if strings.Contains(k, "/items/") {
-				t.Errorf("%q survived the clear", k)
-			}
+			assert.NotContains(t, k, "/items/", "%q survived the clear", k)
 		}
 		r = a.do("POST", base+"/clear")
-		if r.status != 200 || strings.TrimSpace(string(r.body)) != `{"cleared":2}` {
-			t.Fatalf("clear: %d %s", r.status, r.body)
-		}
-		if left := ourKeys(t, be); len(left) != 0 {
-			t.Fatalf("after clear, left: %v", left)
-		}
-		if r := a.do("POST", base+"/clear"); strings.TrimSpace(string(r.body)) != `{"cleared":0}` {
-			t.Fatalf("clearing an empty cache: %s", r.body)
-		}
+		require.Equal(t, 200, r.status, "clear: %d %s", r.status, r.body)
+		require.Equal(t, `{"cleared":2}`, strings.TrimSpace(string(r.body)), "clear: %d %s", r.status, r.body)
+		left = ourKeys(t, be)
+		require.Empty(t, left, "after clear, left")
+		r = a.do("POST", base+"/clear")
+		require.Equal(t, `{"cleared":0}`, strings.TrimSpace(string(r.body)), "clearing an empty cache: %s", r.body)
 	})
 }
 
@@ -243,30 +207,23 @@ func TestClearNeverTouchesForeignKeys(t *testing.T) {
 			if p != "" {
 				path += "?pattern=" + url.QueryEscape(p)
 			}
-			if r := a.do("POST", path); r.status != 200 {
-				t.Fatalf("POST %s: %d %s", path, r.status, r.body)
-			}
+			r := a.do("POST", path)
+			require.Equal(t, 200, r.status, "POST %s: %d %s", path, r.status, r.body)
 			for k := range listAll(t, a, "&pattern="+url.QueryEscape(p)) {
-				if !present(t, be, gincache.DefaultKeyPrefix+":"+k) {
-					t.Errorf("GET /keys?pattern=%s listed %q, which is not ours", p, k)
-				}
+				assert.True(t, present(t, be, gincache.DefaultKeyPrefix+":"+k), "GET /keys?pattern=%s listed %q, which is not ours", p, k)
 			}
 			for _, k := range foreign {
-				if !present(t, be, k) {
-					t.Fatalf("POST %s deleted the foreign entry %q", path, k)
-				}
-				if bc.rawPresent != nil && !bc.rawPresent(t, k) {
-					t.Fatalf("POST %s deleted the foreign raw key %q", path, k)
+				require.True(t, present(t, be, k), "POST %s deleted the foreign entry %q", path, k)
+				if bc.rawPresent != nil {
+					require.True(t, bc.rawPresent(t, k), "POST %s deleted the foreign raw key %q", path, k)
 				}
 			}
 			a.do("POST", base+"/clear")
 		}
-		if left := ourKeys(t, be); len(left) != 0 {
-			t.Fatalf("our keys left: %v", left)
-		}
-		if got := len(entryKeys(t, be)); got != len(foreign) {
-			t.Fatalf("the backend holds %d keys, want the %d foreign ones", got, len(foreign))
-		}
+		left := ourKeys(t, be)
+		require.Empty(t, left, "our keys left")
+		got := len(entryKeys(t, be))
+		require.Len(t, foreign, got, "the backend holds %d keys", got)
 	})
 }
 
@@ -283,9 +240,8 @@ func TestInvalidate(t *testing.T) {
 			a.fill(paths...)
 			r := a.do("POST", base+"/invalidate?"+query)
 			checkJSON(t, "POST /invalidate", r)
-			if r.status != 200 || strings.TrimSpace(string(r.body)) != wantBody {
-				t.Fatalf("POST /invalidate?%s: %d %s, want %s", query, r.status, r.body, wantBody)
-			}
+			require.Equal(t, 200, r.status, "POST /invalidate?%s: %d %s, want %s", query, r.status, r.body, wantBody)
+			require.Equal(t, wantBody, strings.TrimSpace(string(r.body)), "POST /invalidate?%s: %d %s, want %s", query, r.status, r.body, wantBody)
 			var missed []string
 			for _, p := range paths {
 				if r := a.do("GET", p); r.header.Get("X-Cache") == "MISS" {
@@ -306,13 +262,11 @@ func TestInvalidate(t *testing.T) {
 		}
 		before := a.cache.Service().Stats().Invalidations
 		for _, tc := range cases {
-			if got := state(tc.query, tc.body); !slices.Equal(got, tc.missed) {
-				t.Errorf("after POST /invalidate?%s, misses on %v, want %v", tc.query, got, tc.missed)
-			}
+			got := state(tc.query, tc.body)
+			assert.Equal(t, tc.missed, got, "after POST /invalidate?%s, misses on", tc.query)
 		}
-		if got := a.cache.Service().Stats().Invalidations - before; got != uint64(len(cases)) {
-			t.Errorf("stats count %d invalidations, want %d", got, len(cases))
-		}
+		got := a.cache.Service().Stats().Invalidations - before
+		assert.Equal(t, uint64(len(cases)), got, "stats count %d invalidations", got)
 	})
 }
 
@@ -331,18 +285,17 @@ func TestStatsMatchService(t *testing.T) {
 		var got gincache.Stats
 		r.json(t, &got)
 		want := a.cache.Service().Stats()
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("GET /stats:\n%s\nService.Stats:\n%+v", r.body, want)
-		}
-		if got.Hits != 2 || got.Misses != 2 || got.HitRate != 0.5 || got.Skips["no-cache"] != 1 || got.Invalidations != 1 {
-			t.Fatalf("counters: %s", r.body)
-		}
+		require.Equal(t, want, got, "GET /stats:\n%s\nService.Stats", r.body)
+		require.Equal(t, uint64(2), got.Hits, "counters: %s", r.body)
+		require.Equal(t, uint64(2), got.Misses, "counters: %s", r.body)
+		require.Equal(t, 0.5, got.HitRate, "counters: %s", r.body)
+		require.Equal(t, uint64(1), got.Skips["no-cache"], "counters: %s", r.body)
+		require.Equal(t, uint64(1), got.Invalidations, "counters: %s", r.body)
 		var raw map[string]any
 		r.json(t, &raw)
 		for _, k := range []string{"hits", "misses", "hit_rate", "skips", "not_stored", "stores", "invalidations", "backend_errors", "routes"} {
-			if _, ok := raw[k]; !ok {
-				t.Errorf("GET /stats has no %q", k)
-			}
+			_, ok := raw[k]
+			assert.True(t, ok, "GET /stats has no %q", k)
 		}
 	})
 }
@@ -356,33 +309,32 @@ func TestHealthAndBackendFailure(t *testing.T) {
 		checkJSON(t, "GET /health", r)
 		var h gincache.Health
 		r.json(t, &h)
-		if r.status != 200 || !h.OK || h.Backend != bc.name || h.Error != "" {
-			t.Fatalf("healthy: %d %s", r.status, r.body)
-		}
+		require.Equal(t, 200, r.status, "healthy: %d %s", r.status, r.body)
+		require.True(t, h.OK, "healthy: %d %s", r.status, r.body)
+		require.Equal(t, bc.name, h.Backend, "healthy: %d %s", r.status, r.body)
+		require.Empty(t, h.Error, "healthy: %d %s", r.status, r.body)
 
 		// A closed backend fails every call: each route says so with a
 		// 503, never a 500 or a hang.
-		if err := be.Close(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, be.Close())
 		r = a.do("GET", base+"/health")
 		checkJSON(t, "GET /health, backend down", r)
 		h = gincache.Health{}
 		r.json(t, &h)
-		if r.status != 503 || h.OK || h.Error == "" || h.Backend != bc.name {
-			t.Fatalf("backend down: %d %s", r.status, r.body)
-		}
+		require.Equal(t, 503, r.status, "backend down: %d %s", r.status, r.body)
+		require.False(t, h.OK, "backend down: %d %s", r.status, r.body)
+		require.NotEmpty(t, h.Error, "backend down: %d %s", r.status, r.body)
+		require.Equal(t, bc.name, h.Backend, "backend down: %d %s", r.status, r.body)
 		for _, req := range []string{"GET /keys", "DELETE /keys/x", "POST /clear", "POST /clear?pattern=*", "POST /invalidate?path=/items", "POST /invalidate?target=/items/*"} {
 			method, path, _ := strings.Cut(req, " ")
 			r := a.do(method, base+path)
 			checkJSON(t, req, r)
-			if msg, _ := r.errorBody(t); r.status != 503 || !strings.Contains(msg, "backend") {
-				t.Errorf("%s with the backend down: %d %s", req, r.status, r.body)
-			}
+			msg, _ := r.errorBody(t)
+			assert.Equal(t, 503, r.status, "%s with the backend down: %d %s", req, r.status, r.body)
+			assert.Contains(t, msg, "backend", "%s with the backend down: %d %s", req, r.status, r.body)
 		}
-		if r := a.do("GET", base+"/stats"); r.status != 200 {
-			t.Errorf("stats need no backend: %d", r.status)
-		}
+		r = a.do("GET", base+"/stats")
+		assert.Equal(t, 200, r.status, "stats need no backend")
 	})
 }
 
@@ -447,20 +399,17 @@ func TestBadParameters(t *testing.T) {
 			}
 			checkJSON(t, name, r)
 			msg, param := r.errorBody(t)
-			if r.status != 400 || param != tc.param || !strings.HasPrefix(msg, tc.param+":") {
-				t.Errorf("%s: %d %s, want 400 naming %q", name, r.status, r.body, tc.param)
-			}
+			assert.Equal(t, 400, r.status, "%s: %d %s, want 400 naming %q", name, r.status, r.body, tc.param)
+			assert.Equal(t, tc.param, param, "%s: %d %s, want 400 naming %q", name, r.status, r.body, tc.param)
+			assert.True(t, strings.HasPrefix(msg, tc.param+":"), "%s: %d %s, want 400 naming %q", name, r.status, r.body, tc.param)
 		}
-		if after := ourKeys(t, be); !maps.Equal(before, after) {
-			t.Errorf("bad requests changed the cache: %v -> %v", before, after)
-		}
-		if got := a.cache.Service().Stats().Invalidations; got != invalidations {
-			t.Errorf("bad requests invalidated %d times", got-invalidations)
-		}
+		after := ourKeys(t, be)
+		assert.Equal(t, after, before, "bad requests changed the cache: %v ->", before)
+		got := a.cache.Service().Stats().Invalidations
+		assert.Equal(t, invalidations, got, "bad requests invalidated %d times", got-invalidations)
 		for _, p := range []string{"/items", "/items/1", "/spaces/1"} {
-			if r := a.do("GET", p); r.header.Get("X-Cache") != "HIT" {
-				t.Errorf("GET %s after the bad requests: %s", p, r.header.Get("X-Cache"))
-			}
+			r := a.do("GET", p)
+			assert.Equal(t, "HIT", r.header.Get("X-Cache"), "GET %s after the bad requests", p)
 		}
 	})
 }
@@ -470,44 +419,40 @@ func TestBadParameters(t *testing.T) {
 func TestErrorMessagesAreJSONSafe(t *testing.T) {
 	a := newApp(t, backends()[0].open(t), appConfig{})
 	r := a.do("DELETE", base+"/keys/"+url.PathEscape(`<script>alert(1)</script>"`))
-	if r.status != 404 || strings.Contains(string(r.body), "<script>") {
-		t.Fatalf("%d %s", r.status, r.body)
-	}
+	require.Equal(t, 404, r.status, "%d %s", r.status, r.body)
+	require.NotContains(t, string(r.body), "<script>", "%d %s", r.status, r.body)
 	var e map[string]string
-	if err := json.Unmarshal(r.body, &e); err != nil || !strings.Contains(e["error"], `<script>alert(1)</script>\"`) {
-		t.Fatalf("error %q (%v)", e["error"], err)
-	}
+	err := json.Unmarshal(r.body, &e)
+	require.NoError(t, err, "error %q (%v)", e["error"], err)
+	require.Contains(t, e["error"], `<script>alert(1)</script>\"`, "error %q (%v)", e["error"], err)
 }
 
 func TestDashboardPage(t *testing.T) {
 	a := newApp(t, backends()[0].open(t), appConfig{})
 	r := a.do("GET", base+"/")
-	if r.status != 200 || r.header.Get("Content-Type") != "text/html; charset=utf-8" || !strings.HasPrefix(string(r.body), "<!doctype html>") {
-		t.Fatalf("GET %s/: %d %q", base, r.status, r.header.Get("Content-Type"))
-	}
+	require.Equal(t, 200, r.status, "GET %s/: %d %q", base, r.status, r.header.Get("Content-Type"))
+	require.Equal(t, "text/html; charset=utf-8", r.header.Get("Content-Type"), "GET %s/: %d %q", base, r.status, r.header.Get("Content-Type"))
+	require.True(t, strings.HasPrefix(string(r.body), "<!doctype html>"), "GET %s/: %d %q", base, r.status, r.header.Get("Content-Type"))
 	for name, want := range map[string]string{
 		"X-Content-Type-Options": "nosniff",
 		"X-Frame-Options":        "DENY",
 		"Cache-Control":          "no-store",
 		"Referrer-Policy":        "no-referrer",
 	} {
-		if got := r.header.Get(name); got != want {
-			t.Errorf("%s: %q, want %q", name, got, want)
-		}
+		got := r.header.Get(name)
+		assert.Equal(t, want, got, "%s", name)
 	}
-	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'sha256-") {
-		t.Errorf("Content-Security-Policy %q", csp)
-	}
+	csp := r.header.Get("Content-Security-Policy")
+	assert.Contains(t, csp, "default-src 'none'", "Content-Security-Policy %q", csp)
+	assert.Contains(t, csp, "script-src 'sha256-", "Content-Security-Policy %q", csp)
 	// The page calls the API by relative paths, which resolve under the
 	// base only from {base}/; {base} itself redirects there.
 	for _, rel := range []string{`"stats"`, `"health"`, `"keys?"`, `"keys/"`, `"clear"`} {
-		if !strings.Contains(string(r.body), rel) {
-			t.Errorf("the page does not call %s", rel)
-		}
+		assert.Contains(t, string(r.body), rel, "the page does not call %s", rel)
 	}
 	client := *a.srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if r := send(t, &client, "GET", a.srv.URL+base); r.status != 301 || r.header.Get("Location") != base+"/" {
-		t.Errorf("GET %s: %d to %q", base, r.status, r.header.Get("Location"))
-	}
+	r = send(t, &client, "GET", a.srv.URL+base)
+	assert.Equal(t, 301, r.status, "GET %s: %d to %q", base, r.status, r.header.Get("Location"))
+	assert.Equal(t, base+"/", r.header.Get("Location"), "GET %s: %d to %q", base, r.status, r.header.Get("Location"))
 }

@@ -22,11 +22,11 @@ import (
 func TestRedisCorruptEntryIsRefilled(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	srv := testutil.StartRedis(t)
-	b, err := redis.New(srv.URL(), redis.Options{KeyPrefix: "app", Logger: quietLog})
+	b, err := redis.New(srv.URL(), redis.Options{KeyPrefix: "app", Logger: quietLog, DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	c, err := gincache.New(gincache.Table{{Method: "GET", Path: "/doc", Policy: gincache.Policy{TTL: time.Hour}}},
-		gincache.WithBackend(b), gincache.WithLogger(quietLog), gincache.WithKeyPrefix("app"))
+		gincache.WithBackend(b), gincache.WithLogger(quietLog), gincache.WithKeyPrefix("app"), gincache.WithBudget(testutil.Budget))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	r := gin.New()

@@ -115,9 +115,17 @@ func testScanEmpty(t *testing.T, s *suite) {
 	if err := b.Renew(context.Background(), itemTokens, defaultTTL); err != nil {
 		t.Fatalf("Renew: %v", err)
 	}
-	keys, next, err := b.Scan(context.Background(), "", "", 10)
-	if err != nil || len(keys) != 0 || next != "" {
-		t.Fatalf("Scan of an empty backend = %v, %q, %v; want no keys, cursor \"\"", keyNames(keys), next, err)
+	keys, _, err := b.Scan(context.Background(), "", "", 10)
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("Scan of an empty backend = %v, %v; want no keys", keyNames(keys), err)
+	}
+	// The first page may still end with a cursor: a backend sharing its
+	// store (a Redis holding other namespaces' keys, as a cluster shared by
+	// parallel tests does) stops a page after a bounded number of server
+	// calls, even an empty one. The whole iteration must list nothing, and
+	// end.
+	if keys := scanAll(t, s, b, "", 10); len(keys) != 0 {
+		t.Fatalf("Scan of an empty backend lists %v", keyNames(keys))
 	}
 	if keys := scanAll(t, s, b, "*", 10); len(keys) != 0 {
 		t.Fatalf("Scan(*) of a backend holding only tokens lists %v", keyNames(keys))

@@ -18,7 +18,11 @@ import (
 func TestRedisClusterOneNodeDown(t *testing.T) {
 	c := testutil.StartPrivateCluster(t, 3)
 	clock := testutil.NewClock()
-	opts := redis.Options{KeyPrefix: "app", BreakerThreshold: 2, BreakerCooldown: time.Second, Logger: quiet, Now: clock.Now}
+	// The fault is a killed node, which refuses at once: the fills before
+	// it get timeouts a loaded machine does not reach (with 200ms, two slow
+	// calls opened a breaker before the fault).
+	opts := redis.Options{KeyPrefix: "app", BreakerThreshold: 2, BreakerCooldown: time.Second, Logger: quiet, Now: clock.Now,
+		DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout}
 	r := newTestCluster(t, c, opts)
 	const n = 30
 	for i := range n {

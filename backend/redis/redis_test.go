@@ -50,13 +50,19 @@ func newTestCluster(t *testing.T, c *testutil.Cluster, opts redis.Options) *redi
 	return r
 }
 
+// unhurried are the options of the conformance suite's backends, which
+// fault no server: timeouts a loaded machine does not reach, where the
+// 200ms default made calls time out (and the breaker open) under -race
+// beside other builds.
+var unhurried = redis.Options{DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout}
+
 // Each backend the suite asks for gets a fresh key prefix on one server:
 // an empty namespace, as New must give.
 
 func TestRedisConformance(t *testing.T) {
 	srv := testutil.StartRedis(t)
 	backendtest.Run(t, backendtest.Harness{
-		New:                   func(t *testing.T) backend.Backend { return newTestRedis(t, srv.URL(), redis.Options{}) },
+		New:                   func(t *testing.T) backend.Backend { return newTestRedis(t, srv.URL(), unhurried) },
 		Advance:               srv.FastForward(),
 		DuplicatesAcrossPages: true,
 	})
@@ -66,7 +72,7 @@ func TestRedisConformanceNoPrefix(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
 			srv := testutil.StartRedis(t)
-			r, err := redis.New(srv.URL(), redis.Options{Logger: quiet})
+			r, err := redis.New(srv.URL(), redis.Options{Logger: quiet, DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +88,7 @@ func TestRedisConformanceMiniredis(t *testing.T) {
 	mr := miniredis.RunT(t)
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
-			return newTestRedis(t, "redis://"+mr.Addr(), redis.Options{})
+			return newTestRedis(t, "redis://"+mr.Addr(), unhurried)
 		},
 		Advance:               mr.FastForward,
 		DuplicatesAcrossPages: true,
@@ -92,7 +98,7 @@ func TestRedisConformanceMiniredis(t *testing.T) {
 func TestRedisClusterConformance(t *testing.T) {
 	c := testutil.StartCluster(t, 3)
 	backendtest.Run(t, backendtest.Harness{
-		New:                   func(t *testing.T) backend.Backend { return newTestCluster(t, c, redis.Options{}) },
+		New:                   func(t *testing.T) backend.Backend { return newTestCluster(t, c, unhurried) },
 		DuplicatesAcrossPages: true,
 	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"go/format"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/generator"
 )
@@ -18,9 +19,7 @@ import (
 // each write (with invalidate targets), every handler annotated.
 func writeBigPackage(t testing.TB, dir string, n int) {
 	t.Helper()
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(dir, 0o777))
 	var reg strings.Builder
 	reg.WriteString("package big\n\nimport \"github.com/gin-gonic/gin\"\n\n// Register mounts the routes.\nfunc Register(r *gin.Engine) {\n")
 	for g := 0; g*50 < n; g++ {
@@ -39,9 +38,7 @@ func writeBigPackage(t testing.TB, dir string, n int) {
 		}
 		reg.WriteString("}\n")
 	}
-	if err := os.WriteFile(filepath.Join(dir, "register.go"), []byte(reg.String()), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "register.go"), []byte(reg.String()), 0o666))
 	for f := 0; f*100 < n; f++ {
 		var b strings.Builder
 		b.WriteString("package big\n\nimport \"github.com/gin-gonic/gin\"\n")
@@ -57,9 +54,7 @@ func writeBigPackage(t testing.TB, dir string, n int) {
 				fmt.Fprintf(&b, "\n//cache:invalidate=/reports/summary,/g%d/r%d/:id/*\nfunc h%d(c *gin.Context) {}\n", i/50, i-1, i)
 			}
 		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("h%02d.go", f)), []byte(b.String()), 0o666); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("h%02d.go", f)), []byte(b.String()), 0o666))
 	}
 }
 
@@ -77,20 +72,19 @@ func BenchmarkGenerate1000Routes(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		var err error
-		if res, err = generator.Generate(cfg); err != nil {
-			b.Fatal(err)
-		}
+		res, err = generator.Generate(cfg)
+		require.NoError(b, err)
 		load += res.Timing.Load
 		analysis += res.Timing.Analysis
 		n++
 	}
-	if res.Failed() || len(res.Files) != 1 || len(res.Files[0].Table) != 1000 {
-		b.Fatalf("%d files, diagnostics %v", len(res.Files), res.Diagnostics)
-	}
+	require.False(b, res.Failed(), "%d files, diagnostics %v", len(res.Files), res.Diagnostics)
+	require.Len(b, res.Files, 1, "%d files, diagnostics %v", len(res.Files), res.Diagnostics)
+	require.Len(b, res.Files[0].Table, 1000, "%d files, diagnostics %v", len(res.Files), res.Diagnostics)
 	content := res.Files[0].Content
-	if formatted, err := format.Source(content); err != nil || !bytes.Equal(formatted, content) {
-		b.Fatalf("the generated file is not gofmt'd (%v)", err)
-	}
+	formatted, err := format.Source(content)
+	require.NoError(b, err, "the generated file is not gofmt'd (%v)", err)
+	require.Equal(b, content, formatted, "the generated file is not gofmt'd (%v)", err)
 	b.ReportMetric(float64(load.Milliseconds())/float64(n), "load-ms/op")
 	b.ReportMetric(float64(analysis.Microseconds())/1000/float64(n), "analysis-ms/op")
 }

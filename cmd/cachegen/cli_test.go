@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // runIn runs cachegen in dir and returns its exit code and outputs.
@@ -20,47 +23,40 @@ func TestCheck(t *testing.T) {
 	mod, env := sharedModule(t)
 	dir := filepath.Join(mod, "functions")
 	out := filepath.Join(dir, "cache_policies_gen.go")
+	// The module is shared by the whole run: leave it as found, without
+	// the file, so that the test passes again under -count.
+	t.Cleanup(func() { _ = os.Remove(out) })
 
-	if code, stdout, stderr := runIn(dir, env, "-check"); code != 1 || !strings.Contains(stderr, "cache_policies_gen.go is missing: run go generate") || !strings.Contains(stdout, "+++ cache_policies_gen.go (generated)") {
-		t.Fatalf("-check without the file: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	if _, err := os.Stat(out); err == nil {
-		t.Fatal("-check wrote the file")
-	}
+	code, stdout, stderr := runIn(dir, env, "-check")
+	require.Equal(t, 1, code, "-check without the file: stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	require.Contains(t, stderr, "cache_policies_gen.go is missing: run go generate", "-check without the file")
+	require.Contains(t, stdout, "+++ cache_policies_gen.go (generated)", "-check without the file")
+	_, err := os.Stat(out)
+	require.ErrorIs(t, err, os.ErrNotExist, "-check wrote the file")
 
-	if code, _, stderr := runIn(dir, env); code != 0 {
-		t.Fatalf("generate: exit %d\n%s", code, stderr)
-	}
+	code, _, stderr = runIn(dir, env)
+	require.Equal(t, 0, code, "generate: %s", stderr)
 	fresh, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code, stdout, stderr := runIn(dir, env, "-check"); code != 0 || stdout != "" || stderr != "" {
-		t.Fatalf("-check on a current file: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	require.NoError(t, err)
+	code, stdout, stderr = runIn(dir, env, "-check")
+	require.Equal(t, 0, code, "-check on a current file: stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	require.Empty(t, stdout, "-check on a current file")
+	require.Empty(t, stderr, "-check on a current file")
 
 	stale := bytes.Replace(fresh, []byte("TTL: time.Hour}"), []byte("TTL: 2 * time.Hour}"), 1)
-	if bytes.Equal(stale, fresh) {
-		t.Fatalf("the generated file has no TTL: time.Hour to edit:\n%s", fresh)
-	}
-	if err := os.WriteFile(out, stale, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, stderr := runIn(dir, env, "-check")
-	if code != 1 || !strings.Contains(stderr, "cache_policies_gen.go is stale: run go generate") {
-		t.Fatalf("-check on a stale file: exit %d\n%s", code, stderr)
-	}
+	require.False(t, bytes.Equal(stale, fresh), "the generated file has no TTL: time.Hour to edit:\n%s", fresh)
+	require.NoError(t, os.WriteFile(out, stale, 0o666))
+	code, stdout, stderr = runIn(dir, env, "-check")
+	require.Equal(t, 1, code, "-check on a stale file: exit %d\n%s", code, stderr)
+	require.Contains(t, stderr, "cache_policies_gen.go is stale: run go generate", "-check on a stale file: exit %d\n%s", code, stderr)
 	for _, want := range []string{
 		"--- cache_policies_gen.go (on disk)\n+++ cache_policies_gen.go (generated)\n@@ ",
 		"Policy: gincache.Policy{TTL: 2 * time.Hour}},\n+",
 	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("the diff lacks %q:\n%s", want, stdout)
-		}
+		assert.Contains(t, stdout, want, "the diff lacks %q:\n%s", want, stdout)
 	}
-	if got, _ := os.ReadFile(out); !bytes.Equal(got, stale) {
-		t.Error("-check rewrote the stale file")
-	}
+	got, _ := os.ReadFile(out)
+	assert.Equal(t, stale, got, "-check rewrote the stale file")
 }
 
 // TestRewritesOnlyWhenChanged checks that a run that would write the same
@@ -70,63 +66,50 @@ func TestRewritesOnlyWhenChanged(t *testing.T) {
 	mod, env := sharedModule(t)
 	dir := filepath.Join(mod, "nested")
 	out := filepath.Join(dir, "cache_policies_gen.go")
-	if code, _, stderr := runIn(dir, env); code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
+	code, _, stderr := runIn(dir, env)
+	require.Equal(t, 0, code, "exit %d\n%s", code, stderr)
 	first, _ := os.ReadFile(out)
 	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := os.Chtimes(out, old, old); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, stderr := runIn(dir, env); code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
+	require.NoError(t, os.Chtimes(out, old, old))
+	code, _, stderr = runIn(dir, env)
+	require.Equal(t, 0, code, "exit %d\n%s", code, stderr)
 	second, _ := os.ReadFile(out)
-	if !bytes.Equal(first, second) {
-		t.Error("two runs gave different files")
-	}
-	if fi, err := os.Stat(out); err != nil || !fi.ModTime().Equal(old) {
-		t.Errorf("the unchanged file was rewritten (%v)", err)
-	}
+	assert.Equal(t, second, first, "two runs gave different files")
+	fi, err := os.Stat(out)
+	require.NoError(t, err, "the unchanged file was rewritten (%v)", err)
+	assert.True(t, fi.ModTime().Equal(old), "the unchanged file was rewritten (%v)", err)
 }
 
 func TestTags(t *testing.T) {
 	mod, env := sharedModule(t)
 	dir := filepath.Join(mod, "tags")
-	if code, stdout, stderr := runIn(dir, env, "-explain"); code != 0 || strings.Contains(stdout, "/extra") {
-		t.Fatalf("without tags: exit %d\n%s%s", code, stdout, stderr)
-	}
-	code, stdout, stderr := runIn(dir, env, "-explain", "-tags=extra")
-	if code != 0 || !strings.Contains(stdout, "GET /extra") || !strings.Contains(stdout, "GET /always") {
-		t.Fatalf("with -tags=extra: exit %d\n%s%s", code, stdout, stderr)
-	}
+	code, stdout, stderr := runIn(dir, env, "-explain")
+	require.Equal(t, 0, code, "without tags: %s%s", stdout, stderr)
+	require.NotContains(t, stdout, "/extra", "without tags")
+	code, stdout, stderr = runIn(dir, env, "-explain", "-tags=extra")
+	require.Equal(t, 0, code, "with -tags=extra: exit %d\n%s%s", code, stdout, stderr)
+	require.Contains(t, stdout, "GET /extra", "with -tags=extra: exit %d\n%s%s", code, stdout, stderr)
+	require.Contains(t, stdout, "GET /always", "with -tags=extra: exit %d\n%s%s", code, stdout, stderr)
 }
 
 func TestOutputAndVar(t *testing.T) {
 	mod, env := sharedModule(t)
 	dir := filepath.Join(mod, "group")
 	code, _, stderr := runIn(dir, env, "-output", "policies.go", "-var", "routeCache")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
+	require.Equal(t, 0, code, "exit %d\n%s", code, stderr)
 	got, err := os.ReadFile(filepath.Join(dir, "policies.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(got, []byte("\nvar routeCache = gincache.Table{\n")) {
-		t.Errorf("policies.go does not declare routeCache:\n%s", got)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "cache_policies_gen.go")); err == nil {
-		t.Error("the default output was written too")
-	}
+	require.NoError(t, err)
+	assert.True(t, bytes.Contains(got, []byte("\nvar routeCache = gincache.Table{\n")), "policies.go does not declare routeCache:\n%s", got)
+	_, err = os.Stat(filepath.Join(dir, "cache_policies_gen.go"))
+	assert.Error(t, err, "the default output was written too")
 }
 
 func TestVerbose(t *testing.T) {
 	mod, env := sharedModule(t)
 	code, _, stderr := runIn(filepath.Join(mod, "group"), env, "-v", "-explain")
-	if code != 0 || !strings.Contains(stderr, "cachegen: 1 packages, 2 route registrations: load ") || !strings.Contains(stderr, ", analysis ") {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
+	require.Equal(t, 0, code, "exit %d\n%s", code, stderr)
+	require.Contains(t, stderr, "cachegen: 1 packages, 2 route registrations: load ", "exit %d\n%s", code, stderr)
+	require.Contains(t, stderr, ", analysis ", "exit %d\n%s", code, stderr)
 }
 
 // TestDiagnosticsFail checks that errors in the code exit 1 and write
@@ -136,25 +119,20 @@ func TestDiagnosticsFail(t *testing.T) {
 	dir := filepath.Join(mod, "err_ttl_missing")
 	for _, args := range [][]string{nil, {"-explain"}, {"-check"}} {
 		code, stdout, stderr := runIn(dir, env, args...)
-		if code != 1 || stdout != "" || strings.Count(stderr, "a cached GET needs ttl=") != 2 {
-			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
-		}
+		assert.Equal(t, 1, code, "%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
+		assert.Empty(t, stdout, "%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
+		assert.Equal(t, 2, strings.Count(stderr, "a cached GET needs ttl="), "%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "cache_policies_gen.go")); err == nil {
-		t.Error("a failed run wrote the file")
-	}
+	_, err := os.Stat(filepath.Join(dir, "cache_policies_gen.go"))
+	assert.Error(t, err, "a failed run wrote the file")
 }
 
 func TestUsageErrors(t *testing.T) {
 	mod, env := sharedModule(t)
 	dir := filepath.Join(mod, "functions")
-	if err := os.MkdirAll(filepath.Join(mod, "empty"), 0o777); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(filepath.Join(mod, "empty"), 0o777))
 	handWritten := filepath.Join(dir, "mine.go")
-	if err := os.WriteFile(handWritten, []byte("package functions\n"), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(handWritten, []byte("package functions\n"), 0o666))
 	tests := []struct {
 		args []string
 		want string
@@ -172,22 +150,19 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runIn(dir, env, tt.args...)
-		if code != 2 || stdout != "" || !strings.Contains(stderr, tt.want) {
-			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit 2 and %q", tt.args, code, stderr, tt.want)
-		}
+		assert.Equal(t, 2, code, "%v: exit %d, stderr:\n%s\nwant exit 2 and %q", tt.args, code, stderr, tt.want)
+		assert.Empty(t, stdout, "%v: exit %d, stderr:\n%s\nwant exit 2 and %q", tt.args, code, stderr, tt.want)
+		assert.Contains(t, stderr, tt.want, "%v: exit %d, stderr:\n%s\nwant exit 2 and %q", tt.args, code, stderr, tt.want)
 	}
-	if got, _ := os.ReadFile(handWritten); string(got) != "package functions\n" {
-		t.Error("the hand-written file was changed")
-	}
-	if _, err := os.Stat(filepath.Join(mod, "empty", "x.go")); err == nil {
-		t.Error("a file was written where no package is")
-	}
+	got, _ := os.ReadFile(handWritten)
+	assert.Equal(t, "package functions\n", string(got), "the hand-written file was changed")
+	_, err := os.Stat(filepath.Join(mod, "empty", "x.go"))
+	assert.Error(t, err, "a file was written where no package is")
 }
 
 func TestLoadFailure(t *testing.T) {
 	mod, env := sharedModule(t)
 	code, _, stderr := runIn(filepath.Join(mod, "functions"), env, "./does-not-exist")
-	if code != 1 || stderr == "" {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
+	require.Equal(t, 1, code, "exit %d\n%s", code, stderr)
+	require.NotEmpty(t, stderr, "exit %d\n%s", code, stderr)
 }

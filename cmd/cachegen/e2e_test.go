@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestEndToEnd annotates nothing itself: testdata/e2e is a small
@@ -23,9 +26,8 @@ import (
 func TestEndToEnd(t *testing.T) {
 	mod, env := caseModule(t, "e2e")
 	dir := filepath.Join(mod, "e2e")
-	if code, stdout, stderr := runIn(dir, env); code != 0 {
-		t.Fatalf("cachegen: exit %d\n%s%s", code, stdout, stderr)
-	}
+	code, out, errOut := runIn(dir, env)
+	require.Equal(t, 0, code, "cachegen: %s%s", out, errOut)
 	bin := filepath.Join(mod, "e2e-app")
 	goCmd(t, mod, env, "build", "-o", bin, "./e2e")
 
@@ -33,22 +35,17 @@ func TestEndToEnd(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin)
 	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if err != nil || !ok {
-		t.Fatalf("the app did not start: %q, %v", line, err)
-	}
+	require.NoError(t, err, "the app did not start: %q, %v", line, err)
+	require.True(t, ok, "the app did not start: %q, %v", line, err)
 	base := "http://" + addr
 
 	type result struct {
@@ -59,24 +56,17 @@ func TestEndToEnd(t *testing.T) {
 	do := func(method, path string) result {
 		t.Helper()
 		req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		r := result{cache: resp.Header.Get("X-Cache"), status: resp.StatusCode}
 		if method == http.MethodGet {
 			var v struct{ Orders, Runs int }
-			if err := json.Unmarshal(body, &v); err != nil {
-				t.Fatalf("%s %s: %v: %s", method, path, err, body)
-			}
+			err := json.Unmarshal(body, &v)
+			require.NoError(t, err, "%s %s: %v: %s", method, path, err, body)
 			r.orders, r.runs = v.Orders, v.Runs
 		}
 		return r
@@ -84,9 +74,9 @@ func TestEndToEnd(t *testing.T) {
 	expect := func(method, path, cache string, orders int) result {
 		t.Helper()
 		r := do(method, path)
-		if r.status != http.StatusOK || r.cache != cache || r.orders != orders {
-			t.Fatalf("%s %s: status %d, X-Cache %q, orders %d; want 200, %q, %d", method, path, r.status, r.cache, r.orders, cache, orders)
-		}
+		require.Equal(t, http.StatusOK, r.status, "%s %s: status %d, X-Cache %q, orders %d; want 200, %q, %d", method, path, r.status, r.cache, r.orders, cache, orders)
+		require.Equal(t, cache, r.cache, "%s %s: status %d, X-Cache %q, orders %d; want 200, %q, %d", method, path, r.status, r.cache, r.orders, cache, orders)
+		require.Equal(t, orders, r.orders, "%s %s: status %d, X-Cache %q, orders %d; want 200, %q, %d", method, path, r.status, r.cache, r.orders, cache, orders)
 		return r
 	}
 
@@ -95,22 +85,19 @@ func TestEndToEnd(t *testing.T) {
 	var first = make(map[string]result)
 	for _, path := range []string{"/orders", "/reports/summary", "/reports/stats"} {
 		first[path] = expect("GET", path, "MISS", 0)
-		if hit := expect("GET", path, "HIT", 0); hit.runs != first[path].runs {
-			t.Errorf("GET %s: the HIT ran the handler (run %d after %d)", path, hit.runs, first[path].runs)
-		}
+		hit := expect("GET", path, "HIT", 0)
+		assert.Equal(t, first[path].runs, hit.runs, "GET %s: the HIT ran the handler (run %d after", path, hit.runs)
 	}
 
-	if r := do("POST", "/orders"); r.status != http.StatusCreated {
-		t.Fatalf("POST /orders: status %d", r.status)
-	}
+	r := do("POST", "/orders")
+	require.Equal(t, http.StatusCreated, r.status, "POST /orders: status")
 	// Invalidated: /orders by the automatic rule (POST renews its own
 	// responses), /reports/summary by the directive's invalidate=.
 	expect("GET", "/orders", "MISS", 1)
 	expect("GET", "/reports/summary", "MISS", 1)
 	// Untouched: nothing invalidates /reports/stats, which still replays
 	// the response stored before the write.
-	if r := expect("GET", "/reports/stats", "HIT", 0); r.runs != first["/reports/stats"].runs {
-		t.Errorf("GET /reports/stats: run %d, want the cached run %d", r.runs, first["/reports/stats"].runs)
-	}
+	r = expect("GET", "/reports/stats", "HIT", 0)
+	assert.Equal(t, first["/reports/stats"].runs, r.runs, "GET /reports/stats: run")
 	expect("GET", "/reports/summary", "HIT", 1)
 }

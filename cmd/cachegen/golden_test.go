@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/generator"
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
 )
@@ -35,9 +38,7 @@ func (c goldenCase) varName() string {
 
 func goldenCases(t *testing.T) []goldenCase {
 	entries, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var cases []goldenCase
 	for _, e := range entries {
 		if !e.IsDir() || e.Name() == "e2e" || e.Name() == "wholemodule" {
@@ -102,33 +103,26 @@ func runGoldenCase(t *testing.T, mod string, env []string, c goldenCase) bool {
 	var stdout, stderr bytes.Buffer
 	code := run(c.args, dir, env, &stdout, &stderr)
 	golden(t, filepath.Join(want, "stderr.txt"), fmt.Appendf(nil, "exit %d\n%s", code, stderr.Bytes()))
-	if stdout.Len() > 0 {
-		t.Errorf("unexpected output on stdout:\n%s", stdout.Bytes())
-	}
+	assert.Empty(t, stdout.String(), "unexpected output on stdout")
 	got, err := os.ReadFile(out)
 	if code != 0 {
-		if !bytes.Equal(got, before) {
-			t.Errorf("a failed run changed %s", out)
-		}
+		assert.Equal(t, before, got, "a failed run changed %s", out)
 		noGolden(t, filepath.Join(want, generator.DefaultOutput))
 		return false
 	}
-	if err != nil {
-		t.Fatalf("exit 0 but no generated file: %v", err)
-	}
+	require.NoError(t, err, "exit 0 but no generated file")
 	golden(t, filepath.Join(want, generator.DefaultOutput), got)
-	if formatted, err := format.Source(got); err != nil || !bytes.Equal(formatted, got) {
-		t.Errorf("the generated file is not gofmt'd (%v):\n%s", err, textdiff.Unified("generated", "gofmt", string(got), string(formatted)))
-	}
+	formatted, err := format.Source(got)
+	require.NoError(t, err, "the generated file is not gofmt'd (%v):\n%s", err, textdiff.Unified("generated", "gofmt", string(got), string(formatted)))
+	assert.Equal(t, got, formatted, "the generated file is not gofmt'd (%v):\n%s", err, textdiff.Unified("generated", "gofmt", string(got), string(formatted)))
 
 	if explainCases[c.name] {
 		for format, file := range map[string]string{"text": "explain.txt", "mermaid": "explain.mmd"} {
 			stdout.Reset()
 			stderr.Reset()
 			args := append([]string{"-explain", "-format=" + format}, c.args...)
-			if code := run(args, dir, env, &stdout, &stderr); code != 0 {
-				t.Fatalf("-explain: exit %d\n%s", code, stderr.Bytes())
-			}
+			code := run(args, dir, env, &stdout, &stderr)
+			require.Equal(t, 0, code, "-explain: exit %d\n%s", code, stderr.Bytes())
 			golden(t, filepath.Join(want, file), stdout.Bytes())
 		}
 	}
@@ -150,9 +144,7 @@ func validateTables(t *testing.T, mod string, env []string, cases []goldenCase) 
 		fmt.Fprintf(&checks, "\tcheck(%q, c%d.%s)\n", c.name, n, c.varName())
 		n++
 	}
-	if n == 0 {
-		t.Fatal("no case generated a file")
-	}
+	require.NotZero(t, n, "no case generated a file")
 	src := fmt.Sprintf(`package main
 
 import (
@@ -175,16 +167,11 @@ func main() {
 %s}
 `, imports.String(), checks.String())
 	dir := filepath.Join(mod, "validate")
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(dir, 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o666))
 	out := goCmd(t, mod, env, "run", "./validate")
-	if got := len(validated.FindAllString(string(out), -1)); got != n {
-		t.Errorf("validated %d tables, want %d:\n%s", got, n, out)
-	}
+	got := len(validated.FindAllString(string(out), -1))
+	assert.Equal(t, n, got, "validated %d tables", got)
 }
 
 var validated = regexp.MustCompile(`(?m)^\S+: \d+ routes$`)
@@ -202,33 +189,23 @@ func checkRuntimeNames(t *testing.T, mod string, env []string) {
 		Routes, Table []route
 		Invalid       string
 	}
-	if err := json.Unmarshal(goCmd(t, mod, env, "run", "./names"), &got); err != nil {
-		t.Fatal(err)
-	}
-	if got.Invalid != "" {
-		t.Errorf("the table fails Validate: %s", got.Invalid)
-	}
-	if len(got.Table) < 12 {
-		t.Fatalf("the table has %d routes, want at least 12: %+v", len(got.Table), got.Table)
-	}
+	require.NoError(t, json.Unmarshal(goCmd(t, mod, env, "run", "./names"), &got))
+	assert.Empty(t, got.Invalid, "the table fails Validate: %s", got.Invalid)
+	require.GreaterOrEqual(t, len(got.Table), 12, "the table has %d routes, want at least 12: %+v", len(got.Table), got.Table)
 	named := 0
 	for _, e := range got.Table {
 		i := slices.IndexFunc(got.Routes, func(r route) bool {
 			return r.Method == e.Method && r.Path == e.Path
 		})
-		if i < 0 {
-			t.Errorf("table route %s %s: Gin has no such route", e.Method, e.Path)
+		if !assert.NotEqual(t, -1, i, "table route %s %s: Gin has no such route", e.Method, e.Path) {
 			continue
 		}
 		if e.Handler == "" {
 			continue // a closure: matched by path only
 		}
 		named++
-		if r := got.Routes[i]; r.Handler != e.Handler {
-			t.Errorf("%s %s: table says handler %q, Gin reports %q", e.Method, e.Path, e.Handler, r.Handler)
-		}
+		r := got.Routes[i]
+		assert.Equal(t, e.Handler, r.Handler, "%s %s: table says handler %q, Gin reports", e.Method, e.Path, e.Handler)
 	}
-	if named < 10 {
-		t.Errorf("only %d routes carry a handler name", named)
-	}
+	assert.GreaterOrEqual(t, named, 10, "only %d routes carry a handler name", named)
 }

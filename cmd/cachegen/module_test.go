@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -31,9 +34,7 @@ func caseModule(t testing.TB, cases ...string) (string, []string) {
 	t.Helper()
 	mod := t.TempDir()
 	env, err := makeCaseModule(mod, cases...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return mod, env
 }
 
@@ -54,9 +55,7 @@ func sharedModule(t testing.TB) (string, []string) {
 			shared.env, shared.err = makeCaseModule(shared.dir, "functions", "tags", "group", "nested", "err_ttl_missing")
 		}
 	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
+	require.NoError(t, shared.err)
 	return shared.dir, shared.env
 }
 
@@ -159,9 +158,7 @@ func goCmd(t testing.TB, dir string, env []string, args ...string) []byte {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
-	}
+	require.NoError(t, err, "go %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
 	return out
 }
 
@@ -170,21 +167,14 @@ func goCmd(t testing.TB, dir string, env []string, args ...string) []byte {
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o666); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o777))
+		require.NoError(t, os.WriteFile(path, got, 0o666))
 		return
 	}
 	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if d := textdiff.Unified("want", "got", string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, d)
-	}
+	require.NoError(t, err, "%v (run go test -update to create it)", err)
+	d := textdiff.Unified("want", "got", string(want), string(got))
+	assert.Empty(t, d, "%s differs (-want +got):\n%s", path, d)
 }
 
 // noGolden checks that no expectation file exists at path (or removes it
@@ -195,7 +185,6 @@ func noGolden(t *testing.T, path string) {
 		os.Remove(path)
 		return
 	}
-	if _, err := os.Stat(path); err == nil {
-		t.Errorf("%s exists, but the run produced no such output", path)
-	}
+	_, err := os.Stat(path)
+	assert.Error(t, err, "%s exists, but the run produced no such output", path)
 }

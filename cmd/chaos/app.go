@@ -88,7 +88,7 @@ type instance struct {
 // newInstance builds replica id on store, its cache on the Redis at
 // redisAddr (directly, or through a proxy it starts when viaProxy), and
 // starts serving it on a free loopback port.
-func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage, nearDelta time.Duration) (*instance, error) {
+func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage, patience, nearDelta time.Duration) (*instance, error) {
 	in := &instance{id: id, serveErr: make(chan error, 1)}
 	addr := redisAddr
 	if viaProxy {
@@ -98,7 +98,8 @@ func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Stor
 		}
 		in.proxy, addr = p, p.Addr()
 	}
-	b, err := redis.New("redis://"+addr+"/0", redis.Options{KeyPrefix: keyPrefix, Logger: logger.With("instance", id)})
+	b, err := redis.New("redis://"+addr+"/0", redis.Options{KeyPrefix: keyPrefix, Logger: logger.With("instance", id),
+		DialTimeout: patience, SocketTimeout: patience})
 	if err != nil {
 		in.closeProxy()
 		return nil, err
@@ -114,10 +115,11 @@ func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Stor
 		}
 		in.near, cb = n, n
 	}
-	cache, err := gincache.New(policyTable(sab),
-		gincache.WithBackend(cb),
-		gincache.WithDefaultTTL(60*time.Second),
-		gincache.WithLogger(logger.With("instance", id)))
+	opts := []gincache.Option{gincache.WithBackend(cb), gincache.WithDefaultTTL(60 * time.Second), gincache.WithLogger(logger.With("instance", id))}
+	if patience > 0 {
+		opts = append(opts, gincache.WithBudget(patience))
+	}
+	cache, err := gincache.New(policyTable(sab), opts...)
 	if err != nil {
 		in.closeBackend()
 		in.closeProxy()

@@ -22,9 +22,7 @@ func shortConfig(t *testing.T, phases string, instances, clients int) config {
 	bin := testutil.RealServerBinary(t, "the chaos harness test")
 	cfg, err := parseFlags([]string{"-phases", phases, "-instances", strconv.Itoa(instances), "-clients", strconv.Itoa(clients),
 		"-spaces", "4", "-max-items", "10", "-users", "5", "-seed", "1"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cfg.redisServer = bin
 	return cfg
 }
@@ -33,13 +31,9 @@ func shortConfig(t *testing.T, phases string, instances, clients int) config {
 func runReport(t *testing.T, cfg config) *report {
 	t.Helper()
 	rep, err := run(t.Context(), cfg, io.Discard)
-	if err != nil {
-		t.Fatalf("harness error: %v", err)
-	}
+	require.NoError(t, err, "harness error")
 	var text bytes.Buffer
-	if err := rep.writeText(&text); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, rep.writeText(&text))
 	t.Log("\n" + text.String())
 	return rep
 }
@@ -60,46 +54,33 @@ func TestShortRunPasses(t *testing.T) {
 	cfg := shortConfig(t, "up=1s,down=1s,back=1500ms,hung=1s,back=1500ms,up=1s", 1, 8)
 	rep := runReport(t, cfg)
 	for _, c := range rep.Checks {
-		if c.Violations != 0 {
-			t.Errorf("%s: %d (%s)", c.Name, c.Violations, c.Checked)
-		}
+		assert.Equal(t, int64(0), c.Violations, "%s: %d (%s)", c.Name, c.Violations, c.Checked)
 	}
-	if !rep.Passed || rep.Stopped != stopSchedule || rep.Sweep == nil {
-		t.Fatalf("passed %v, stopped %q, sweep %v; violations %+v", rep.Passed, rep.Stopped, rep.Sweep != nil, rep.Violations)
-	}
+	require.True(t, rep.Passed, "passed %v, stopped %q, sweep %v; violations %+v", rep.Passed, rep.Stopped, rep.Sweep != nil, rep.Violations)
+	require.Equal(t, stopSchedule, rep.Stopped, "passed %v, stopped %q, sweep %v; violations %+v", rep.Passed, rep.Stopped, rep.Sweep != nil, rep.Violations)
+	require.NotNil(t, rep.Sweep, "passed %v, stopped %q, sweep %v; violations %+v", rep.Passed, rep.Stopped, rep.Sweep != nil, rep.Violations)
 	wantActions := []string{"running", "killed (SIGKILL)", "restarted empty", "paused (SIGSTOP)", "resumed (SIGCONT)", "running"}
-	if len(rep.Phases) != len(wantActions) {
-		t.Fatalf("%d phases reported, want %d", len(rep.Phases), len(wantActions))
-	}
+	require.Len(t, rep.Phases, len(wantActions), "%d phases reported", len(rep.Phases))
 	for i, p := range rep.Phases {
-		if p.Redis != wantActions[i] {
-			t.Errorf("phase %s: Redis %q, want %q", p.Name, p.Redis, wantActions[i])
-		}
+		assert.Equal(t, wantActions[i], p.Redis, "phase %s: Red", p.Name)
 	}
 	// With Redis killed or frozen nothing can be read from it: every read
 	// of those phases ran the handler.
 	for _, i := range []int{1, 3} {
 		p := rep.Phases[i]
-		if p.Reads == 0 {
-			t.Errorf("phase %s: no read at all", p.Name)
-		}
-		if n := p.XCache["HIT"] + p.XCache["STALE"]; n != 0 {
-			t.Errorf("phase %s: %d hits with Redis %s", p.Name, n, p.Redis)
-		}
+		assert.NotZero(t, p.Reads, "phase %s: no read at all", p.Name)
+		n := p.XCache["HIT"] + p.XCache["STALE"]
+		assert.Equal(t, int64(0), n, "phase %s: %d hits with Redis %s", p.Name, n, p.Redis)
 	}
 	// The sweep compared entries the cache served, not only handler runs.
-	if rep.Sweep.XCache["HIT"] == 0 {
-		t.Errorf("the final sweep got no hit: %v", rep.Sweep.XCache)
-	}
+	assert.NotZero(t, rep.Sweep.XCache["HIT"], "the final sweep got no hit: %v", rep.Sweep.XCache)
 	// The checks looked at something.
 	c := &rep.Cache
-	if c.Hits == 0 || c.Stores == 0 || c.Invalidations == 0 {
-		t.Errorf("cache counters %+v: the run exercised no hit, store or invalidation", c)
-	}
+	assert.NotZero(t, c.Hits, "cache counters %+v: the run exercised no hit, store or invalidation", c)
+	assert.NotZero(t, c.Stores, "cache counters %+v: the run exercised no hit, store or invalidation", c)
+	assert.NotZero(t, c.Invalidations, "cache counters %+v: the run exercised no hit, store or invalidation", c)
 	for _, ch := range rep.Checks {
-		if strings.HasPrefix(ch.Checked, "0 ") {
-			t.Errorf("%s: checked %s", ch.Name, ch.Checked)
-		}
+		assert.False(t, strings.HasPrefix(ch.Checked, "0 "), "%s: checked %s", ch.Name, ch.Checked)
 	}
 }
 
@@ -108,37 +89,34 @@ func TestShortRunPasses(t *testing.T) {
 
 func TestWritesThatDoNotInvalidateAreCaught(t *testing.T) {
 	cfg := shortConfig(t, "up=1500ms", 1, 4)
+	cfg.patience = testutil.SocketTimeout // the sabotage shows only in hits
 	cfg.sabotage.noInvalidate = true
 	rep := runReport(t, cfg)
-	if rep.Passed {
-		t.Fatal("passed with writes that invalidate nothing")
-	}
+	require.False(t, rep.Passed, "passed with writes that invalidate nothing")
 	// The final sweep reads every resource twice after the last write:
 	// any written after it was cached shows its old version.
-	if violationsOf(rep, vStale)+violationsOf(rep, vSweep) == 0 {
-		t.Fatalf("no stale read found; checks %+v", rep.Checks)
-	}
+	require.NotZero(t, violationsOf(rep, vStale)+violationsOf(rep, vSweep), "no stale read found; checks %+v", rep.Checks)
 }
 
 func TestSharedPerUserEntriesAreCaught(t *testing.T) {
 	cfg := shortConfig(t, "up=1500ms", 1, 4)
+	cfg.patience = testutil.SocketTimeout // the sabotage shows only in hits
 	cfg.sabotage.noVary = true
 	rep := runReport(t, cfg)
-	if rep.Passed || violationsOf(rep, vCrossUser) == 0 {
-		t.Fatalf("passed %v with users sharing one entry; checks %+v", rep.Passed, rep.Checks)
-	}
+	require.False(t, rep.Passed, "passed %v with users sharing one entry; checks %+v", rep.Passed, rep.Checks)
+	require.NotZero(t, violationsOf(rep, vCrossUser), "passed %v with users sharing one entry; checks %+v", rep.Passed, rep.Checks)
 }
 
 func TestCorruptedHitsAreCaught(t *testing.T) {
 	cfg := shortConfig(t, "up=1500ms", 1, 4)
+	cfg.patience = testutil.SocketTimeout // the sabotage shows only in hits
 	cfg.sabotage.corrupt = func(c *gin.Context) {
 		c.Writer = &flipHitWriter{c.Writer}
 		c.Next()
 	}
 	rep := runReport(t, cfg)
-	if rep.Passed || violationsOf(rep, vChecksum) == 0 {
-		t.Fatalf("passed %v with corrupted hits; checks %+v", rep.Passed, rep.Checks)
-	}
+	require.False(t, rep.Passed, "passed %v with corrupted hits; checks %+v", rep.Passed, rep.Checks)
+	require.NotZero(t, violationsOf(rep, vChecksum), "passed %v with corrupted hits; checks %+v", rep.Passed, rep.Checks)
 }
 
 // flipHitWriter damages one byte of every body the cache replays, as a
@@ -156,13 +134,11 @@ func (w *flipHitWriter) Write(b []byte) (int, error) {
 func TestRunWithoutRedisServerSaysWhatToDo(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	cfg, err := parseFlags([]string{"-phases", "up=1s"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	rep, err := run(t.Context(), cfg, io.Discard)
-	if rep != nil || err == nil || !strings.Contains(err.Error(), "redis-server not found") || !strings.Contains(err.Error(), "-redis-server") {
-		t.Fatalf("report %v, error %v; want an error saying how to get redis-server", rep, err)
-	}
+	require.Nil(t, rep, "report %v, error %v; want an error saying how to get redis-server", rep, err)
+	require.ErrorContains(t, err, "redis-server not found", "report %v, error %v; want an error saying how to get redis-server", rep, err)
+	require.Contains(t, err.Error(), "-redis-server", "report %v, error %v; want an error saying how to get redis-server", rep, err)
 }
 
 // requireClean fails the test unless every check found nothing and the

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 )
@@ -28,9 +30,7 @@ func TestBodyChecksumTravelsWithTheBody(t *testing.T) {
 		{Method: http.MethodGet, Path: "/json", Policy: gincache.Policy{TTL: time.Hour}},
 		{Method: http.MethodGet, Path: "/chunks", Policy: gincache.Policy{TTL: time.Hour}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close()
 	r := gin.New()
 	g := r.Group("/", cache.Middleware(), bodyChecksum)
@@ -57,15 +57,12 @@ func TestBodyChecksumTravelsWithTheBody(t *testing.T) {
 		for _, want := range c.xcache {
 			w := httptest.NewRecorder()
 			r.ServeHTTP(w, httptest.NewRequest(c.method, c.path, nil))
-			if w.Code != c.status || w.Body.String() != c.body {
-				t.Errorf("%s %s: %d %q, want %d %q", c.method, c.path, w.Code, w.Body, c.status, c.body)
-			}
-			if got := w.Header().Get(headerChecksum); got != sha([]byte(c.body)) {
-				t.Errorf("%s %s (X-Cache %q): checksum %q, want that of %q", c.method, c.path, w.Header().Get("X-Cache"), got, c.body)
-			}
-			if xc := w.Header().Get("X-Cache"); xc != want {
-				t.Errorf("%s %s: X-Cache %q, want %q", c.method, c.path, xc, want)
-			}
+			assert.Equal(t, c.status, w.Code, "%s %s: %d %q, want %d %q", c.method, c.path, w.Code, w.Body, c.status, c.body)
+			assert.Equal(t, c.body, w.Body.String(), "%s %s: %d %q, want %d %q", c.method, c.path, w.Code, w.Body, c.status, c.body)
+			got := w.Header().Get(headerChecksum)
+			assert.Equal(t, sha([]byte(c.body)), got, "%s %s (X-Cache %q): checksum", c.method, c.path, w.Header().Get("X-Cache"))
+			xc := w.Header().Get("X-Cache")
+			assert.Equal(t, want, xc, "%s %s: X-Cache", c.method, c.path)
 		}
 	}
 }

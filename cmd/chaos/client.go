@@ -136,6 +136,9 @@ func (c *client) send(in *instance, method, path string, body []byte, want int, 
 		req.Header.Set(header[i], header[i+1])
 	}
 	c.r.issued.Add(1)
+	if method == http.MethodGet {
+		c.r.readStarted(phase)
+	}
 	start := time.Now()
 	res, err := c.r.http.Do(req)
 	var got []byte
@@ -492,7 +495,9 @@ func (c *client) followUp(other *instance, item, list func(in *instance)) {
 		return
 	}
 	for _, read := range []func(*instance){item, list, c.readDigest} {
-		c.tallies[c.r.phase.Load()].followUps++
+		phase := c.r.phase.Load()
+		c.tallies[phase].followUps++
+		c.r.followUpStarted(phase)
 		c.r.checked.followUps.Add(1)
 		read(other)
 	}

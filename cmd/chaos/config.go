@@ -37,6 +37,12 @@ type config struct {
 	// sabotage breaks the application on purpose, so that tests can show
 	// each check catches what it is meant to. Never set by flags.
 	sabotage sabotage
+	// patience, when set, is every instance's Redis socket timeout and
+	// cache budget, for the tests of a sabotage: they need the cache to
+	// serve hits, which the defaults (200ms, 50ms) turn into SKIPs on a
+	// loaded machine. Never set by flags: the harness measures the
+	// defaults users run.
+	patience time.Duration
 }
 
 // nearLease is the near cache's Delta, or 0 without -near.

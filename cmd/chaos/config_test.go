@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,45 +13,33 @@ import (
 
 func TestFlagDefaults(t *testing.T) {
 	cfg, err := parseFlags(nil, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.clients != defaultClients || cfg.writes != defaultWrites || cfg.maxRequests != defaultMaxRequests {
-		t.Errorf("defaults: %+v", cfg)
-	}
-	if cfg.instances != 3 || cfg.stall != 2*time.Second {
-		t.Errorf("defaults: %d instances, stalls of %v", cfg.instances, cfg.stall)
-	}
-	if got := phasesString(cfg.phases); got != "up=17.142s,down=17.142s,back=17.142s,hung=17.142s,back=17.142s,partial=17.142s,up=17.142s" {
-		t.Errorf("default schedule %s", got)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, defaultClients, cfg.clients, "defaults: %+v", cfg)
+	assert.Equal(t, defaultWrites, cfg.writes, "defaults: %+v", cfg)
+	assert.Equal(t, int64(defaultMaxRequests), cfg.maxRequests, "defaults: %+v", cfg)
+	assert.Equal(t, 3, cfg.instances, "defaults: %d instances, stalls of %v", cfg.instances, cfg.stall)
+	assert.Equal(t, 2*time.Second, cfg.stall, "defaults: %d instances, stalls of %v", cfg.instances, cfg.stall)
+	got := phasesString(cfg.phases)
+	assert.Equal(t, "up=17.142s,down=17.142s,back=17.142s,hung=17.142s,back=17.142s,partial=17.142s,up=17.142s", got, "default schedule")
 	one, err := parseFlags([]string{"-instances", "1"}, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := phasesString(one.phases); got != "up=20s,down=20s,back=20s,hung=20s,back=20s,up=20s" {
-		t.Errorf("default schedule of one instance %s", got)
-	}
+	require.NoError(t, err)
+	got = phasesString(one.phases)
+	assert.Equal(t, "up=20s,down=20s,back=20s,hung=20s,back=20s,up=20s", got, "default schedule of one instance")
 }
 
 func TestFlagDurationSplitsOverTheCycle(t *testing.T) {
 	cfg, err := parseFlags([]string{"-duration", "12s", "-clients", "3", "-instances", "1"}, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := phasesString(cfg.phases); got != "up=2s,down=2s,back=2s,hung=2s,back=2s,up=2s" || cfg.total() != 12*time.Second {
-		t.Errorf("schedule %s (%v)", got, cfg.total())
-	}
+	require.NoError(t, err)
+	got := phasesString(cfg.phases)
+	assert.Equal(t, "up=2s,down=2s,back=2s,hung=2s,back=2s,up=2s", got, "schedule %s (%v)", got, cfg.total())
+	assert.Equal(t, 12*time.Second, cfg.total(), "schedule %s (%v)", got, cfg.total())
 }
 
 func TestFlagPhases(t *testing.T) {
 	cfg, err := parseFlags([]string{"-phases", "up=1s, hung=500ms,down=2s,back=1m"}, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := phasesString(cfg.phases); got != "up=1s,hung=500ms,down=2s,back=1m0s" {
-		t.Errorf("schedule %s", got)
-	}
+	require.NoError(t, err)
+	got := phasesString(cfg.phases)
+	assert.Equal(t, "up=1s,hung=500ms,down=2s,back=1m0s", got, "schedule")
 }
 
 func TestFlagErrorsAreAllReported(t *testing.T) {
@@ -75,30 +62,25 @@ func TestFlagErrorsAreAllReported(t *testing.T) {
 		{[]string{"-phases", "crash=1s"}, []string{"phase 1 (crash) lasts 1s: want at least 2s"}},
 	} {
 		_, err := parseFlags(c.args, &bytes.Buffer{})
-		if err == nil {
-			t.Errorf("%q: accepted", c.args)
+		if !assert.Error(t, err, "%q: accepted", c.args) {
 			continue
 		}
 		for _, w := range c.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%q: error %q does not say %q", c.args, err, w)
-			}
+			assert.Contains(t, err.Error(), w, "%q: error %q does not say %q", c.args, err, w)
 		}
 	}
 }
 
 func TestMainExitCodes(t *testing.T) {
 	var out, errs bytes.Buffer
-	if code := mainExit([]string{"-h"}, &out, &errs); code != exitPass || !strings.Contains(errs.String(), "-phases") {
-		t.Errorf("-h: exit %d, usage %q", code, errs.String())
-	}
+	code := mainExit([]string{"-h"}, &out, &errs)
+	assert.Equal(t, exitPass, code, "-h: exit %d, usage %q", code, errs.String())
+	assert.Contains(t, errs.String(), "-phases", "-h: exit %d, usage %q", code, errs.String())
 	errs.Reset()
-	if code := mainExit([]string{"-clients", "-1"}, &out, &errs); code != exitUsage || !strings.Contains(errs.String(), "-clients -1") {
-		t.Errorf("bad flag: exit %d, %q", code, errs.String())
-	}
-	if out.Len() != 0 {
-		t.Errorf("a usage error printed a report: %q", out.String())
-	}
+	code = mainExit([]string{"-clients", "-1"}, &out, &errs)
+	assert.Equal(t, exitUsage, code, "bad flag: exit %d, %q", code, errs.String())
+	assert.Contains(t, errs.String(), "-clients -1", "bad flag: exit %d, %q", code, errs.String())
+	assert.Equal(t, 0, out.Len(), "a usage error printed a report: %q", out.String())
 }
 
 func TestFlagNear(t *testing.T) {

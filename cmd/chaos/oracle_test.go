@@ -3,6 +3,9 @@ package main
 import (
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestStaleIsDecidedByOrderOfEvents(t *testing.T) {
@@ -12,22 +15,19 @@ func TestStaleIsDecidedByOrderOfEvents(t *testing.T) {
 	o.ackSpace("4", 2, "#1")
 	after := o.now() // a read sent after it
 
-	if st := o.checkSpace("4", 1, before); st != nil {
-		t.Errorf("a read concurrent with the write was blamed: %+v", st)
-	}
+	assert.Nil(t, o.checkSpace("4", 1, before), "a read concurrent with the write was blamed")
 	st := o.checkSpace("4", 1, after)
-	if st == nil || st.want != 2 || st.got != 1 || st.startsAt != after || st.ackedAt >= after {
-		t.Fatalf("a read after the ack returned the old version: %+v, want a staleness wanting 2", st)
-	}
-	if st := o.checkSpace("4", 2, after); st != nil {
-		t.Errorf("the acknowledged version was blamed: %+v", st)
-	}
-	if st := o.checkSpace("4", 3, after); st != nil {
-		t.Errorf("a newer version (a write not yet acknowledged) was blamed: %+v", st)
-	}
-	if st := o.checkSpace("99", 0, after); st != nil {
-		t.Errorf("an unknown space was blamed: %+v", st)
-	}
+	require.NotNil(t, st, "a read after the ack returned the old version: %+v, want a staleness wanting 2", st)
+	require.Equal(t, 2, st.want, "a read after the ack returned the old version: %+v, want a staleness wanting 2", st)
+	require.Equal(t, 1, st.got, "a read after the ack returned the old version: %+v, want a staleness wanting 2", st)
+	require.Equal(t, after, st.startsAt, "a read after the ack returned the old version: %+v, want a staleness wanting 2", st)
+	require.Less(t, st.ackedAt, after, "a read after the ack returned the old version: %+v, want a staleness wanting 2", st)
+	st = o.checkSpace("4", 2, after)
+	assert.Nil(t, st, "the acknowledged version was blamed: %+v", st)
+	st = o.checkSpace("4", 3, after)
+	assert.Nil(t, st, "a newer version (a write not yet acknowledged) was blamed: %+v", st)
+	st = o.checkSpace("99", 0, after)
+	assert.Nil(t, st, "an unknown space was blamed: %+v", st)
 }
 
 func TestAcksOutOfOrderKeepTheHighestVersion(t *testing.T) {
@@ -37,12 +37,11 @@ func TestAcksOutOfOrderKeepTheHighestVersion(t *testing.T) {
 	o.ackItem(ref, 3, false, "#1") // two PATCHes: the one that made 3 answered first
 	o.ackItem(ref, 2, false, "#1")
 	s := o.now()
-	if st := o.checkItem(ref, 2, s); st == nil || st.want != 3 {
-		t.Fatalf("version 2 after version 3 was acknowledged: %+v, want stale", st)
-	}
-	if got := len(o.items[ref].steps); got != 2 {
-		t.Errorf("staircase has %d steps, want 2 (the late ack of 2 adds nothing)", got)
-	}
+	st := o.checkItem(ref, 2, s)
+	require.NotNil(t, st, "version 2 after version 3 was acknowledged: %+v, want stale", st)
+	require.Equal(t, 3, st.want, "version 2 after version 3 was acknowledged: %+v, want stale", st)
+	got := len(o.items[ref].steps)
+	assert.Equal(t, 2, got, "staircase has %d steps", got)
 }
 
 func TestMissingMembersOnlyCountsCreationsAckedBeforeTheRead(t *testing.T) {
@@ -51,35 +50,25 @@ func TestMissingMembersOnlyCountsCreationsAckedBeforeTheRead(t *testing.T) {
 	o.ackItem(itemRef{"4", "5"}, 1, true, "#1")
 	s := o.now()
 	o.ackItem(itemRef{"4", "9"}, 1, true, "#1") // created while the list was on its way
-	if got := o.missingMembers("4", map[string]bool{"5": true}, s); len(got) != 0 {
-		t.Errorf("a list was blamed for an item created after it started: %+v", got)
-	}
+	assert.Empty(t, o.missingMembers("4", map[string]bool{"5": true}, s), "a list was blamed for an item created after it started")
 	got := o.missingMembers("4", map[string]bool{}, s)
-	if len(got) != 1 || got[0].what != "item 5 of space 4 (created)" {
-		t.Errorf("missing = %+v, want item 5", got)
-	}
+	require.Len(t, got, 1, "missing = %+v, want item 5", got)
+	assert.Equal(t, "item 5 of space 4 (created)", got[0].what, "missing = %+v, want item 5", got)
 	later := o.now()
-	if got := o.missingMembers("4", map[string]bool{"5": true}, later); len(got) != 1 || got[0].what != "item 9 of space 4 (created)" {
-		t.Errorf("missing = %+v, want item 9", got)
-	}
-	if got := o.missingSpaces(map[string]bool{}, later); len(got) != 1 {
-		t.Errorf("missing spaces = %+v, want space 4", got)
-	}
+	got = o.missingMembers("4", map[string]bool{"5": true}, later)
+	require.Len(t, got, 1, "missing = %+v, want item 9", got)
+	assert.Equal(t, "item 9 of space 4 (created)", got[0].what, "missing = %+v, want item 9", got)
+	got = o.missingSpaces(map[string]bool{}, later)
+	assert.Len(t, got, 1, "missing spaces")
 }
 
 func TestReserveCreateStopsAtMax(t *testing.T) {
 	o := newOracle()
 	for i := range 3 {
-		if !o.reserveCreate("4", 3) {
-			t.Fatalf("creation %d refused below the maximum", i)
-		}
+		require.True(t, o.reserveCreate("4", 3), "creation %d refused below the maximum", i)
 	}
-	if o.reserveCreate("4", 3) {
-		t.Fatal("a creation past the maximum was allowed")
-	}
-	if !o.reserveCreate("6", 3) {
-		t.Fatal("another space's creation was refused")
-	}
+	require.False(t, o.reserveCreate("4", 3), "a creation past the maximum was allowed")
+	require.True(t, o.reserveCreate("6", 3), "another space's creation was refused")
 }
 
 // Acks and reads racing: whatever the interleaving, a read requires
@@ -115,8 +104,6 @@ func TestReadsSeeEveryAckWithASmallerTick(t *testing.T) {
 				expect = max(expect, v)
 			}
 		}
-		if r.want != expect {
-			t.Errorf("read at tick %d required version %d, but the highest acked before it is %d", r.at, r.want, expect)
-		}
+		assert.Equal(t, expect, r.want, "read at tick %d required version %d, but the highest acked before it", r.at, r.want)
 	}
 }

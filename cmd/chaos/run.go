@@ -44,9 +44,14 @@ type runner struct {
 	viol    *violations
 	checked checked
 
-	phase   atomic.Int32 // index into cfg.phases; len(cfg.phases) during the final sweep
-	issued  atomic.Int64 // requests the clients have sent
-	records []phaseRecord
+	phase  atomic.Int32 // index into cfg.phases; len(cfg.phases) during the final sweep
+	issued atomic.Int64 // requests the clients have sent
+	// readIn[i] is closed once a read has started in phase i, followIn[i]
+	// once a follow-up read has: a phase lasts its length and until then
+	// (see schedule).
+	readIn, followIn         []chan struct{}
+	readInOnce, followInOnce []sync.Once
+	records                  []phaseRecord
 	// sweepAction is what the final sweep did to Redis first.
 	sweepAction string
 	// crashedAt is when a crash fault killed the victim (zero: never);
@@ -59,6 +64,16 @@ type runner struct {
 	stopOnce sync.Once
 	stopWhy  string
 	cancel   context.CancelFunc
+}
+
+// readStarted notes that a read started in phase i.
+func (r *runner) readStarted(i int32) {
+	r.readInOnce[i].Do(func() { close(r.readIn[i]) })
+}
+
+// followUpStarted notes that a follow-up read started in phase i.
+func (r *runner) followUpStarted(i int32) {
+	r.followInOnce[i].Do(func() { close(r.followIn[i]) })
 }
 
 // phaseRecord is what happened to Redis in a phase, and when.
@@ -126,13 +141,17 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 	// sweep compare with, and it never fails: any staleness is the cache's.
 	store := quickstart.NewStore()
 	r := &runner{
-		cfg:       cfg,
-		redis:     srv,
-		store:     store,
-		slots:     make([]atomic.Pointer[instance], cfg.instances),
-		oracle:    newOracle(),
-		viol:      newViolations(),
-		sweepLost: map[string]time.Time{},
+		cfg:          cfg,
+		redis:        srv,
+		store:        store,
+		slots:        make([]atomic.Pointer[instance], cfg.instances),
+		oracle:       newOracle(),
+		viol:         newViolations(),
+		sweepLost:    map[string]time.Time{},
+		readIn:       make([]chan struct{}, len(cfg.phases)+1),
+		readInOnce:   make([]sync.Once, len(cfg.phases)+1),
+		followIn:     make([]chan struct{}, len(cfg.phases)+1),
+		followInOnce: make([]sync.Once, len(cfg.phases)+1),
 		http: &http.Client{
 			Timeout: cfg.timeout,
 			Transport: &http.Transport{
@@ -143,8 +162,11 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 			},
 		},
 	}
+	for i := range r.readIn {
+		r.readIn[i], r.followIn[i] = make(chan struct{}), make(chan struct{})
+	}
 	r.start = func(i int) (*instance, error) {
-		return newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage, cfg.nearLease())
+		return newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage, cfg.patience, cfg.nearLease())
 	}
 	defer func() {
 		for _, in := range append(r.all(), r.crashed...) {
@@ -323,6 +345,22 @@ func (r *runner) schedule(ctx context.Context) error {
 		}
 		<-phaseCtx.Done()
 		cancel()
+		// A phase without a read checks nothing, and with several
+		// instances one without a follow-up read does not check read your
+		// writes across them. On a starved machine the clients can spend a
+		// short phase's whole length in requests of the phase before (writes
+		// waiting for their invalidation): the phase goes on until it has
+		// had both.
+		need := []chan struct{}{r.readIn[i]}
+		if r.cfg.instances > 1 {
+			need = append(need, r.followIn[i])
+		}
+		for _, ch := range need {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+			}
+		}
 		rec.end = time.Now()
 		rec.nearHits = r.nearHits() - nearBefore
 		r.records = append(r.records, rec)

@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const testToken = "0123456789abcdef0123456789abcdef"
@@ -26,23 +29,17 @@ type result struct {
 func call(t *testing.T, url, method, path, token, body string) result {
 	t.Helper()
 	req, err := http.NewRequest(method, url+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	var out map[string]any
 	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
+		require.NoError(t, json.Unmarshal(raw, &out), "%s %s", method, path)
 	}
 	return result{res.StatusCode, res.Header.Get("X-Cache"), out}
 }
@@ -50,9 +47,7 @@ func call(t *testing.T, url, method, path, token, body string) result {
 func start(t *testing.T) (string, func() uint64) {
 	t.Helper()
 	r, cache, err := newEngine(testToken)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { cache.Close() })
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
@@ -62,12 +57,9 @@ func start(t *testing.T) (string, func() uint64) {
 func TestRefusesToStartWithoutAToken(t *testing.T) {
 	for _, token := range []string{"", "short"} {
 		_, _, err := newEngine(token)
-		if err == nil || !strings.Contains(err.Error(), "ADMIN_TOKEN") {
-			t.Errorf("token %q: %v", token, err)
-		}
-		if err := run(context.Background(), "127.0.0.1:0", token, io.Discard); err == nil || !strings.Contains(err.Error(), "ADMIN_TOKEN") {
-			t.Errorf("run with token %q: %v", token, err)
-		}
+		assert.ErrorContains(t, err, "ADMIN_TOKEN", "token %q: %v", token, err)
+		err = run(context.Background(), "127.0.0.1:0", token, io.Discard)
+		assert.ErrorContains(t, err, "ADMIN_TOKEN", "run with token %q: %v", token, err)
 	}
 }
 
@@ -79,56 +71,47 @@ func TestUserRoutes(t *testing.T) {
 	notes := func(r result) []any { return r.body["notes"].([]any) }
 
 	alice := call(t, url, "GET", "/notes", "alice-token", "")
-	if alice.status != 200 || alice.xcache != "MISS" || len(notes(alice)) != 1 {
-		t.Fatalf("alice: %+v", alice)
-	}
-	if again := call(t, url, "GET", "/notes", "alice-token", ""); again.xcache != "HIT" || again.body["generated_at"] != alice.body["generated_at"] {
-		t.Fatalf("alice again: %+v", again)
-	}
+	require.Equal(t, 200, alice.status, "alice: %+v", alice)
+	require.Equal(t, "MISS", alice.xcache, "alice: %+v", alice)
+	require.Len(t, notes(alice), 1, "alice: %+v", alice)
+	again := call(t, url, "GET", "/notes", "alice-token", "")
+	require.Equal(t, "HIT", again.xcache, "alice again: %+v", again)
+	require.Equal(t, alice.body["generated_at"], again.body["generated_at"], "alice again: %+v", again)
 	bob := call(t, url, "GET", "/notes", "bob-token", "")
-	if bob.xcache != "MISS" || notes(bob)[0].(map[string]any)["owner"] != "bob" {
-		t.Fatalf("bob got %+v", bob)
-	}
+	require.Equal(t, "MISS", bob.xcache, "bob got %+v", bob)
+	require.Equal(t, "bob", notes(bob)[0].(map[string]any)["owner"], "bob got %+v", bob)
 	// The entry is cached, and still: no token, no response.
 	before := hits()
 	for _, token := range []string{"", "mallory-token"} {
-		if r := call(t, url, "GET", "/notes", token, ""); r.status != 401 || r.xcache != "" || r.body["notes"] != nil {
-			t.Fatalf("token %q: %+v", token, r)
-		}
+		r := call(t, url, "GET", "/notes", token, "")
+		require.Equal(t, 401, r.status, "token %q: %+v", token, r)
+		require.Empty(t, r.xcache, "token %q: %+v", token, r)
+		require.Nil(t, r.body["notes"], "token %q: %+v", token, r)
 	}
-	if hits() != before {
-		t.Fatal("an unauthenticated request was served from the cache")
-	}
+	require.Equal(t, before, hits(), "an unauthenticated request was served from the cache")
 	// Another user's note is a 404, not alice's cached 200.
-	if r := call(t, url, "GET", "/notes/1", "alice-token", ""); r.status != 200 {
-		t.Fatalf("alice's note: %+v", r)
-	}
-	if r := call(t, url, "GET", "/notes/1", "bob-token", ""); r.status != 404 {
-		t.Fatalf("bob reading alice's note: %+v", r)
-	}
+	r := call(t, url, "GET", "/notes/1", "alice-token", "")
+	require.Equal(t, 200, r.status, "alice's note: %+v", r)
+	r = call(t, url, "GET", "/notes/1", "bob-token", "")
+	require.Equal(t, 404, r.status, "bob reading alice's note: %+v", r)
 	// A write invalidates the list.
-	if r := call(t, url, "POST", "/notes", "alice-token", `{"text":"milk"}`); r.status != 201 {
-		t.Fatalf("POST: %+v", r)
-	}
-	if r := call(t, url, "GET", "/notes", "alice-token", ""); r.xcache != "MISS" || len(notes(r)) != 2 {
-		t.Fatalf("after POST: %+v", r)
-	}
-	if r := call(t, url, "DELETE", "/notes/1", "alice-token", ""); r.status != 204 {
-		t.Fatalf("DELETE: %+v", r)
-	}
-	if r := call(t, url, "GET", "/notes/1", "alice-token", ""); r.status != 404 || r.xcache != "MISS" {
-		t.Fatalf("after DELETE: %+v", r)
-	}
+	r = call(t, url, "POST", "/notes", "alice-token", `{"text":"milk"}`)
+	require.Equal(t, 201, r.status, "POST: %+v", r)
+	r = call(t, url, "GET", "/notes", "alice-token", "")
+	require.Equal(t, "MISS", r.xcache, "after POST: %+v", r)
+	require.Len(t, notes(r), 2, "after POST: %+v", r)
+	r = call(t, url, "DELETE", "/notes/1", "alice-token", "")
+	require.Equal(t, 204, r.status, "DELETE: %+v", r)
+	r = call(t, url, "GET", "/notes/1", "alice-token", "")
+	require.Equal(t, 404, r.status, "after DELETE: %+v", r)
+	require.Equal(t, "MISS", r.xcache, "after DELETE: %+v", r)
 	// A public route: one entry for every signed-in user.
-	if r := call(t, url, "GET", "/announcements", "alice-token", ""); r.xcache != "MISS" {
-		t.Fatalf("announcements: %+v", r)
-	}
-	if r := call(t, url, "GET", "/announcements", "bob-token", ""); r.xcache != "HIT" {
-		t.Fatalf("announcements for bob: %+v", r)
-	}
-	if r := call(t, url, "GET", "/announcements", "", ""); r.status != 401 {
-		t.Fatalf("announcements without a token: %+v", r)
-	}
+	r = call(t, url, "GET", "/announcements", "alice-token", "")
+	require.Equal(t, "MISS", r.xcache, "announcements: %+v", r)
+	r = call(t, url, "GET", "/announcements", "bob-token", "")
+	require.Equal(t, "HIT", r.xcache, "announcements for bob: %+v", r)
+	r = call(t, url, "GET", "/announcements", "", "")
+	require.Equal(t, 401, r.status, "announcements without a token: %+v", r)
 }
 
 // TestAdminRoutes: every admin route, the dashboard included, wants the
@@ -145,9 +128,8 @@ func TestAdminRoutes(t *testing.T) {
 	}
 	for _, token := range []string{"", "alice-token", testToken + "x", testToken[:31]} {
 		for _, r := range routes {
-			if got := call(t, url, r.method, r.path, token, ""); got.status != 401 {
-				t.Errorf("%s %s with token %q: %d", r.method, r.path, token, got.status)
-			}
+			got := call(t, url, r.method, r.path, token, "")
+			assert.Equal(t, 401, got.status, "%s %s with token %q", r.method, r.path, token)
 		}
 	}
 	for _, r := range routes {
@@ -155,29 +137,23 @@ func TestAdminRoutes(t *testing.T) {
 		if r.method == "DELETE" {
 			want = 404 // no such key, but past the auth
 		}
-		if got := call(t, url, r.method, r.path, testToken, ""); got.status != want {
-			t.Errorf("%s %s with the admin token: %d, want %d", r.method, r.path, got.status, want)
-		}
+		got := call(t, url, r.method, r.path, testToken, "")
+		assert.Equal(t, want, got.status, "%s %s with the admin token", r.method, r.path)
 	}
 	keys := call(t, url, "GET", "/api/cache/keys?pattern=*user_id=alice*", testToken, "")
-	if list := keys.body["keys"].([]any); len(list) != 1 {
-		t.Fatalf("alice's keys: %v", keys.body)
-	}
+	list := keys.body["keys"].([]any)
+	require.Len(t, list, 1, "alice's keys: %v", keys.body)
 
 	// From another host, with the token.
 	r, cache, err := newEngine(testToken)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close()
 	req := httptest.NewRequest("GET", "/api/cache/stats", nil)
 	req.RemoteAddr = "198.51.100.20:40000"
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	w := httptest.NewRecorder()
 	r.ServeHTTP(w, req)
-	if w.Code != 200 {
-		t.Fatalf("remote admin with the token: %d %s", w.Code, w.Body)
-	}
+	require.Equal(t, 200, w.Code, "remote admin with the token: %d %s", w.Code, w.Body)
 }
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine to write.
@@ -201,9 +177,7 @@ func (b *syncBuffer) String() string {
 // TestRun starts the real server and stops it.
 func TestRun(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addr := l.Addr().String()
 	l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -216,18 +190,10 @@ func TestRun(t *testing.T) {
 			break
 		}
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	res.Body.Close()
-	if res.StatusCode != 401 {
-		t.Fatalf("admin without a token: %d", res.StatusCode)
-	}
+	require.Equal(t, 401, res.StatusCode, "admin without a token")
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), `curl -s -H "Authorization: Bearer $ADMIN_TOKEN" http://`+addr+"/api/cache/stats") {
-		t.Fatalf("start-up text:\n%s", out.String())
-	}
+	require.NoError(t, <-done)
+	require.Contains(t, out.String(), `curl -s -H "Authorization: Bearer $ADMIN_TOKEN" http://`+addr+"/api/cache/stats", "start-up text:\n%s", out.String())
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
 )
@@ -43,18 +45,14 @@ func TestConformance(t *testing.T) {
 // through MapBackend over real HTTP.
 func TestServesThroughCustomBackend(t *testing.T) {
 	r, cache, err := newEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close()
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 	xcache := func(method, path string) string {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(`{"name":"renamed"}`))
 		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		res.Body.Close()
 		return res.Header.Get("X-Cache")
 	}
@@ -62,8 +60,7 @@ func TestServesThroughCustomBackend(t *testing.T) {
 		{"GET", "/spaces/4", "MISS"}, {"GET", "/spaces/4", "HIT"},
 		{"PATCH", "/spaces/4", ""}, {"GET", "/spaces/4", "MISS"}, {"GET", "/spaces/4", "HIT"},
 	} {
-		if got := xcache(step.method, step.path); got != step.want {
-			t.Fatalf("%s %s: X-Cache %q, want %q", step.method, step.path, got, step.want)
-		}
+		got := xcache(step.method, step.path)
+		require.Equal(t, step.want, got, "%s %s: X-Cache", step.method, step.path)
 	}
 }

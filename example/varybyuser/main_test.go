@@ -5,14 +5,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestUsersNeverSeeEachOthersProfile drives the example over real HTTP.
 func TestUsersNeverSeeEachOthersProfile(t *testing.T) {
 	r, cache, err := newEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close()
 	srv := httptest.NewServer(r)
 	defer srv.Close()
@@ -22,9 +22,7 @@ func TestUsersNeverSeeEachOthersProfile(t *testing.T) {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
 		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer res.Body.Close()
 		var body struct{ User string }
 		json.NewDecoder(res.Body).Decode(&body)
@@ -38,14 +36,12 @@ func TestUsersNeverSeeEachOthersProfile(t *testing.T) {
 	}
 	for _, w := range want {
 		status, user, xcache := get(w.token)
-		if status != 200 || user != w.user || xcache != w.xcache {
-			t.Fatalf("%s: status %d user %q X-Cache %q, want %s %s", w.token, status, user, xcache, w.user, w.xcache)
-		}
+		require.Equal(t, 200, status, "%s: status %d user %q X-Cache %q, want %s %s", w.token, status, user, xcache, w.user, w.xcache)
+		require.Equal(t, w.user, user, "%s: status %d user %q X-Cache %q, want %s %s", w.token, status, user, xcache, w.user, w.xcache)
+		require.Equal(t, w.xcache, xcache, "%s: status %d user %q X-Cache %q, want %s %s", w.token, status, user, xcache, w.user, w.xcache)
 	}
-	if status, _, xcache := get(""); status != 401 || xcache != "" {
-		t.Fatalf("no token: status %d X-Cache %q; auth must run before the cache", status, xcache)
-	}
-	if err := cache.CheckRoutes(r.Routes()); err != nil {
-		t.Fatal(err)
-	}
+	status, _, xcache := get("")
+	require.Equal(t, 401, status, "no token: status %d X-Cache %q; auth must run before the cache", status, xcache)
+	require.Empty(t, xcache, "no token: status %d X-Cache %q; auth must run before the cache", status, xcache)
+	require.NoError(t, cache.CheckRoutes(r.Routes()))
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 
@@ -34,9 +36,7 @@ func newApp(t *testing.T, opts ...gincacheprom.Option) *app {
 		{Method: "GET", Path: "/items/:id", Policy: gincache.Policy{TTL: time.Hour}},
 		{Method: "GET", Path: "/private", Policy: gincache.Policy{TTL: time.Hour}},
 	}, gincache.WithObserver(obs))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { cache.Close() })
 	r := gin.New()
 	g := r.Group("/", cache.Middleware())
@@ -58,9 +58,7 @@ func (a *app) do(method, path string, header ...string) {
 		req.Header.Set(header[i], header[i+1])
 	}
 	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
+	require.NoError(a.t, err)
 	res.Body.Close()
 }
 
@@ -75,9 +73,7 @@ func TestCollectorCounts(t *testing.T) {
 	a.do("GET", "/private")                              // miss, not stored: no-store
 	a.do("PUT", "/items/1")                              // invalidation
 	a.do("GET", "/items/1")                              // miss again
-	if err := a.cache.Service().Invalidate(context.Background(), "/items/*"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, a.cache.Service().Invalidate(context.Background(), "/items/*"))
 
 	c := gincacheprom.NewCollector(a.cache)
 	want := `
@@ -110,9 +106,7 @@ gincache_invalidations_total{method="GET",route="/private"} 0
 gincache_invalidations_total{method="PUT",route="/items/:id"} 1
 `
 	names := []string{"gincache_hits_total", "gincache_misses_total", "gincache_stores_total", "gincache_skips_total", "gincache_not_stored_total", "gincache_invalidations_total"}
-	if err := testutil.CollectAndCompare(c, strings.NewReader(want), names...); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want), names...))
 	lint(t, c)
 }
 
@@ -131,9 +125,7 @@ func TestObserverHistogram(t *testing.T) {
 		reg := prometheus.NewPedanticRegistry()
 		reg.MustRegister(a.obs)
 		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, mf := range mfs {
 			for _, m := range mf.GetMetric() {
 				l := map[string]string{}
@@ -147,15 +139,12 @@ func TestObserverHistogram(t *testing.T) {
 		}
 		return 0
 	}
-	if got := count("lookup", "GET", "/items/:id"); got != 3 {
-		t.Errorf("lookups: %d, want 3", got)
-	}
-	if got := count("store", "GET", "/items/:id"); got != 1 {
-		t.Errorf("stores: %d, want 1", got)
-	}
-	if got := count("invalidate", "PUT", "/items/:id"); got != 1 {
-		t.Errorf("invalidations: %d, want 1", got)
-	}
+	got := count("lookup", "GET", "/items/:id")
+	assert.Equal(t, uint64(3), got, "lookups")
+	got = count("store", "GET", "/items/:id")
+	assert.Equal(t, uint64(1), got, "stores")
+	got = count("invalidate", "PUT", "/items/:id")
+	assert.Equal(t, uint64(1), got, "invalidations")
 	lint(t, a.obs)
 }
 
@@ -170,25 +159,21 @@ func TestRegisterTogether(t *testing.T) {
 		reg.MustRegister(a.obs, gincacheprom.NewCollector(a.cache, opts...))
 	}
 	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	series := 0
 	for _, mf := range mfs {
 		if mf.GetName() == "gincache_misses_total" {
 			series = len(mf.GetMetric())
 		}
 	}
-	if series != 2 {
-		t.Fatalf("%d gincache_misses_total series, want one per cache", series)
-	}
+	require.Equal(t, 2, series, "%d gincache_misses_total series", series)
 	// A second cache under another namespace registers beside them.
 	other := newApp(t)
 	other.do("GET", "/items/1")
 	reg.MustRegister(gincacheprom.NewCollector(other.cache, gincacheprom.WithNamespace("pagecache")))
-	if n, err := testutil.GatherAndCount(reg, "pagecache_misses_total"); err != nil || n != 1 {
-		t.Fatalf("pagecache_misses_total: %d series, %v", n, err)
-	}
+	n, err := testutil.GatherAndCount(reg, "pagecache_misses_total")
+	require.NoError(t, err, "pagecache_misses_total: %d series, %v", n, err)
+	require.Equal(t, 1, n, "pagecache_misses_total: %d series, %v", n, err)
 }
 
 // lint registers c on a pedantic registry and checks its metrics follow
@@ -196,19 +181,15 @@ func TestRegisterTogether(t *testing.T) {
 func lint(t *testing.T, c prometheus.Collector) {
 	t.Helper()
 	problems, err := testutil.CollectAndLint(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("lint: %s: %s", p.Metric, p.Text)
-	}
+	require.NoError(t, err)
+	assert.Empty(t, problems, "lint")
 }
 
 func TestNewCollectorOfNilCachePanics(t *testing.T) {
 	defer func() {
-		if r := recover(); r == nil || !strings.Contains(r.(string), "nil cache") {
-			t.Fatalf("recovered %v", r)
-		}
+		r := recover()
+		require.NotNil(t, r, "recovered %v", r)
+		require.Contains(t, r.(string), "nil cache", "recovered %v", r)
 	}()
 	gincacheprom.NewCollector(nil)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestSuppressesAndCounts(t *testing.T) {
@@ -19,10 +21,7 @@ func TestSuppressesAndCounts(t *testing.T) {
 	now = now.Add(Every)
 	l.Log(slog.LevelWarn, "fail:a", "call failed")
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("%d lines, want 3 (one per kind, then one after the interval):\n%s", len(lines), buf.String())
-	}
-	if strings.Contains(lines[0], "suppressed") || !strings.Contains(lines[2], "suppressed=99") {
-		t.Fatalf("want the third line to count the 99 left out:\n%s", buf.String())
-	}
+	require.Len(t, lines, 3, "%d lines", len(lines))
+	require.NotContains(t, lines[0], "suppressed", "want the third line to count the 99 left out:\n%s", buf.String())
+	require.Contains(t, lines[2], "suppressed=99", "want the third line to count the 99 left out:\n%s", buf.String())
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // recordingTB stands in for the test to observe Fatal and Skip: it records
@@ -57,19 +59,13 @@ func TestNoBinaryFallsBackToMiniredis(t *testing.T) {
 	t.Setenv(RequireEnv, "")
 	var r *Redis
 	rec := runRecorded(t, func(tb testing.TB) { r = StartRedis(tb) })
-	if rec.fatal != "" || rec.skip != "" {
-		t.Fatalf("StartRedis without a binary: fatal %q, skip %q; want a miniredis fallback", rec.fatal, rec.skip)
-	}
-	if r.Real() {
-		t.Fatal("Real() = true on the fallback")
-	}
+	require.Empty(t, rec.fatal, "StartRedis without a binary: fatal %q, skip %q; want a miniredis fallback", rec.fatal, rec.skip)
+	require.Empty(t, rec.skip, "StartRedis without a binary: fatal %q, skip %q; want a miniredis fallback", rec.fatal, rec.skip)
+	require.False(t, r.Real(), "Real() = true on the fallback")
 	ctx := context.Background()
-	if err := r.Client().Set(ctx, "k", "v", 0).Err(); err != nil {
-		t.Fatalf("SET on the fallback: %v", err)
-	}
-	if got := r.Client().Get(ctx, "k").Val(); got != "v" {
-		t.Fatalf("GET on the fallback = %q, want v", got)
-	}
+	require.NoError(t, r.Client().Set(ctx, "k", "v", 0).Err(), "SET on the fallback")
+	got := r.Client().Get(ctx, "k").Val()
+	require.Equal(t, "v", got, "GET on the fallback")
 }
 
 func TestNoBinarySkipsRealOnlyTests(t *testing.T) {
@@ -81,12 +77,9 @@ func TestNoBinarySkipsRealOnlyTests(t *testing.T) {
 		"RealServerBinary": func(tb testing.TB) { RealServerBinary(tb, "harness test") },
 	} {
 		rec := runRecorded(t, start)
-		if rec.fatal != "" {
-			t.Errorf("%s: failed (%q), want a skip", name, rec.fatal)
-		}
-		if !strings.Contains(rec.skip, "redis-server not found") || !strings.Contains(rec.skip, RequireEnv) {
-			t.Errorf("%s: skip message %q should say the binary is missing and name %s", name, rec.skip, RequireEnv)
-		}
+		assert.Empty(t, rec.fatal, "%s: failed (%q), want a skip", name, rec.fatal)
+		assert.Contains(t, rec.skip, "redis-server not found", "%s: skip message %q should say the binary is missing and name %s", name, rec.skip, RequireEnv)
+		assert.Contains(t, rec.skip, RequireEnv, "%s: skip message %q should say the binary is missing and name %s", name, rec.skip, RequireEnv)
 	}
 }
 
@@ -100,20 +93,15 @@ func TestNoBinaryFailsWhenRequired(t *testing.T) {
 		"RealServerBinary": func(tb testing.TB) { RealServerBinary(tb, "harness test") },
 	} {
 		rec := runRecorded(t, start)
-		if rec.skip != "" {
-			t.Errorf("%s: skipped (%q) although %s=1", name, rec.skip, RequireEnv)
-		}
-		if !strings.Contains(rec.fatal, RequireEnv) {
-			t.Errorf("%s: fatal message %q, want a failure naming %s", name, rec.fatal, RequireEnv)
-		}
+		assert.Empty(t, rec.skip, "%s: skipped (%q) although %s=1", name, rec.skip, RequireEnv)
+		assert.Contains(t, rec.fatal, RequireEnv, "%s: fatal message %q, want a failure naming %s", name, rec.fatal, RequireEnv)
 	}
 }
 
 func TestRequiredValues(t *testing.T) {
 	for v, want := range map[string]bool{"": false, "0": false, "false": false, "1": true, "true": true, "yes": true} {
 		t.Setenv(RequireEnv, v)
-		if got := Required(); got != want {
-			t.Errorf("%s=%q: Required() = %v, want %v", RequireEnv, v, got, want)
-		}
+		got := Required()
+		assert.Equal(t, want, got, "%s=%q: Required()", RequireEnv, v)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestSyncBufferConcurrentWrites(t *testing.T) {
@@ -14,7 +16,6 @@ func TestSyncBufferConcurrentWrites(t *testing.T) {
 		wg.Go(func() { fmt.Fprintf(&b, "line %d\n", i) })
 	}
 	wg.Wait()
-	if n := strings.Count(b.String(), "\n"); n != 20 {
-		t.Fatalf("%d lines, want 20", n)
-	}
+	n := strings.Count(b.String(), "\n")
+	require.Equal(t, 20, n, "%d lines", n)
 }

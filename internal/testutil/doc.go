@@ -40,6 +40,18 @@
 //
 // StartReplica starts a replica of a server and waits until it has synced;
 // StartSentinel starts a Sentinel watching a master with a quorum of one,
-// so that SENTINEL FAILOVER promotes the replica. WaitFor polls for such
-// events, which other processes bring about in their own time.
+// so that SENTINEL FAILOVER promotes the replica; Sentinel.Failover asks
+// for it, repeating the request while Sentinel has no replica it may yet
+// promote. WaitFor polls for such events, which other processes bring
+// about in their own time.
+//
+// # A loaded machine
+//
+// The tests must pass on a two-core machine that is busy with other work
+// (CI runs the ones that once failed there beside a busy loop per core).
+// A test that faults nothing gives its Redis backend SocketTimeout and its
+// cache Budget, not the production defaults (200ms, 50ms), which a slow
+// scheduler passes now and then; a test waits on a condition (WaitFor),
+// never on time; the fault tests, whose subject the short defaults are,
+// keep them and wait for the state they need before asserting.
 package testutil

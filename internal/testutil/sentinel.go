@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 )
 
@@ -64,3 +66,23 @@ func StartSentinel(t testing.TB, name string, master *Redis) *Sentinel {
 
 // Addr is the Sentinel's host:port on loopback.
 func (s *Sentinel) Addr() string { return s.srv.Addr() }
+
+// Failover has the Sentinel promote a replica of the master it monitors
+// under name (SENTINEL FAILOVER), and fails the test if it cannot.
+// Sentinel refuses with NOGOODSLAVE until a replica qualifies (its INFO
+// read, a recent PING answered), which on a loaded machine takes it a few
+// of its one-second rounds: the request is repeated on that refusal only,
+// until it is accepted or WaitFor gives up.
+func (s *Sentinel) Failover(t testing.TB, name string) {
+	t.Helper()
+	sc := redis.NewSentinelClient(&redis.Options{Addr: s.Addr(), DialTimeout: SocketTimeout, ReadTimeout: SocketTimeout})
+	defer sc.Close()
+	var err error
+	WaitFor(t, "Sentinel to accept a failover of "+name, func() bool {
+		err = sc.Failover(context.Background(), name).Err()
+		return err == nil || !strings.HasPrefix(err.Error(), "NOGOODSLAVE")
+	})
+	if err != nil {
+		t.Fatalf("testutil: SENTINEL FAILOVER %s: %v", name, err)
+	}
+}

@@ -9,24 +9,20 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // scrape fetches /metrics over HTTP and parses the text format.
 func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	t.Helper()
 	res, err := http.Get(url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("/metrics: %d", res.StatusCode)
-	}
+	require.Equal(t, 200, res.StatusCode, "/metrics")
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	mfs, err := p.TextToMetricFamilies(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return mfs
 }
 
@@ -66,9 +62,7 @@ func get(t *testing.T, url, path string, header ...string) string {
 		req.Header.Set(header[i], header[i+1])
 	}
 	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	res.Body.Close()
 	return res.Header.Get("X-Cache")
 }
@@ -77,37 +71,28 @@ func get(t *testing.T, url, path string, header ...string) string {
 // traffic and checks each series moved by what the requests did.
 func TestMetricsMoveWithRequests(t *testing.T) {
 	r, cache, err := newEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close()
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 
 	before := scrape(t, srv.URL)
-	if _, ok := before["go_goroutines"]; !ok {
-		t.Fatal("the Go collector is not registered")
-	}
+	_, ok := before["go_goroutines"]
+	require.True(t, ok, "the Go collector is not registered")
 	item := map[string]string{"method": "GET", "route": "/spaces/:space_id"}
-	if v := value(before, "gincache_hits_total", item); v != 0 {
-		t.Fatalf("hits before any request: %v", v)
-	}
+	v := value(before, "gincache_hits_total", item)
+	require.Equal(t, float64(0), v, "hits before any request")
 
 	for _, want := range []string{"MISS", "HIT", "HIT"} {
-		if got := get(t, srv.URL, "/spaces/4"); got != want {
-			t.Fatalf("GET /spaces/4: %s, want %s", got, want)
-		}
+		got := get(t, srv.URL, "/spaces/4")
+		require.Equal(t, want, got, "GET /spaces/4")
 	}
 	get(t, srv.URL, "/spaces/4", "Cache-Control", "no-cache")
 	req, _ := http.NewRequest("PATCH", srv.URL+"/spaces/4", strings.NewReader(`{"name":"shed"}`))
 	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	res.Body.Close()
-	if get(t, srv.URL, "/spaces/4") != "MISS" {
-		t.Fatal("the PATCH did not invalidate /spaces/4")
-	}
+	require.Equal(t, "MISS", get(t, srv.URL, "/spaces/4"), "the PATCH did not invalidate /spaces/4")
 
 	after := scrape(t, srv.URL)
 	patch := map[string]string{"method": "PATCH", "route": "/spaces/:space_id"}
@@ -127,9 +112,8 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 		{"gincache_backend_call_duration_seconds", map[string]string{"op": "invalidate", "method": "PATCH", "route": "/spaces/:space_id"}, 1},
 	}
 	for _, c := range checks {
-		if got := value(after, c.name, c.labels) - value(before, c.name, c.labels); got != c.want {
-			t.Errorf("%s%v moved by %v, want %v", c.name, c.labels, got, c.want)
-		}
+		got := value(after, c.name, c.labels) - value(before, c.name, c.labels)
+		assert.Equal(t, c.want, got, "%s%v moved by", c.name, c.labels)
 	}
 	// Series are labelled by route pattern, never by the raw URL.
 	for name, mf := range after {
@@ -138,8 +122,8 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 		}
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "route" && strings.Contains(l.GetValue(), "/4") {
-					t.Errorf("%s has a raw URL label %q", name, l.GetValue())
+				if l.GetName() == "route" {
+					assert.NotContains(t, l.GetValue(), "/4", "%s has a raw URL label", name)
 				}
 			}
 		}

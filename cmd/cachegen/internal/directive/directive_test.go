@@ -3,10 +3,12 @@ package directive
 import (
 	"fmt"
 	"go/token"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // base is an arbitrary position for the comment under test; columns in
@@ -51,37 +53,28 @@ func TestParseValid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
 			d, errs := parseLine(tt.text)
-			if len(errs) > 0 {
-				t.Fatalf("unexpected errors:\n%s", strings.Join(errs, "\n"))
-			}
+			require.Empty(t, errs, "unexpected errors:\n%s", strings.Join(errs, "\n"))
 			d.Items = nil
 			tt.want.Pos = base
-			if !reflect.DeepEqual(*d, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", *d, tt.want)
-			}
+			assert.Equal(t, tt.want, *d, "got  %+v\nwant", *d)
 		})
 	}
 }
 
 func TestParseItemsKeepPositions(t *testing.T) {
 	d, errs := parseLine("//cache:ttl=60  public vary=a")
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+	require.Empty(t, errs, errs)
 	want := []Item{
 		{Key: "ttl", Value: "60", Pos: base + 8, ValuePos: base + 12},
 		{Key: "public", Pos: base + 16, ValuePos: base + 16},
 		{Key: "vary", Value: "a", Pos: base + 23, ValuePos: base + 28},
 	}
-	if !reflect.DeepEqual(d.Items, want) {
-		t.Errorf("items:\ngot  %+v\nwant %+v", d.Items, want)
-	}
-	if it, ok := d.Item(KeyVary); !ok || it.Value != "a" {
-		t.Errorf("Item(vary) = %+v, %v", it, ok)
-	}
-	if _, ok := d.Item(KeyOff); ok {
-		t.Error("Item(off) found an item that is not there")
-	}
+	assert.Equal(t, want, d.Items, "items:\ngot  %+v\nwant", d.Items)
+	it, ok := d.Item(KeyVary)
+	assert.True(t, ok, "Item(vary) not found")
+	assert.Equal(t, "a", it.Value, "Item(vary)")
+	_, ok = d.Item(KeyOff)
+	assert.False(t, ok, "Item(off) found an item that is not there")
 }
 
 func TestParseSeveralLines(t *testing.T) {
@@ -90,12 +83,12 @@ func TestParseSeveralLines(t *testing.T) {
 		{Text: "//cache:ttl=60", Pos: 200},
 		{Text: "//cache:vary=user_id ttl=5", Pos: 300},
 	})
-	if d.Pos != 200 || d.TTL != time.Minute || !reflect.DeepEqual(d.Vary, []string{"user_id"}) {
-		t.Errorf("directive = %+v", d)
-	}
-	if len(errs) != 1 || errs[0].Pos != 321 || errs[0].Msg != "duplicate key ttl" {
-		t.Errorf("errors = %v", errs)
-	}
+	assert.Equal(t, token.Pos(200), d.Pos, "directive = %+v", d)
+	assert.Equal(t, time.Minute, d.TTL, "directive = %+v", d)
+	assert.Equal(t, []string{"user_id"}, d.Vary, "directive = %+v", d)
+	require.Len(t, errs, 1, "errors = %v", errs)
+	assert.Equal(t, token.Pos(321), errs[0].Pos, "errors = %v", errs)
+	assert.Equal(t, "duplicate key ttl", errs[0].Msg, "errors = %v", errs)
 }
 
 // TestParseErrors holds one case per message the parser can give.
@@ -161,9 +154,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
 			_, got := parseLine(tt.text)
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("errors:\ngot  %q\nwant %q", got, tt.want)
-			}
+			assert.Equal(t, tt.want, got, "errors:\ngot  %q\nwant", got)
 		})
 	}
 }
@@ -176,9 +167,8 @@ func TestIsDirective(t *testing.T) {
 		"//go:generate":   false,
 		"/*cache:ttl=1*/": false,
 	} {
-		if got := IsDirective(text); got != want {
-			t.Errorf("IsDirective(%q) = %v", text, got)
-		}
+		got := IsDirective(text)
+		assert.Equal(t, want, got, "IsDirective(%q)", text)
 	}
 	for text, want := range map[string]bool{
 		"// cache:ttl=1":            true,
@@ -191,17 +181,14 @@ func TestIsDirective(t *testing.T) {
 		"// the cache: x":           false,
 		"/* cache:ttl */":           false,
 	} {
-		if got := LooksMistyped(text); got != want {
-			t.Errorf("LooksMistyped(%q) = %v", text, got)
-		}
+		got := LooksMistyped(text)
+		assert.Equal(t, want, got, "LooksMistyped(%q)", text)
 	}
 }
 
 func TestForGET(t *testing.T) {
 	for _, k := range keys {
 		want := k != KeyInvalidate && k != KeyOff
-		if ForGET(k) != want {
-			t.Errorf("ForGET(%s) = %v", k, !want)
-		}
+		assert.Equal(t, want, ForGET(k), "ForGET(%s) = %v", k, !want)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
 
@@ -32,19 +34,16 @@ func FuzzParseDirective(f *testing.F) {
 		text := Prefix + rest
 		d, errs := Parse([]Comment{{Text: text, Pos: base}})
 		for _, e := range errs {
-			if e.Pos < base || e.Pos > base+token.Pos(len(text)) {
-				t.Fatalf("%q: error %q at offset %d, outside the comment", text, e.Msg, e.Pos-base)
-			}
-			if e.Msg == "" || unicode.IsUpper(rune(e.Msg[0])) || strings.HasSuffix(e.Msg, ".") {
-				t.Fatalf("%q: malformed message %q", text, e.Msg)
-			}
+			require.GreaterOrEqual(t, e.Pos, base, "%q: error %q at offset %d, outside the comment", text, e.Msg, e.Pos-base)
+			require.LessOrEqual(t, e.Pos, base+token.Pos(len(text)), "%q: error %q at offset %d, outside the comment", text, e.Msg, e.Pos-base)
+			require.NotEmpty(t, e.Msg, "%q: malformed message %q", text, e.Msg)
+			require.False(t, unicode.IsUpper(rune(e.Msg[0])), "%q: malformed message %q", text, e.Msg)
+			require.False(t, strings.HasSuffix(e.Msg, "."), "%q: malformed message %q", text, e.Msg)
 		}
 		if len(errs) > 0 {
 			return
 		}
-		if err := asTable(d).Validate(); err != nil {
-			t.Fatalf("%q parses, but gincache rejects its policy: %v", text, err)
-		}
+		require.NoError(t, asTable(d).Validate(), "%q parses, but gincache rejects its policy", text)
 	})
 }
 

@@ -2,10 +2,12 @@ package explain
 
 import (
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/policy"
 )
@@ -43,9 +45,7 @@ func TestPutRenewsSubtreeAndAncestorLists(t *testing.T) {
 			// /a/:id may be /a/b: over-invalidation is safe.
 			"/a/:id": "subtree of /a/b",
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s /a/b:\ngot  %v\nwant %v", m, got, want)
-		}
+		assert.Equal(t, want, got, "%s /a/b:\ngot  %v\nwant", m, got)
 	}
 }
 
@@ -57,9 +57,7 @@ func TestPostRenewsOwnResponsesOnly(t *testing.T) {
 		"/a/b":   "own responses of /a/b",
 		"/a/:id": "own responses of /a/b",
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("POST /a/b:\ngot  %v\nwant %v", got, want)
-	}
+	assert.Equal(t, want, got, "POST /a/b:\ngot  %v\nwant", got)
 }
 
 func TestOffAndExplicitTargets(t *testing.T) {
@@ -75,15 +73,12 @@ func TestOffAndExplicitTargets(t *testing.T) {
 		// /a/:id may be /a/x.
 		"/a/:id": "explicit target /a/x/*; explicit target /a/:id",
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("off with targets:\ngot  %v\nwant %v", got, want)
-	}
-	if got := invalidated(policy.Route{Method: "PUT", Path: "/q", Policy: policy.Policy{Invalidate: []string{"/*"}}}, "/", "/a"); !reflect.DeepEqual(got, map[string]string{
+	assert.Equal(t, want, got, "off with targets:\ngot  %v\nwant", got)
+	got = invalidated(policy.Route{Method: "PUT", Path: "/q", Policy: policy.Policy{Invalidate: []string{"/*"}}}, "/", "/a")
+	assert.Equal(t, map[string]string{
 		"/":  "ancestor list /; explicit target /*",
 		"/a": "explicit target /*",
-	}) {
-		t.Errorf("target /*: %v", got)
-	}
+	}, got, "target /*")
 }
 
 func TestCatchAll(t *testing.T) {
@@ -95,24 +90,19 @@ func TestCatchAll(t *testing.T) {
 		"/files":     "subtree of /files/*path; ancestor list /files",
 		"/files/a/b": "subtree of /files/*path",
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("PUT /files/*path:\ngot  %v\nwant %v", got, want)
-	}
+	assert.Equal(t, want, got, "PUT /files/*path:\ngot  %v\nwant", got)
 	got = invalidated(policy.Route{Method: "POST", Path: "/files/x"}, "/files/*path")
-	if got["/files/*path"] == "" {
-		t.Errorf("POST /files/x does not reach GET /files/*path: %v", got)
-	}
+	assert.NotEmpty(t, got["/files/*path"], "POST /files/x does not reach GET /files/*path: %v", got)
 }
 
 func TestUnknownPaths(t *testing.T) {
 	table := policy.Table{get("/a"), {Method: "GET", Handler: "pkg.h", Policy: policy.Policy{TTL: time.Second}}}
 	m := Map(table, []policy.Route{{Method: "PUT", Handler: "pkg.w"}, {Method: "PUT", Path: "/a"}})
-	if len(m) != 2 || m[0].Route.Path != "" || len(m[0].Hits) != 0 {
-		t.Fatalf("unknown write path: %+v", m)
-	}
-	if len(m[1].Hits) != 1 || m[1].Hits[0].Route.Path != "/a" {
-		t.Errorf("a GET of unknown path was matched: %+v", m[1].Hits)
-	}
+	require.Len(t, m, 2, "unknown write path: %+v", m)
+	require.Empty(t, m[0].Route.Path, "unknown write path: %+v", m)
+	require.Empty(t, m[0].Hits, "unknown write path: %+v", m)
+	require.Len(t, m[1].Hits, 1, "a GET of unknown path was matched: %+v", m[1].Hits)
+	assert.Equal(t, "/a", m[1].Hits[0].Route.Path, "a GET of unknown path was matched: %+v", m[1].Hits)
 }
 
 func TestMapOrder(t *testing.T) {
@@ -127,9 +117,7 @@ func TestMapOrder(t *testing.T) {
 		got = append(got, w.Route.Method+" "+w.Route.Path)
 	}
 	want := []string{"DELETE /a", "PUT /a", "POST /b", "POST /c"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("order %v, want %v", got, want)
-	}
+	assert.Equal(t, want, got, "order")
 }
 
 func TestSummary(t *testing.T) {
@@ -145,18 +133,15 @@ func TestSummary(t *testing.T) {
 		{policy.Route{Method: "PUT", Policy: policy.Policy{NoInvalidate: true, Invalidate: []string{"/a", "/b/*"}}}, "off invalidate=/a,/b/*"},
 	}
 	for _, tt := range tests {
-		if got := Summary(tt.r); got != tt.want {
-			t.Errorf("Summary(%+v) = %q, want %q", tt.r, got, tt.want)
-		}
+		got := Summary(tt.r)
+		assert.Equal(t, tt.want, got, "Summary(%+v)", tt.r)
 	}
 }
 
 func TestMermaidEscapes(t *testing.T) {
 	var b strings.Builder
 	table := policy.Table{{Method: "GET", Path: `/a/"q"/<x>`, Policy: policy.Policy{TTL: time.Second}}}
-	if err := Mermaid(&b, table, []policy.Route{{Method: "PUT", Path: `/a/"q"/<x>`}}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, Mermaid(&b, table, []policy.Route{{Method: "PUT", Path: `/a/"q"/<x>`}}))
 	want := `flowchart LR
     subgraph cached["Cached GET routes"]
         g0["GET /a/#quot;q#quot;/#lt;x#gt;<br/>ttl=1s"]
@@ -166,9 +151,7 @@ func TestMermaidEscapes(t *testing.T) {
     end
     w0 -->|"subtree of /a/#quot;q#quot;/#lt;x#gt;"| g0
 `
-	if b.String() != want {
-		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
-	}
+	assert.Equal(t, want, b.String(), "got:\n%s\nwant", b.String())
 }
 
 func ExampleText() {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/cmd/cachegen/internal/textdiff"
 	"github.com/intelligentcache/gin-intelligent-cache/policy"
@@ -42,9 +44,8 @@ func TestJoinPathsMatchesGin(t *testing.T) {
 		}
 		g.GET(tt.rel, func(*gin.Context) {})
 		want := r.Routes()[0].Path
-		if got := joinPaths(prefix, tt.rel); got != want {
-			t.Errorf("group %q + %q: joinPaths gives %q, Gin %q", tt.group, tt.rel, got, want)
-		}
+		got := joinPaths(prefix, tt.rel)
+		assert.Equal(t, want, got, "group %q + %q: joinPaths gives %q, Gin", tt.group, tt.rel, got)
 	}
 }
 
@@ -59,9 +60,8 @@ func TestPathToPrefix(t *testing.T) {
 		"example.com/q\"uote/last": "example.com/q%22uote/last",
 	}
 	for in, want := range tests {
-		if got := pathToPrefix(in); got != want {
-			t.Errorf("pathToPrefix(%q) = %q, want %q", in, got, want)
-		}
+		got := pathToPrefix(in)
+		assert.Equal(t, want, got, "pathToPrefix(%q)", in)
 	}
 }
 
@@ -76,9 +76,8 @@ func TestParsePos(t *testing.T) {
 		"/a/with:colon.go": {Filename: "/a/with:colon.go"},
 	}
 	for in, want := range tests {
-		if got := parsePos(in); got != want {
-			t.Errorf("parsePos(%q) = %+v, want %+v", in, got, want)
-		}
+		got := parsePos(in)
+		assert.Equal(t, want, got, "parsePos(%q)", in)
 	}
 }
 
@@ -96,9 +95,8 @@ func TestDiagnosticFormat(t *testing.T) {
 		{Diagnostic{Severity: Warning, Message: "empty"}, "/w", "cachegen: warning: empty"},
 	}
 	for _, tt := range tests {
-		if got := tt.d.Format(tt.dir); got != tt.want {
-			t.Errorf("Format(%q) = %q, want %q", tt.dir, got, tt.want)
-		}
+		got := tt.d.Format(tt.dir)
+		assert.Equal(t, tt.want, got, "Format(%q)", tt.dir)
 	}
 }
 
@@ -113,13 +111,11 @@ func TestDurationExpr(t *testing.T) {
 		time.Duration(1000001):  "time.Duration(1000001)",
 	}
 	for d, want := range tests {
-		if got := durationExpr(d, "time"); got != want {
-			t.Errorf("durationExpr(%v) = %q, want %q", d, got, want)
-		}
+		got := durationExpr(d, "time")
+		assert.Equal(t, want, got, "durationExpr(%v)", d)
 	}
-	if got := durationExpr(time.Minute, "time2"); got != "time2.Minute" {
-		t.Errorf("with an alias: %q", got)
-	}
+	got := durationExpr(time.Minute, "time2")
+	assert.Equal(t, "time2.Minute", got, "with an alias")
 }
 
 func TestHasParam(t *testing.T) {
@@ -133,13 +129,11 @@ func TestHasParam(t *testing.T) {
 		{"/a/:idx", "id", false},
 		{"/a/id", "id", false},
 	} {
-		if got := hasParam(tt.path, tt.name); got != tt.want {
-			t.Errorf("hasParam(%q, %q) = %v", tt.path, tt.name, got)
-		}
+		got := hasParam(tt.path, tt.name)
+		assert.Equal(t, tt.want, got, "hasParam(%q, %q)", tt.path, tt.name)
 	}
-	if !strings.HasPrefix(Header, "// Code generated ") || !strings.HasSuffix(Header, " DO NOT EDIT.") {
-		t.Errorf("Header %q is not recognised by go/ast.IsGenerated", Header)
-	}
+	assert.True(t, strings.HasPrefix(Header, "// Code generated "), "Header %q is not recognised by go/ast.IsGenerated", Header)
+	assert.True(t, strings.HasSuffix(Header, " DO NOT EDIT."), "Header %q is not recognised by go/ast.IsGenerated", Header)
 }
 
 // TestRenderIsFormatted checks that render's output is what gofmt would
@@ -166,16 +160,11 @@ func TestRenderIsFormatted(t *testing.T) {
 		{path: "example.com/a/z", name: "z", expr: "Z"},
 	}
 	src, err := render(out, "Policies", table, refs, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	formatted, err := format.Source(src)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, src)
-	}
-	if d := textdiff.Unified("rendered", "gofmt", string(src), string(formatted)); d != "" {
-		t.Errorf("render's output is not gofmt'd:\n%s", d)
-	}
+	require.NoError(t, err, "%v\n%s", err, src)
+	d := textdiff.Unified("rendered", "gofmt", string(src), string(formatted))
+	assert.Empty(t, d, "render's output is not gofmt'd:\n%s", d)
 	for _, want := range []string{
 		"\thandlers2 \"example.com/app/handlers\"\n",
 		"\thandlers3 \"example.com/other/handlers\"\n",
@@ -184,8 +173,6 @@ func TestRenderIsFormatted(t *testing.T) {
 		"\t_ = handlers3.List\n",
 		"{Method: \"GET\", Path: \"/a\", Handler: \"example.com/app.(*T).M-fm\", Policy: gincache.Policy{TTL: 90 * time.Minute, Stale: time.Second, Vary: []string{\"user_id\", \"header:X-A\"}, Public: true, Query: []string{}}},",
 	} {
-		if !strings.Contains(string(src), want) {
-			t.Errorf("output lacks %q:\n%s", want, src)
-		}
+		assert.Contains(t, string(src), want, "output lacks %q:\n%s", want, src)
 	}
 }

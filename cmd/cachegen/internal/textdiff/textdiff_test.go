@@ -7,12 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestUnifiedEqual(t *testing.T) {
-	if got := Unified("a", "b", "x\ny\n", "x\ny\n"); got != "" {
-		t.Errorf("equal inputs gave %q", got)
-	}
+	got := Unified("a", "b", "x\ny\n", "x\ny\n")
+	assert.Empty(t, got, "equal inputs gave %q", got)
 }
 
 func TestUnifiedExact(t *testing.T) {
@@ -35,9 +37,8 @@ func TestUnifiedExact(t *testing.T) {
  16
 +seventeen
 `
-	if got := Unified("old", "new", old, new); got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
+	got := Unified("old", "new", old, new)
+	assert.Equal(t, want, got, "got:\n%s\nwant", got)
 }
 
 func TestUnifiedMergesCloseChanges(t *testing.T) {
@@ -57,27 +58,23 @@ func TestUnifiedMergesCloseChanges(t *testing.T) {
 -h
 +H
 `
-	if got := Unified("x", "y", old, new); got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
+	got := Unified("x", "y", old, new)
+	assert.Equal(t, want, got, "got:\n%s\nwant", got)
 }
 
 func TestUnifiedEmptySides(t *testing.T) {
 	want := "--- x\n+++ y\n@@ -0,0 +1,2 @@\n+a\n+b\n"
-	if got := Unified("x", "y", "", "a\nb\n"); got != want {
-		t.Errorf("from empty:\n%s", got)
-	}
+	got := Unified("x", "y", "", "a\nb\n")
+	assert.Equal(t, want, got, "from empty")
 	want = "--- x\n+++ y\n@@ -1,2 +0,0 @@\n-a\n-b\n"
-	if got := Unified("x", "y", "a\nb\n", ""); got != want {
-		t.Errorf("to empty:\n%s", got)
-	}
+	got = Unified("x", "y", "a\nb\n", "")
+	assert.Equal(t, want, got, "to empty")
 }
 
 func TestUnifiedNoFinalNewline(t *testing.T) {
 	want := "--- x\n+++ y\n@@ -1 +1 @@\n-a\n+a\n\\ No newline at end of file\n"
-	if got := Unified("x", "y", "a\n", "a"); got != want {
-		t.Errorf("got:\n%s", got)
-	}
+	got := Unified("x", "y", "a\n", "a")
+	assert.Equal(t, want, got, "got")
 }
 
 var header = regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@$`)
@@ -92,9 +89,7 @@ func apply(t *testing.T, old []string, patch string) []string {
 	pos := 0 // next unread line of old
 	for i := 0; i < len(lines); {
 		m := header.FindStringSubmatch(strings.TrimSuffix(lines[i], "\n"))
-		if m == nil {
-			t.Fatalf("bad hunk header %q", lines[i])
-		}
+		require.NotNil(t, m, "bad hunk header %q", lines[i])
 		start, _ := strconv.Atoi(m[1])
 		n := 1
 		if m[2] != "" {
@@ -111,9 +106,8 @@ func apply(t *testing.T, old []string, patch string) []string {
 			body := lines[i][1:]
 			switch lines[i][0] {
 			case ' ', '-':
-				if pos >= len(old) || old[pos] != body {
-					t.Fatalf("line %d: patch has %q, old has another line", pos+1, body)
-				}
+				require.Less(t, pos, len(old), "line %d: patch has %q, old has another line", pos+1, body)
+				require.Equal(t, body, old[pos], "line %d: patch has %q, old has another line", pos+1, body)
 				if lines[i][0] == ' ' {
 					out = append(out, body)
 				}
@@ -162,18 +156,15 @@ func TestUnifiedRandom(t *testing.T) {
 			continue
 		}
 		got := apply(t, a, patch)
-		if strings.Join(got, "") != strings.Join(b, "") {
-			t.Fatalf("patch does not apply:\na=%q\nb=%q\n%s", a, b, patch)
-		}
+		require.Equal(t, strings.Join(b, ""), strings.Join(got, ""), "patch does not apply:\na=%q\nb=%q\n%s", a, b, patch)
 		changed := 0
 		for _, l := range strings.Split(patch, "\n")[2:] {
 			if strings.HasPrefix(l, "-") || strings.HasPrefix(l, "+") {
 				changed++
 			}
 		}
-		if want := len(a) + len(b) - 2*lcs(a, b); changed != want {
-			t.Fatalf("%d changed lines, minimum %d:\n%s", changed, want, patch)
-		}
+		want := len(a) + len(b) - 2*lcs(a, b)
+		require.Equal(t, want, changed, "%d changed lines, minimum %d:\n%s", changed, want, patch)
 	}
 }
 
@@ -186,7 +177,6 @@ func TestUnifiedTooDifferent(t *testing.T) {
 		b = append(b, fmt.Sprintf("b%d\n", i))
 	}
 	patch := Unified("a", "b", strings.Join(a, ""), strings.Join(b, ""))
-	if got := apply(t, a, patch); strings.Join(got, "") != strings.Join(b, "") {
-		t.Fatal("fallback patch does not apply")
-	}
+	got := apply(t, a, patch)
+	require.Equal(t, strings.Join(b, ""), strings.Join(got, ""), "fallback patch does not apply")
 }
