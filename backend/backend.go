@@ -157,8 +157,9 @@ type Local interface {
 	Local() bool
 }
 
-// Peeker is implemented by local backends with a hit path cheaper than
-// Lookup. Peek returns the entry under key if it is valid for a lookup of
+// Peeker is implemented by backends with an in-process hit path cheaper
+// than Lookup: the memory backend, and a near cache in front of a
+// networked one (backend/near). Peek returns the entry under key if it is valid for a lookup of
 // ntok token names (it recorded that many, all unchanged) and not yet due
 // for removal at now; otherwise false, and the caller falls back to
 // Lookup, which fills in the token values a miss needs. The cache calls it

@@ -106,6 +106,9 @@ type fixture struct {
 	redis *goredis.Client
 	// baseline: no cache, the handler runs for every request.
 	baseline bool
+	// nearHits, on near-cache contenders, counts the hits the near cache
+	// answered (near_test.go).
+	nearHits func() uint64
 }
 
 func engine(mw gin.HandlerFunc, h gin.HandlerFunc) *gin.Engine {

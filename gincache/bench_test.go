@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/require"
 )
 
 // The benchmarks put the cache beside the physical limit, in the same
@@ -38,9 +39,7 @@ type pair struct{ base, cached func(b *testing.B) }
 
 func benchCache(b *testing.B) *Cache {
 	c, err := New(Table{{Method: "GET", Path: "/items/:id", Policy: Policy{TTL: time.Hour}}}, quiet)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { c.Close() })
 	return c
 }
@@ -152,9 +151,9 @@ func missPair() pair {
 	run := func(b *testing.B, r http.Handler, c *Cache) {
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, httptest.NewRequest("GET", "/items/warm", nil))
-		if n := w.Body.Len(); n < 15<<10 || n > 17<<10 {
-			b.Fatalf("document is %d bytes, want about 16 KiB", n)
-		}
+		n := w.Body.Len()
+		require.GreaterOrEqual(b, n, 15<<10, "document is %d bytes, want about 16 KiB", n)
+		require.LessOrEqual(b, n, 17<<10, "document is %d bytes, want about 16 KiB", n)
 		b.ReportAllocs()
 		defer reportCPU(b, cpuTime())
 		i := 0

@@ -29,9 +29,11 @@ type Cache struct {
 	// and they never block on a network).
 	local   bool
 	epocher backend.Epocher
-	// mem is the backend when it has a Peek fast path (backend.Peeker,
-	// as the memory backend has): hits then take it.
-	mem backend.Peeker
+	// peek is the backend's in-process hit path (the memory backend, a
+	// near cache in front of Redis): hits take it before any name is
+	// built. near: that path is a near cache's, whose hits count apart.
+	peek backend.Peeker
+	near bool
 
 	keyed []varySource // parsed keyed headers
 	// credHeaders are the canonical credential header names; credQuery
@@ -123,7 +125,8 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	if l, ok := c.backend.(backend.Local); ok && l.Local() {
 		c.local = true
 	}
-	c.mem, _ = c.backend.(backend.Peeker)
+	c.peek, _ = c.backend.(backend.Peeker)
+	c.near = c.peek != nil && !c.local
 	if e, ok := c.backend.(backend.Epocher); ok {
 		c.epocher = e
 		c.epoch.seen.Store(e.Epoch())

@@ -8,20 +8,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-)
+	"github.com/stretchr/testify/require"
 
-// waitFor polls cond until it holds; a condition, never a duration, is
-// what the test waits on (the deadline only turns a hang into a failure).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
+)
 
 // blockingApp's GET handler counts its runs and blocks until released.
 type blockingApp struct {
@@ -66,23 +56,21 @@ func (a *blockingApp) getMany(n int) <-chan response {
 func TestHundredConcurrentMissesRunOnce(t *testing.T) {
 	a := newBlockingApp(t, nil)
 	results := a.getMany(100)
-	waitFor(t, "99 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 99 })
+	testutil.WaitFor(t, "99 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 99 })
 	close(a.release)
 	collapsed := 0
 	for range 100 {
 		r := <-results
-		if r.body != "v1 run1" {
-			t.Fatalf("got %q", r.body)
-		}
-		expect(t, r, "MISS")
+		require.Equal(t, "v1 run1", r.body)
+		require.Equal(t, "MISS", r.xcache(), r.String())
 		if r.header.Get("Cache-Status") == "gincache; fwd=miss; collapsed" {
 			collapsed++
 		}
 	}
-	if a.runs.get() != 1 || collapsed != 99 {
-		t.Fatalf("handler ran %d times; %d collapsed", a.runs.get(), collapsed)
-	}
-	expect(t, a.do("GET", "/doc"), "HIT")
+	require.Equal(t, 1, a.runs.get(), "handler ran %d times; %d collapsed", a.runs.get(), collapsed)
+	require.Equal(t, 99, collapsed, "handler ran %d times; %d collapsed", a.runs.get(), collapsed)
+	r := a.do("GET", "/doc")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 }
 
 // TestRequestAfterWriteDoesNotJoinEarlierFill: a fill began, a write
@@ -91,7 +79,7 @@ func TestHundredConcurrentMissesRunOnce(t *testing.T) {
 func TestRequestAfterWriteDoesNotJoinEarlierFill(t *testing.T) {
 	a := newBlockingApp(t, nil)
 	first := a.getMany(1)
-	waitFor(t, "the first fill", func() bool { return a.runs.get() == 1 })
+	testutil.WaitFor(t, "the first fill", func() bool { return a.runs.get() == 1 })
 	a.do("PUT", "/doc")
 	// Later requests must not wait on the old flight; give them their own
 	// release so the old one can stay blocked.
@@ -101,17 +89,13 @@ func TestRequestAfterWriteDoesNotJoinEarlierFill(t *testing.T) {
 	close(a.release)
 	a.mu.Unlock()
 	r := a.do("GET", "/doc")
-	if r.body != "v2 run2" {
-		t.Fatalf("request after the write got %q (%s)", r.body, r.xcache())
-	}
+	require.Equal(t, "v2 run2", r.body, "request after the write got %q (%s)", r.body, r.xcache())
 	close(oldRelease)
-	if old := <-first; old.body != "v1 run1" {
-		t.Fatalf("first request got %q", old.body)
-	}
+	old := <-first
+	require.Equal(t, "v1 run1", old.body, "first request")
 	// The old fill overlapped the write: it was not stored over the new one.
-	if r := a.do("GET", "/doc"); r.body != "v2 run2" {
-		t.Fatalf("after both, got %q", r.body)
-	}
+	r = a.do("GET", "/doc")
+	require.Equal(t, "v2 run2", r.body, "after both")
 }
 
 // TestUnstoredResultNotShared: when the leader's response is not stored
@@ -122,20 +106,16 @@ func TestUnstoredResultNotShared(t *testing.T) {
 		c.SetCookie("session", fmt.Sprintf("secret-%d", run), 60, "/", "", false, true)
 	})
 	results := a.getMany(10)
-	waitFor(t, "9 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 9 })
+	testutil.WaitFor(t, "9 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 9 })
 	close(a.release)
 	seen := map[string]bool{}
 	for range 10 {
 		r := <-results
 		cookie := r.header.Get("Set-Cookie")
-		if seen[cookie] {
-			t.Fatalf("two requests received the same cookie %q", cookie)
-		}
+		require.False(t, seen[cookie], "two requests received the same cookie %q", cookie)
 		seen[cookie] = true
 	}
-	if a.runs.get() != 10 {
-		t.Fatalf("handler ran %d times, want 10", a.runs.get())
-	}
+	require.Equal(t, 10, a.runs.get(), "handler ran %d times", a.runs.get())
 }
 
 func TestLeaderPanicReleasesWaiters(t *testing.T) {
@@ -151,7 +131,7 @@ func TestLeaderPanicReleasesWaiters(t *testing.T) {
 		c.String(200, "run%d", run)
 	})
 	results := a.getMany(5)
-	waitFor(t, "4 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 4 })
+	testutil.WaitFor(t, "4 waiters", func() bool { return a.runs.get() == 1 && a.cache.flights.waiting() == 4 })
 	close(a.release)
 	ok := 0
 	for range 5 {
@@ -159,7 +139,6 @@ func TestLeaderPanicReleasesWaiters(t *testing.T) {
 			ok++
 		}
 	}
-	if ok != 4 || a.cache.inflight.Load() != 0 {
-		t.Fatalf("%d waiters answered, in flight %d", ok, a.cache.inflight.Load())
-	}
+	require.Equal(t, 4, ok, "%d waiters answered, in flight %d", ok, a.cache.inflight.Load())
+	require.Equal(t, int64(0), a.cache.inflight.Load(), "%d waiters answered, in flight %d", ok, a.cache.inflight.Load())
 }

@@ -1,6 +1,7 @@
 package gincache
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,8 +12,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -20,35 +23,13 @@ func init() { gin.SetMode(gin.TestMode) }
 // quiet keeps expected error logs out of test output.
 var quiet = WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 
-// fakeClock is a clock tests move by hand: no test sleeps for a TTL.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.t = f.t.Add(d)
-	f.mu.Unlock()
-}
-
 // testApp is a real Gin engine behind a real HTTP server, with the cache
 // on a memory backend driven by a fake clock.
 type testApp struct {
 	t      *testing.T
 	cache  *Cache
 	engine *gin.Engine
-	clock  *fakeClock
+	clock  *testutil.Clock
 	mem    *memory.Memory
 	once   sync.Once
 	srv    *httptest.Server
@@ -59,17 +40,13 @@ type testApp struct {
 // mounts it itself).
 func newTestApp(t *testing.T, table Table, opts ...Option) *testApp {
 	t.Helper()
-	clock := newFakeClock()
+	clock := testutil.NewClock()
 	mem, err := memory.New(memory.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { mem.Close() })
 	all := append([]Option{WithBackend(mem), WithClock(clock.Now), quiet}, opts...)
 	c, err := New(table, all...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return &testApp{t: t, cache: c, engine: gin.New(), clock: clock, mem: mem}
 }
@@ -99,9 +76,7 @@ func (a *testApp) do(method, path string, hdr ...string) response {
 func (a *testApp) doBody(method, path, body string, hdr ...string) response {
 	a.t.Helper()
 	req, err := http.NewRequest(method, a.url(path), strings.NewReader(body))
-	if err != nil {
-		a.t.Fatal(err)
-	}
+	require.NoError(a.t, err)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		if strings.EqualFold(hdr[i], "Host") {
 			req.Host = hdr[i+1]
@@ -110,14 +85,10 @@ func (a *testApp) doBody(method, path, body string, hdr ...string) response {
 		req.Header.Add(hdr[i], hdr[i+1])
 	}
 	res, err := testClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
+	require.NoError(a.t, err)
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		a.t.Fatal(err)
-	}
+	require.NoError(a.t, err)
 	return response{status: res.StatusCode, header: res.Header, body: string(b)}
 }
 
@@ -151,11 +122,8 @@ func get(path string, ttl time.Duration) Route {
 	return Route{Method: "GET", Path: path, Policy: Policy{TTL: ttl}}
 }
 
-func expect(t *testing.T, r response, xcache string) {
-	t.Helper()
-	if got := r.xcache(); got != xcache {
-		t.Fatalf("X-Cache = %q, want %q (status %d, Cache-Status %q, body %.200q)", got, xcache, r.status, r.header.Get("Cache-Status"), r.body)
-	}
+func (r response) String() string {
+	return fmt.Sprintf("status %d, X-Cache %q, Cache-Status %q, body %.200q", r.status, r.xcache(), r.header.Get("Cache-Status"), r.body)
 }
 
 // serve runs one request through an engine in process.

@@ -37,11 +37,14 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		return
 	}
 	key := unsafeString(st.key)
-	if c.mem != nil {
+	if c.peek != nil {
 		start := c.observeStart()
 		now := c.cfg.now()
-		if e, ok := c.mem.Peek(key, readCount(len(st.segs)), now); ok && now.Before(e.Expires) {
+		if e, ok := c.peek.Peek(key, readCount(len(st.segs)), now); ok && now.Before(e.Expires) {
 			c.observe(OpLookup, rs, start, nil)
+			if c.near {
+				rs.stats.nearHits.Add(1)
+			}
 			c.replay(gc, rs, e, now)
 			return
 		}

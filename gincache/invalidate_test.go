@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 // hierarchyApp serves a resource tree: GETs cached, writes answering with
@@ -54,7 +56,8 @@ func fillAll(t *testing.T, a *testApp, paths []string) {
 	t.Helper()
 	for _, p := range paths {
 		a.do("GET", p)
-		expect(t, a.do("GET", p), "HIT")
+		r := a.do("GET", p)
+		require.Equal(t, "HIT", r.xcache(), r.String())
 	}
 }
 
@@ -99,12 +102,10 @@ func TestHierarchy(t *testing.T) {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			a, _ := hierarchyApp(t, nil)
 			fillAll(t, a, hierarchyGETs)
-			if r := a.do(tc.method, tc.path); r.status != 200 {
-				t.Fatalf("write answered %d", r.status)
-			}
-			if got := invalidated(t, a, hierarchyGETs); !slices.Equal(got, tc.want) {
-				t.Fatalf("invalidated %v\nwant        %v", got, tc.want)
-			}
+			r := a.do(tc.method, tc.path)
+			require.Equal(t, 200, r.status, "write answered")
+			got := invalidated(t, a, hierarchyGETs)
+			require.Equal(t, tc.want, got, "invalidated")
 		})
 	}
 }
@@ -115,18 +116,16 @@ func TestFailedWritesInvalidateNothing(t *testing.T) {
 			a, _ := hierarchyApp(t, nil)
 			fillAll(t, a, hierarchyGETs)
 			a.do("PUT", fmt.Sprintf("/spaces/1?status=%d", status))
-			if got := invalidated(t, a, hierarchyGETs); len(got) != 0 {
-				t.Fatalf("a failed write invalidated %v", got)
-			}
+			got := invalidated(t, a, hierarchyGETs)
+			require.Empty(t, got, "a failed write invalidated")
 		})
 	}
 	t.Run("303 invalidates", func(t *testing.T) {
 		a, _ := hierarchyApp(t, nil)
 		fillAll(t, a, hierarchyGETs)
 		a.do("POST", "/spaces?status=303")
-		if got := invalidated(t, a, hierarchyGETs); !slices.Equal(got, []string{"/", "/spaces"}) {
-			t.Fatalf("invalidated %v", got)
-		}
+		got := invalidated(t, a, hierarchyGETs)
+		require.Equal(t, []string{"/", "/spaces"}, got, "invalidated")
 	})
 }
 
@@ -142,20 +141,17 @@ func TestExplicitTargetsAndOff(t *testing.T) {
 	fillAll(t, a, gets)
 	a.do("POST", "/spaces/1/items")
 	want := []string{"/", "/spaces", "/spaces/1", "/spaces/1/items", "/reports/summary", "/stats/1/daily"}
-	if got := invalidated(t, a, gets); !slices.Equal(got, want) {
-		t.Fatalf("POST with targets invalidated %v, want %v", got, want)
-	}
+	got := invalidated(t, a, gets)
+	require.Equal(t, want, got, "POST with targets invalidated")
 
 	b, _ := hierarchyApp(t, extra)
 	fillAll(t, b, gets)
 	b.do("PATCH", "/spaces/1")
-	if got := invalidated(t, b, gets); len(got) != 0 {
-		t.Fatalf("NoInvalidate write invalidated %v", got)
-	}
+	got = invalidated(t, b, gets)
+	require.Empty(t, got, "NoInvalidate write invalidated")
 	b.do("DELETE", "/other")
-	if got := invalidated(t, b, gets); !slices.Equal(got, []string{"/reports/summary"}) {
-		t.Fatalf("NoInvalidate with a target invalidated %v", got)
-	}
+	got = invalidated(t, b, gets)
+	require.Equal(t, []string{"/reports/summary"}, got, "NoInvalidate with a target invalidated")
 }
 
 // TestInvalidateMiddlewareOutsideCachedGroup: writes registered outside
@@ -169,18 +165,19 @@ func TestInvalidateMiddlewareOutsideCachedGroup(t *testing.T) {
 	api.PUT("/api/items", func(c *gin.Context) { c.String(200, "both") }) // under both middlewares
 	a.engine.GET("/plain", func(c *gin.Context) { c.String(200, "plain") })
 
-	expect(t, a.do("GET", "/api/items"), "MISS")
-	expect(t, a.do("GET", "/api/items"), "HIT")
+	r := a.do("GET", "/api/items")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/api/items")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 	a.do("POST", "/api/items")
-	expect(t, a.do("GET", "/api/items"), "MISS")
-	if r := a.do("GET", "/plain"); r.header.Get("X-Cache") != "" {
-		t.Fatalf("Invalidate touched a GET: %v", r.header)
-	}
+	r = a.do("GET", "/api/items")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/plain")
+	require.Empty(t, r.header.Get("X-Cache"), "Invalidate touched a GET: %v", r.header)
 	before := a.cache.Service().Stats().Invalidations
 	a.do("PUT", "/api/api/items")
-	if got := a.cache.Service().Stats().Invalidations - before; got != 1 {
-		t.Fatalf("a write under both middlewares invalidated %d times", got)
-	}
+	got := a.cache.Service().Stats().Invalidations - before
+	require.Equal(t, uint64(1), got, "a write under both middlewares invalidated %d times", got)
 }
 
 // TestInvalidatedBeforeFirstByte: once the client holds the write's
@@ -198,14 +195,14 @@ func TestInvalidatedBeforeFirstByte(t *testing.T) {
 		c.Writer.WriteString("rest")
 	})
 	a.do("GET", "/doc")
-	expect(t, a.do("GET", "/doc"), "HIT")
+	r := a.do("GET", "/doc")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 
 	req, _ := http.NewRequest("PUT", a.url("/doc"), nil)
 	res, err := testClient.Do(req) // returns once the headers have arrived
-	if err != nil {
-		t.Fatal(err)
-	}
-	expect(t, a.do("GET", "/doc"), "MISS")
+	require.NoError(t, err)
+	r = a.do("GET", "/doc")
+	require.Equal(t, "MISS", r.xcache(), r.String())
 	close(release)
 	res.Body.Close()
 }
@@ -223,13 +220,11 @@ func (b ctxBackend) Renew(ctx context.Context, names []string, ttl time.Duration
 }
 
 func TestInvalidationSurvivesClientHangingUp(t *testing.T) {
-	clock := newFakeClock()
+	clock := testutil.NewClock()
 	mem, _ := memory.New(memory.Options{Now: clock.Now})
 	defer mem.Close()
 	c, err := New(Table{get("/doc", time.Hour)}, WithBackend(ctxBackend{mem}), WithClock(clock.Now), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 	a := &testApp{t: t, cache: c, engine: gin.New(), clock: clock, mem: mem}
 	a.engine.Use(c.Middleware())
@@ -243,19 +238,20 @@ func TestInvalidationSurvivesClientHangingUp(t *testing.T) {
 		close(done)
 	})
 	a.do("GET", "/doc")
-	expect(t, a.do("GET", "/doc"), "HIT")
+	r := a.do("GET", "/doc")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "PUT", a.url("/doc"), nil)
 	go func() { <-time.After(50 * time.Millisecond); cancel() }()
-	if _, err := testClient.Do(req); !errors.Is(err, context.Canceled) {
-		t.Fatalf("want a cancelled request, got %v", err)
-	}
+	_, err = testClient.Do(req)
+	require.ErrorIs(t, err, context.Canceled, "want a cancelled request")
 	<-gone
 	<-done
-	expect(t, a.do("GET", "/doc"), "MISS")
-	if st := c.Service().Stats(); st.BackendErrors != 0 || st.Invalidations != 1 {
-		t.Fatalf("stats %+v", st)
-	}
+	r = a.do("GET", "/doc")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	st := c.Service().Stats()
+	require.Equal(t, uint64(0), st.BackendErrors, "stats %+v", st)
+	require.Equal(t, uint64(1), st.Invalidations, "stats %+v", st)
 }
 
 // failingBackend fails every Renew while failing is set: a backend
@@ -277,14 +273,12 @@ func (b *failingBackend) Renew(ctx context.Context, names []string, ttl time.Dur
 }
 
 func TestFailedInvalidationStopsHitsUntilEpochRenewed(t *testing.T) {
-	clock := newFakeClock()
+	clock := testutil.NewClock()
 	mem, _ := memory.New(memory.Options{Now: clock.Now})
 	defer mem.Close()
 	fb := &failingBackend{Memory: mem}
 	c, err := New(Table{get("/a", time.Hour), get("/b", time.Hour)}, WithBackend(fb), WithClock(clock.Now), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 	a := &testApp{t: t, cache: c, engine: gin.New(), clock: clock, mem: mem}
 	a.engine.Use(c.Middleware())
@@ -296,26 +290,24 @@ func TestFailedInvalidationStopsHitsUntilEpochRenewed(t *testing.T) {
 	fb.mu.Lock()
 	fb.failing = true
 	fb.mu.Unlock()
-	if r := a.do("PUT", "/a"); r.status != 200 {
-		t.Fatalf("a failed invalidation must not fail the write: %d", r.status)
-	}
+	r := a.do("PUT", "/a")
+	require.Equal(t, 200, r.status, "a failed invalidation must not fail the write")
 	// /a may hold a stale entry: no hits at all, on any path.
-	r := a.do("GET", "/b")
-	expect(t, r, "SKIP")
-	if r.header.Get("Cache-Status") != "gincache; fwd=bypass; detail=epoch-pending" {
-		t.Fatalf("Cache-Status %q", r.header.Get("Cache-Status"))
-	}
+	r = a.do("GET", "/b")
+	require.Equal(t, "SKIP", r.xcache(), r.String())
+	require.Equal(t, "gincache; fwd=bypass; detail=epoch-pending", r.header.Get("Cache-Status"), "Cache-Status")
 	fb.mu.Lock()
 	fb.failing = false
 	fb.mu.Unlock()
 	clock.Advance(time.Second) // past the retry spacing
 	// The epoch is renewed: every old entry is gone, caching resumes.
-	expect(t, a.do("GET", "/a"), "MISS")
-	expect(t, a.do("GET", "/b"), "MISS")
-	expect(t, a.do("GET", "/b"), "HIT")
-	if !c.Service().Health(t.Context()).ServingHits {
-		t.Fatal("health says hits are still off")
-	}
+	r = a.do("GET", "/a")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/b")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/b")
+	require.Equal(t, "HIT", r.xcache(), r.String())
+	require.True(t, c.Service().Health(t.Context()).ServingHits, "health says hits are still off")
 }
 
 // TestStaleFillRace: a slow fill that overlapped a write is never served
@@ -365,9 +357,8 @@ func TestStaleFillRace(t *testing.T) {
 			close(release)
 			<-got // the slow fill's own response is old; that is fine
 			for range 2 {
-				if r := a.do("GET", "/doc"); r.body != want {
-					t.Fatalf("after the write, got %q (%s), want %q", r.body, r.xcache(), want)
-				}
+				r := a.do("GET", "/doc")
+				require.Equal(t, want, r.body, "after the write, got %q (%s)", r.body, r.xcache())
 			}
 		})
 	}
@@ -378,26 +369,22 @@ func TestStaleFillRace(t *testing.T) {
 // for a GET, and Close stops the goroutine that does it.
 func TestEpochRenewedInBackground(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	clock := newFakeClock()
+	clock := testutil.NewClock()
 	mem, _ := memory.New(memory.Options{Now: clock.Now})
 	defer mem.Close()
 	fb := &failingBackend{Memory: mem, failing: true}
 	c, err := New(Table{get("/a", time.Hour)}, WithBackend(fb), WithClock(clock.Now), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	r := gin.New()
 	r.Use(c.Middleware())
 	r.PUT("/a", func(c *gin.Context) { c.String(200, "w") })
 	serve(r, "PUT", "/a")
-	if c.Service().Health(t.Context()).ServingHits {
-		t.Fatal("hits should stop after a failed invalidation")
-	}
+	require.False(t, c.Service().Health(t.Context()).ServingHits, "hits should stop after a failed invalidation")
 	fb.mu.Lock()
 	fb.failing = false
 	fb.mu.Unlock()
 	clock.Advance(time.Second)
-	waitFor(t, "the background renewal", func() bool { return c.Service().Health(t.Context()).ServingHits })
+	testutil.WaitFor(t, "the background renewal", func() bool { return c.Service().Health(t.Context()).ServingHits })
 	// A second failure starts it again; Close stops it.
 	fb.mu.Lock()
 	fb.failing = true

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // keyFor builds the key of a GET of target (a request URI) on route
@@ -16,9 +18,7 @@ import (
 func keyFor(t testing.TB, c *Cache, p Policy, host, target string, ctx map[string]any, hdr ...string) (string, skipReason) {
 	t.Helper()
 	u, err := url.ParseRequestURI(target)
-	if err != nil {
-		t.Fatalf("bad target %q: %v", target, err)
-	}
+	require.NoError(t, err, "bad target %q", target)
 	req := &http.Request{Method: "GET", URL: u, Host: host, Header: http.Header{}}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Add(hdr[i], hdr[i+1])
@@ -36,9 +36,7 @@ func keyFor(t testing.TB, c *Cache, p Policy, host, target string, ctx map[strin
 func newKeyCache(t testing.TB, opts ...Option) *Cache {
 	t.Helper()
 	c, err := New(nil, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -46,14 +44,12 @@ func newKeyCache(t testing.TB, opts ...Option) *Cache {
 func TestKeyShape(t *testing.T) {
 	c := newKeyCache(t)
 	k, _ := keyFor(t, c, Policy{Vary: []string{"user_id"}}, "Example.com", "/spaces/123?page=1&limit=10", map[string]any{"user_id": 42})
-	if want := "gincache:1:GET:example.com/spaces/123:limit=10&page=1:user_id=42"; k != want {
-		t.Fatalf("key = %q, want %q", k, want)
-	}
+	want := "gincache:1:GET:example.com/spaces/123:limit=10&page=1:user_id=42"
+	require.Equal(t, want, k, "key")
 	c2 := newKeyCache(t, WithKeyPrefix("shop"), WithKeyVersion("build7"))
 	k, _ = keyFor(t, c2, Policy{}, "h", "/a", nil)
-	if want := "shop:1.build7:GET:h/a::"; k != want {
-		t.Fatalf("key = %q, want %q", k, want)
-	}
+	want = "shop:1.build7:GET:h/a::"
+	require.Equal(t, want, k, "key")
 }
 
 func TestKeyQueryOrderIndependent(t *testing.T) {
@@ -69,9 +65,8 @@ func TestKeyQueryOrderIndependent(t *testing.T) {
 	for _, group := range same {
 		first, _ := keyFor(t, c, Policy{}, "h", group[0], nil)
 		for _, other := range group[1:] {
-			if k, _ := keyFor(t, c, Policy{}, "h", other, nil); k != first {
-				t.Errorf("%s and %s should share a key:\n%s\n%s", group[0], other, first, k)
-			}
+			k, _ := keyFor(t, c, Policy{}, "h", other, nil)
+			assert.Equal(t, first, k, "%s and %s should share a key:\n%s", group[0], other, first)
 		}
 	}
 }
@@ -114,13 +109,12 @@ func TestKeyCollisions(t *testing.T) {
 	for _, p := range pairs {
 		ka, ra := keyFor(t, c, p.a.policy, p.a.host, p.a.target, p.a.ctx)
 		kb, rb := keyFor(t, c, p.b.policy, p.b.host, p.b.target, p.b.ctx)
-		if ra != skipNone || rb != skipNone {
-			t.Errorf("%s: unexpected skip %v %v", p.name, ra, rb)
+		okA := assert.Equal(t, skipNone, ra, "%s: skip of a", p.name)
+		okB := assert.Equal(t, skipNone, rb, "%s: skip of b", p.name)
+		if !okA || !okB {
 			continue
 		}
-		if ka == kb {
-			t.Errorf("%s: both requests got key %q", p.name, ka)
-		}
+		assert.NotEqual(t, kb, ka, "%s: both requests got key", p.name)
 	}
 }
 
@@ -131,12 +125,8 @@ func TestKeyNoGlobMetacharacters(t *testing.T) {
 		"/items/{tag}?q={x}", "/items/a%23b?c=%23",
 	} {
 		k, reason := keyFor(t, c, Policy{Vary: []string{"header:X-T"}}, "h[1]", target, nil, "X-T", "*?[]\\{}")
-		if reason != skipNone {
-			t.Fatalf("%s: skip %v", target, reason)
-		}
-		if strings.ContainsAny(k, "*?[]\\{}#") {
-			t.Errorf("%s: key %q holds a glob metacharacter, a brace or '#'", target, k)
-		}
+		require.Equal(t, skipNone, reason, "%s: skip", target)
+		assert.False(t, strings.ContainsAny(k, "*?[]\\{}#"), "%s: key %q holds a glob metacharacter, a brace or '#'", target, k)
 	}
 }
 
@@ -145,23 +135,16 @@ func TestKeyBounded(t *testing.T) {
 	long := strings.Repeat("x", 100_000)
 	k, reason := keyFor(t, c, Policy{Vary: []string{"header:X-Big"}}, strings.Repeat("h", 5000),
 		"/"+long+"?"+"q="+long, nil, "X-Big", long)
-	if reason != skipNone {
-		t.Fatalf("skip %v", reason)
-	}
-	if len(k) > 1500 {
-		t.Fatalf("key of %d bytes; want it bounded", len(k))
-	}
-	if !strings.Contains(k, "/"+strings.Repeat("x", 50)) {
-		t.Errorf("a long path should keep a readable head: %q", k)
-	}
+	require.Equal(t, skipNone, reason, "skip")
+	require.LessOrEqual(t, len(k), 1500, "key of %d bytes; want it bounded", len(k))
+	assert.Contains(t, k, "/"+strings.Repeat("x", 50), "a long path should keep a readable head: %q", k)
 }
 
 func TestKeyMalformedQueryBypasses(t *testing.T) {
 	c := newKeyCache(t)
 	for _, target := range []string{"/items?a=1&b=%zz", "/items?a=%", "/items?a=1;b=2", "/items?" + strings.Repeat("a=1&", maxQueryPairs+1)} {
-		if _, reason := keyFor(t, c, Policy{}, "h", target, nil); reason != skipQuery {
-			t.Errorf("%.60s: reason %v, want malformed-query", target, reason)
-		}
+		_, reason := keyFor(t, c, Policy{}, "h", target, nil)
+		assert.Equal(t, skipQuery, reason, "%.60s: reason", target)
 	}
 }
 
@@ -170,31 +153,22 @@ func TestKeyQueryAllowList(t *testing.T) {
 	p := Policy{Query: []string{"page", "limit"}}
 	a, _ := keyFor(t, c, p, "h", "/items?page=2&limit=10&utm_source=x&_=123", nil)
 	b, _ := keyFor(t, c, p, "h", "/items?limit=10&page=2", nil)
-	if a != b {
-		t.Errorf("ignored parameters changed the key:\n%s\n%s", a, b)
-	}
+	assert.Equal(t, b, a, "ignored parameters changed the key:\n%s", a)
 	d, _ := keyFor(t, c, p, "h", "/items?page=3&limit=10", nil)
-	if d == b {
-		t.Errorf("listed parameter did not change the key")
-	}
+	assert.NotEqual(t, b, d, "listed parameter did not change the key")
 	none := Policy{Query: []string{}}
 	e, _ := keyFor(t, c, none, "h", "/items?page=3", nil)
 	f, _ := keyFor(t, c, none, "h", "/items", nil)
-	if e != f {
-		t.Errorf("Query: []string{} should ignore every parameter:\n%s\n%s", e, f)
-	}
+	assert.Equal(t, f, e, "Query: []string{} should ignore every parameter:\n%s", e)
 }
 
 func TestKeyVarySources(t *testing.T) {
 	c := newKeyCache(t)
 	p := Policy{Vary: []string{"user_id", "header:X-Tenant", "cookie:lang"}}
 	k, reason := keyFor(t, c, p, "h", "/p", map[string]any{"user_id": int64(7)}, "X-Tenant", "acme", "Cookie", "a=1; lang=\"fr\"; b=2")
-	if reason != skipNone {
-		t.Fatalf("skip %v", reason)
-	}
-	if want := "user_id=7&h.x-tenant=acme&c.lang=fr"; !strings.HasSuffix(k, ":"+want) {
-		t.Errorf("key %q, want vary part %q", k, want)
-	}
+	require.Equal(t, skipNone, reason, "skip")
+	want := "user_id=7&h.x-tenant=acme&c.lang=fr"
+	assert.True(t, strings.HasSuffix(k, ":"+want), "key %q, want vary part %q", k, want)
 	missing := []struct {
 		ctx map[string]any
 		hdr []string
@@ -206,9 +180,8 @@ func TestKeyVarySources(t *testing.T) {
 		{map[string]any{"user_id": struct{}{}}, []string{"X-Tenant", "acme", "Cookie", "lang=fr"}},
 	}
 	for i, m := range missing {
-		if _, reason := keyFor(t, c, p, "h", "/p", m.ctx, m.hdr...); reason != skipVary {
-			t.Errorf("case %d: reason %v, want vary-missing", i, reason)
-		}
+		_, reason := keyFor(t, c, p, "h", "/p", m.ctx, m.hdr...)
+		assert.Equal(t, skipVary, reason, "case %d: reason", i)
 	}
 }
 
@@ -233,18 +206,15 @@ func FuzzKey(f *testing.F) {
 			return
 		}
 		for _, k := range []string{ka, kb} {
-			if strings.ContainsAny(k, "*?[]\\") {
-				t.Fatalf("key %q holds a glob metacharacter", k)
-			}
+			require.False(t, strings.ContainsAny(k, "*?[]\\"), "key %q holds a glob metacharacter", k)
 		}
 		if ka != kb {
 			return
 		}
 		ua, _ := url.ParseRequestURI(pathA + "?" + queryA)
 		ub, _ := url.ParseRequestURI(pathB + "?" + queryB)
-		if ua.EscapedPath() != ub.EscapedPath() || !slices.Equal(canonicalQuery(ua.RawQuery), canonicalQuery(ub.RawQuery)) {
-			t.Fatalf("distinct requests share key %q:\n%q ? %q\n%q ? %q", ka, pathA, queryA, pathB, queryB)
-		}
+		require.Equal(t, ub.EscapedPath(), ua.EscapedPath(), "distinct requests share key %q:\n%q ? %q\n%q ? %q", ka, pathA, queryA, pathB, queryB)
+		require.Equal(t, canonicalQuery(ub.RawQuery), canonicalQuery(ua.RawQuery), "distinct requests share key %q:\n%q ? %q\n%q ? %q", ka, pathA, queryA, pathB, queryB)
 	})
 }
 

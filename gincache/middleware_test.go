@@ -42,63 +42,53 @@ func TestMissThenHit(t *testing.T) {
 		c.Writer.Header().Add("X-Multi", "two")
 	})
 	miss := a.do("GET", "/r")
-	expect(t, miss, "MISS")
-	if got := miss.header.Get("Cache-Status"); got != "gincache; fwd=miss; stored" {
-		t.Errorf("Cache-Status on a stored miss = %q", got)
-	}
-	if miss.header.Get("Etag") == "" {
-		t.Errorf("a stored miss should carry its ETag")
-	}
+	require.Equal(t, "MISS", miss.xcache(), miss.String())
+	got := miss.header.Get("Cache-Status")
+	assert.Equal(t, "gincache; fwd=miss; stored", got, "Cache-Status on a stored miss")
+	assert.NotEmpty(t, miss.header.Get("Etag"), "a stored miss should carry its ETag")
 	a.clock.Advance(7 * time.Second)
 	hit := a.do("GET", "/r")
-	expect(t, hit, "HIT")
-	if hit.body != "run 1" || n.get() != 1 {
-		t.Fatalf("hit body %q after %d runs", hit.body, n.get())
-	}
-	if got := hit.header.Get("Cache-Status"); got != "" {
-		t.Errorf("Cache-Status on a hit = %q, want none (X-Cache says HIT)", got)
-	}
-	if got := hit.header.Get("Age"); got != "7" {
-		t.Errorf("Age = %q, want 7", got)
-	}
-	if got := hit.header.Values("X-Multi"); len(got) != 2 || got[0] != "one" || got[1] != "two" {
-		t.Errorf("multi-valued header replayed as %q", got)
-	}
-	if hit.header.Get("Etag") != miss.header.Get("Etag") || hit.header.Get("Content-Type") != miss.header.Get("Content-Type") {
-		t.Errorf("hit headers differ from the miss's: %v vs %v", hit.header, miss.header)
-	}
+	require.Equal(t, "HIT", hit.xcache(), hit.String())
+	require.Equal(t, "run 1", hit.body, "hit body %q after %d runs", hit.body, n.get())
+	require.Equal(t, 1, n.get(), "hit body %q after %d runs", hit.body, n.get())
+	got = hit.header.Get("Cache-Status")
+	assert.Empty(t, got, "Cache-Status on a hit = %q, want none (X-Cache says HIT)", got)
+	got = hit.header.Get("Age")
+	assert.Equal(t, "7", got, "Age")
+	assert.Equal(t, []string{"one", "two"}, hit.header.Values("X-Multi"), "multi-valued header replayed")
+	assert.Equal(t, miss.header.Get("Etag"), hit.header.Get("Etag"), "hit headers differ from the miss's: %v vs %v", hit.header, miss.header)
+	assert.Equal(t, miss.header.Get("Content-Type"), hit.header.Get("Content-Type"), "hit headers differ from the miss's: %v vs %v", hit.header, miss.header)
 	a.clock.Advance(time.Minute)
-	expect(t, a.do("GET", "/r"), "MISS")
-	if n.get() != 2 {
-		t.Fatalf("expired entry served: %d runs", n.get())
-	}
+	r := a.do("GET", "/r")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	require.Equal(t, 2, n.get(), "expired entry served: %d runs", n.get())
 }
 
 func TestDefaultTTL(t *testing.T) {
 	a, _ := countingApp(t, Policy{}, nil, WithDefaultTTL(10*time.Second))
-	expect(t, a.do("GET", "/r"), "MISS")
+	r := a.do("GET", "/r")
+	require.Equal(t, "MISS", r.xcache(), r.String())
 	a.clock.Advance(9 * time.Second)
-	expect(t, a.do("GET", "/r"), "HIT")
+	r = a.do("GET", "/r")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 	a.clock.Advance(2 * time.Second)
-	expect(t, a.do("GET", "/r"), "MISS")
+	r = a.do("GET", "/r")
+	require.Equal(t, "MISS", r.xcache(), r.String())
 }
 
 func TestETagAndNotModified(t *testing.T) {
 	a, _ := countingApp(t, Policy{TTL: time.Minute}, nil)
 	etag := a.do("GET", "/r").header.Get("Etag")
-	if !strings.HasPrefix(etag, `"`) {
-		t.Fatalf("ETag %q is not a strong tag", etag)
-	}
+	require.True(t, strings.HasPrefix(etag, `"`), "ETag %q is not a strong tag", etag)
 	for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
 		r := a.do("GET", "/r", "If-None-Match", inm)
-		if r.status != http.StatusNotModified || r.body != "" {
-			t.Errorf("If-None-Match %s: status %d body %q, want 304 and no body", inm, r.status, r.body)
-		}
-		expect(t, r, "HIT")
+		assert.Equal(t, http.StatusNotModified, r.status, "If-None-Match %s: status %d body %q, want 304 and no body", inm, r.status, r.body)
+		assert.Empty(t, r.body, "If-None-Match %s: status %d body %q, want 304 and no body", inm, r.status, r.body)
+		require.Equal(t, "HIT", r.xcache(), r.String())
 	}
-	if r := a.do("GET", "/r", "If-None-Match", `"nope"`); r.status != http.StatusOK || r.body != "run 1" {
-		t.Errorf("non-matching If-None-Match: %d %q", r.status, r.body)
-	}
+	r := a.do("GET", "/r", "If-None-Match", `"nope"`)
+	assert.Equal(t, http.StatusOK, r.status, "non-matching If-None-Match: %d %q", r.status, r.body)
+	assert.Equal(t, "run 1", r.body, "non-matching If-None-Match: %d %q", r.status, r.body)
 }
 
 // TestETagIsStableAcrossInstances: the tag depends on the bytes only (so
@@ -106,12 +96,9 @@ func TestETagAndNotModified(t *testing.T) {
 // length, here checked against the standard checksums of "hello"
 // (0x9a71bb4c and 0x3610a686, as zlib and every CRC-32C table give).
 func TestETagIsStableAcrossInstances(t *testing.T) {
-	if got := strongETag([]byte("hello")); got != `"9a71bb4c3610a686-5"` {
-		t.Fatalf("ETag of hello = %s", got)
-	}
-	if strongETag([]byte("a")) == strongETag([]byte("b")) {
-		t.Fatal("different bodies share a tag")
-	}
+	got := strongETag([]byte("hello"))
+	require.Equal(t, `"9a71bb4c3610a686-5"`, got, "ETag of hello")
+	require.NotEqual(t, strongETag([]byte("b")), strongETag([]byte("a")), "different bodies share a tag")
 }
 
 func TestPassThroughWithoutPolicy(t *testing.T) {
@@ -119,9 +106,8 @@ func TestPassThroughWithoutPolicy(t *testing.T) {
 	a.engine.Use(a.cache.Middleware())
 	a.engine.GET("/free", func(c *gin.Context) { c.String(200, "x") })
 	r := a.do("GET", "/free")
-	if r.header.Get("X-Cache") != "" || r.header.Get("Cache-Status") != "" {
-		t.Fatalf("a route without policy got cache headers: %v", r.header)
-	}
+	require.Empty(t, r.header.Get("X-Cache"), "a route without policy got cache headers: %v", r.header)
+	require.Empty(t, r.header.Get("Cache-Status"), "a route without policy got cache headers: %v", r.header)
 }
 
 func TestSkips(t *testing.T) {
@@ -147,40 +133,42 @@ func TestSkips(t *testing.T) {
 			a, n := countingApp(t, tc.policy, nil, tc.opts...)
 			for range 2 {
 				r := a.do("GET", tc.path, tc.hdr...)
-				expect(t, r, "SKIP")
-				if got := r.header.Get("Cache-Status"); got != "gincache; "+tc.detail {
-					t.Errorf("Cache-Status = %q, want detail %q", got, tc.detail)
-				}
+				require.Equal(t, "SKIP", r.xcache(), r.String())
+				got := r.header.Get("Cache-Status")
+				assert.Equal(t, "gincache; "+tc.detail, got, "Cache-Status")
 			}
-			if n.get() != 2 {
-				t.Errorf("handler ran %d times, want 2", n.get())
-			}
-			if keys, _ := a.cache.Service().Keys(t.Context(), "", "", 100); len(keys.Keys) != 0 {
-				t.Errorf("a skipped request stored %v", keys.Keys)
-			}
+			assert.Equal(t, 2, n.get(), "handler ran %d times", n.get())
+			keys, _ := a.cache.Service().Keys(t.Context(), "", "", 100)
+			assert.Empty(t, keys.Keys, "a skipped request stored")
 			st := a.cache.Service().Stats()
-			if st.Hits+st.Misses != 0 || st.Skips[strings.TrimPrefix(tc.detail[strings.Index(tc.detail, "detail=")+7:], "")] != 2 {
-				t.Errorf("stats %+v", st)
-			}
+			assert.Equal(t, uint64(0), st.Hits+st.Misses, "stats %+v", st)
+			assert.Equal(t, uint64(2), st.Skips[strings.TrimPrefix(tc.detail[strings.Index(tc.detail, "detail=")+7:], "")], "stats %+v", st)
 		})
 	}
 }
 
 func TestNoCacheCanBeIgnored(t *testing.T) {
 	a, _ := countingApp(t, Policy{}, nil, WithHonorNoCache(false))
-	expect(t, a.do("GET", "/r", "Cache-Control", "no-cache"), "MISS")
-	expect(t, a.do("GET", "/r", "Cache-Control", "no-cache"), "HIT")
+	r := a.do("GET", "/r", "Cache-Control", "no-cache")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/r", "Cache-Control", "no-cache")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 }
 
 func TestPublicAndIdentityAllowCredentials(t *testing.T) {
 	a, _ := countingApp(t, Policy{Public: true}, nil)
-	expect(t, a.do("GET", "/r", "Authorization", "Bearer x"), "MISS")
-	expect(t, a.do("GET", "/r", "Authorization", "Bearer y"), "HIT")
+	r := a.do("GET", "/r", "Authorization", "Bearer x")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/r", "Authorization", "Bearer y")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 
 	b, _ := countingApp(t, Policy{Identity: []string{"header:Authorization"}}, nil)
-	expect(t, b.do("GET", "/r", "Authorization", "Bearer x"), "MISS")
-	expect(t, b.do("GET", "/r", "Authorization", "Bearer y"), "MISS")
-	expect(t, b.do("GET", "/r", "Authorization", "Bearer x"), "HIT")
+	r = b.do("GET", "/r", "Authorization", "Bearer x")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = b.do("GET", "/r", "Authorization", "Bearer y")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = b.do("GET", "/r", "Authorization", "Bearer x")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 }
 
 func TestNotStored(t *testing.T) {
@@ -210,17 +198,14 @@ func TestNotStored(t *testing.T) {
 			a, n := countingApp(t, tc.policy, tc.edit)
 			for range 2 {
 				r := a.do("GET", "/r")
-				expect(t, r, "MISS")
-				if got := r.header.Get("Cache-Status"); got != "gincache; fwd=miss; detail="+tc.detail {
-					t.Errorf("Cache-Status = %q, want detail %s", got, tc.detail)
-				}
+				require.Equal(t, "MISS", r.xcache(), r.String())
+				got := r.header.Get("Cache-Status")
+				assert.Equal(t, "gincache; fwd=miss; detail="+tc.detail, got, "Cache-Status")
 			}
-			if n.get() != 2 {
-				t.Fatalf("a response that must not be stored was served from the cache (%d runs)", n.get())
-			}
-			if st := a.cache.Service().Stats(); st.NotStored[tc.detail] != 2 || st.Stores != 0 {
-				t.Errorf("stats %+v", st)
-			}
+			require.Equal(t, 2, n.get(), "a response that must not be stored was served from the cache (%d runs)", n.get())
+			st := a.cache.Service().Stats()
+			assert.Equal(t, uint64(2), st.NotStored[tc.detail], "stats %+v", st)
+			assert.Equal(t, uint64(0), st.Stores, "stats %+v", st)
 		})
 	}
 }
@@ -243,8 +228,10 @@ func TestStoredDespiteHeaders(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _ := countingApp(t, tc.policy, tc.edit)
-			expect(t, a.do("GET", "/r", tc.hdr...), "MISS")
-			expect(t, a.do("GET", "/r", tc.hdr...), "HIT")
+			r := a.do("GET", "/r", tc.hdr...)
+			require.Equal(t, "MISS", r.xcache(), r.String())
+			r = a.do("GET", "/r", tc.hdr...)
+			require.Equal(t, "HIT", r.xcache(), r.String())
 		})
 	}
 }
@@ -264,18 +251,15 @@ func TestHopByHopAndOuterHeadersNotReplayed(t *testing.T) {
 		c.Header("X-Kept", "yes")
 		c.String(200, "run %d", n.inc())
 	})
-	expect(t, a.do("GET", "/r", "X-Test-Id", "first"), "MISS")
+	r := a.do("GET", "/r", "X-Test-Id", "first")
+	require.Equal(t, "MISS", r.xcache(), r.String())
 	hit := a.do("GET", "/r", "X-Test-Id", "second")
-	expect(t, hit, "HIT")
-	if got := hit.header.Get("X-Request-Id"); got != "second" {
-		t.Errorf("X-Request-Id = %q: an outer middleware's header was replayed from the first request", got)
-	}
-	if hit.header.Get("X-Secret") != "" || hit.header.Get("Keep-Alive") != "" {
-		t.Errorf("hop-by-hop headers replayed: %v", hit.header)
-	}
-	if hit.header.Get("X-Kept") != "yes" {
-		t.Errorf("handler header lost: %v", hit.header)
-	}
+	require.Equal(t, "HIT", hit.xcache(), hit.String())
+	got := hit.header.Get("X-Request-Id")
+	assert.Equal(t, "second", got, "X-Request-Id = %q: an outer middleware's header was replayed from the first request", got)
+	assert.Empty(t, hit.header.Get("X-Secret"), "hop-by-hop headers replayed: %v", hit.header)
+	assert.Empty(t, hit.header.Get("Keep-Alive"), "hop-by-hop headers replayed: %v", hit.header)
+	assert.Equal(t, "yes", hit.header.Get("X-Kept"), "handler header lost: %v", hit.header)
 }
 
 func TestBodyOverCap(t *testing.T) {
@@ -306,20 +290,14 @@ func TestBodyOverCap(t *testing.T) {
 			})
 			for i := range 2 {
 				r := a.do("GET", "/big")
-				expect(t, r, "SKIP")
-				if got := r.header.Get("Cache-Status"); got != "gincache; fwd=bypass; detail=too-large" {
-					t.Errorf("Cache-Status %q", got)
-				}
-				if sha256.Sum256([]byte(r.body)) != want || len(r.body) != size {
-					t.Fatalf("request %d: body of %d bytes differs from the handler's", i, len(r.body))
-				}
+				require.Equal(t, "SKIP", r.xcache(), r.String())
+				got := r.header.Get("Cache-Status")
+				assert.Equal(t, "gincache; fwd=bypass; detail=too-large", got, "Cache-Status")
+				require.Equal(t, want, sha256.Sum256([]byte(r.body)), "request %d: body of %d bytes differs from the handler's", i, len(r.body))
+				require.Len(t, r.body, size, "request %d: body of %d bytes differs from the handler's", i, len(r.body))
 			}
-			if n.get() != 2 {
-				t.Fatalf("oversized body stored (%d runs)", n.get())
-			}
-			if a.cache.inflight.Load() != 0 {
-				t.Errorf("in-flight bytes not released: %d", a.cache.inflight.Load())
-			}
+			require.Equal(t, 2, n.get(), "oversized body stored (%d runs)", n.get())
+			assert.Equal(t, int64(0), a.cache.inflight.Load(), "in-flight bytes not released")
 		})
 	}
 }
@@ -329,14 +307,12 @@ func TestInflightCap(t *testing.T) {
 	a, n := countingApp(t, Policy{}, func(c *gin.Context) { c.String(200, body) }, WithMaxInflightBytes(6000))
 	for range 2 {
 		r := a.do("GET", "/r")
-		expect(t, r, "SKIP")
-		if r.body != body || r.header.Get("Cache-Status") != "gincache; fwd=bypass; detail=inflight-cap" {
-			t.Fatalf("body %d bytes, Cache-Status %q", len(r.body), r.header.Get("Cache-Status"))
-		}
+		require.Equal(t, "SKIP", r.xcache(), r.String())
+		require.Equal(t, body, r.body, "body %d bytes, Cache-Status %q", len(r.body), r.header.Get("Cache-Status"))
+		require.Equal(t, "gincache; fwd=bypass; detail=inflight-cap", r.header.Get("Cache-Status"), "body %d bytes, Cache-Status %q", len(r.body), r.header.Get("Cache-Status"))
 	}
-	if n.get() != 2 || a.cache.inflight.Load() != 0 {
-		t.Fatalf("runs %d, in flight %d", n.get(), a.cache.inflight.Load())
-	}
+	require.Equal(t, 2, n.get(), "runs %d, in flight %d", n.get(), a.cache.inflight.Load())
+	require.Equal(t, int64(0), a.cache.inflight.Load(), "runs %d, in flight %d", n.get(), a.cache.inflight.Load())
 }
 
 func TestFlushedResponseNotStored(t *testing.T) {
@@ -347,14 +323,11 @@ func TestFlushedResponseNotStored(t *testing.T) {
 	})
 	for range 2 {
 		r := a.do("GET", "/r")
-		expect(t, r, "SKIP")
-		if r.body != "part one;part two" || r.header.Get("Cache-Status") != "gincache; fwd=bypass; detail=streamed" {
-			t.Fatalf("%q %q", r.body, r.header.Get("Cache-Status"))
-		}
+		require.Equal(t, "SKIP", r.xcache(), r.String())
+		require.Equal(t, "part one;part two", r.body, "%q %q", r.body, r.header.Get("Cache-Status"))
+		require.Equal(t, "gincache; fwd=bypass; detail=streamed", r.header.Get("Cache-Status"), "%q %q", r.body, r.header.Get("Cache-Status"))
 	}
-	if n.get() != 2 {
-		t.Fatal("streamed response stored")
-	}
+	require.Equal(t, 2, n.get(), "streamed response stored")
 }
 
 func TestAbortWithoutBodyNotStored(t *testing.T) {
@@ -362,11 +335,10 @@ func TestAbortWithoutBodyNotStored(t *testing.T) {
 	n := &counter{}
 	a.engine.GET("/r", a.cache.Middleware(), func(c *gin.Context) { n.inc(); c.Abort() })
 	for range 2 {
-		expect(t, a.do("GET", "/r"), "MISS")
+		r := a.do("GET", "/r")
+		require.Equal(t, "MISS", r.xcache(), r.String())
 	}
-	if n.get() != 2 {
-		t.Fatal("an aborted empty response was stored")
-	}
+	require.Equal(t, 2, n.get(), "an aborted empty response was stored")
 }
 
 func TestEmptyBodyStored(t *testing.T) {
@@ -374,12 +346,13 @@ func TestEmptyBodyStored(t *testing.T) {
 		c.Status(http.StatusNoContent)
 		c.Writer.WriteHeaderNow()
 	})
-	expect(t, a.do("GET", "/r"), "MISS")
 	r := a.do("GET", "/r")
-	expect(t, r, "HIT")
-	if r.status != http.StatusNoContent || r.body != "" || n.get() != 1 {
-		t.Fatalf("status %d body %q runs %d", r.status, r.body, n.get())
-	}
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/r")
+	require.Equal(t, "HIT", r.xcache(), r.String())
+	require.Equal(t, http.StatusNoContent, r.status, "status %d body %q runs %d", r.status, r.body, n.get())
+	require.Empty(t, r.body, "status %d body %q runs %d", r.status, r.body, n.get())
+	require.Equal(t, 1, n.get(), "status %d body %q runs %d", r.status, r.body, n.get())
 }
 
 // TestVaryIsolation: an auth middleware before the cache sets user_id;
@@ -398,23 +371,18 @@ func TestVaryIsolation(t *testing.T) {
 	for range 3 {
 		for _, u := range []string{"alice", "bob"} {
 			r := a.do("GET", "/profile", "X-User", u, "Authorization", "Bearer "+u)
-			if r.body != "profile of "+u {
-				t.Fatalf("%s got %q", u, r.body)
-			}
+			require.Equal(t, "profile of "+u, r.body, "%s", u)
 		}
 	}
 	r := a.do("GET", "/profile")
-	expect(t, r, "SKIP")
-	if r.body != "profile of " {
-		t.Fatalf("anonymous got %q", r.body)
-	}
+	require.Equal(t, "SKIP", r.xcache(), r.String())
+	require.Equal(t, "profile of ", r.body, "anonymous")
 	keys, err := a.cache.Service().Keys(t.Context(), "", "", 100)
-	if err != nil || len(keys.Keys) != 2 {
-		t.Fatalf("keys %v %v", keys.Keys, err)
-	}
-	if st := a.cache.Service().Stats(); st.Hits != 4 || st.Misses != 2 {
-		t.Errorf("stats %+v", st)
-	}
+	require.NoError(t, err, "keys %v %v", keys.Keys, err)
+	require.Len(t, keys.Keys, 2, "keys %v %v", keys.Keys, err)
+	st := a.cache.Service().Stats()
+	assert.Equal(t, uint64(4), st.Hits, "stats %+v", st)
+	assert.Equal(t, uint64(2), st.Misses, "stats %+v", st)
 }
 
 func TestOtherMethodsPassThrough(t *testing.T) {
@@ -424,9 +392,8 @@ func TestOtherMethodsPassThrough(t *testing.T) {
 	a.engine.HEAD("/r", func(c *gin.Context) { c.Status(200) })
 	a.engine.OPTIONS("/r", func(c *gin.Context) { c.Status(204) })
 	for _, m := range []string{"HEAD", "OPTIONS"} {
-		if r := a.do(m, "/r"); r.header.Get("X-Cache") != "" {
-			t.Errorf("%s got X-Cache %q", m, r.header.Get("X-Cache"))
-		}
+		r := a.do(m, "/r")
+		assert.Empty(t, r.header.Get("X-Cache"), "%s got X-Cache %q", m, r.header.Get("X-Cache"))
 	}
 }
 
@@ -440,11 +407,15 @@ func TestPathlessPolicyBoundByCheckRoutes(t *testing.T) {
 	a.engine.Use(a.cache.Middleware())
 	a.engine.GET("/dynamic/:id", handler)
 	a.engine.GET("/other", func(c *gin.Context) { c.String(200, "y") })
-	expect(t, a.do("GET", "/dynamic/1"), "")
+	r := a.do("GET", "/dynamic/1")
+	require.Empty(t, r.xcache(), r.String())
 	require.NoError(t, a.cache.CheckRoutes(a.engine.Routes()))
-	expect(t, a.do("GET", "/dynamic/1"), "MISS")
-	expect(t, a.do("GET", "/dynamic/1"), "HIT")
-	expect(t, a.do("GET", "/other"), "")
+	r = a.do("GET", "/dynamic/1")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/dynamic/1")
+	require.Equal(t, "HIT", r.xcache(), r.String())
+	r = a.do("GET", "/other")
+	require.Empty(t, r.xcache(), r.String())
 
 	shared := func(c *gin.Context) { c.String(200, "%s", c.FullPath()) }
 	b := newTestApp(t, Table{{Method: "GET", Handler: nameOf(t, shared), Policy: Policy{TTL: time.Minute}}})
@@ -454,8 +425,10 @@ func TestPathlessPolicyBoundByCheckRoutes(t *testing.T) {
 	err := b.cache.CheckRoutes(b.engine.Routes())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "/admin/items")
-	expect(t, b.do("GET", "/public/items"), "")
-	expect(t, b.do("GET", "/admin/items"), "")
+	r = b.do("GET", "/public/items")
+	require.Empty(t, r.xcache(), r.String())
+	r = b.do("GET", "/admin/items")
+	require.Empty(t, r.xcache(), r.String())
 }
 
 // nameOf returns the name Gin reports for a handler.
@@ -478,17 +451,16 @@ func TestManyRoutesResolveOnce(t *testing.T) {
 	}
 	for range 2 {
 		for i := range 50 {
-			if r := a.do("GET", fmt.Sprintf("/r%d", i)); r.body != strconv.Itoa(i) {
-				t.Fatalf("route %d answered %q", i, r.body)
-			}
+			r := a.do("GET", fmt.Sprintf("/r%d", i))
+			require.Equal(t, strconv.Itoa(i), r.body, "route %d answered", i)
 		}
 	}
-	if got := len(*a.cache.routes.all.Load()); got != 50 {
-		t.Fatalf("%d route states for 50 routes", got)
-	}
-	if st := a.cache.Service().Stats(); st.Hits != 50 || st.Misses != 50 || len(st.Routes) != 50 {
-		t.Fatalf("stats %+v", st)
-	}
+	got := len(*a.cache.routes.all.Load())
+	require.Equal(t, 50, got, "%d route states for 50 routes", got)
+	st := a.cache.Service().Stats()
+	require.Equal(t, uint64(50), st.Hits, "stats %+v", st)
+	require.Equal(t, uint64(50), st.Misses, "stats %+v", st)
+	require.Len(t, st.Routes, 50, "stats %+v", st)
 }
 
 // A stored entry's header values share one backing array, and a miss

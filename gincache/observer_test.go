@@ -1,12 +1,12 @@
 package gincache
 
 import (
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/require"
 )
 
 type recordingObserver struct {
@@ -38,7 +38,5 @@ func TestObserverHearsBackendCallsByRoutePattern(t *testing.T) {
 		"lookup GET /spaces/:id", // the hit
 		"invalidate PUT /spaces/:id",
 	}
-	if !slices.Equal(obs.calls, want) {
-		t.Fatalf("observed %q\nwant     %q", obs.calls, want)
-	}
+	require.Equal(t, want, obs.calls, "observed")
 }

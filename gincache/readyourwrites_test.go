@@ -31,9 +31,9 @@ func TestReadYourWritesAcrossInstancesAfterAFreeze(t *testing.T) {
 	a := newInstance(t, srv.URL(), store, testutil.NewClock(), redis.Options{BreakerThreshold: 1, CheckInterval: time.Hour})
 	b := newInstance(t, srv.URL(), store, nil, redis.Options{})
 
-	expectReply(t, "B's first GET", b.do(t, "GET", "/spaces/4", ""), 200, "MISS")
+	require.Equal(t, outcome{200, "MISS"}, b.do(t, "GET", "/spaces/4", "").outcome(), "B's first GET")
 	before := b.do(t, "GET", "/spaces/4", "")
-	expectReply(t, "B's second GET", before, 200, "HIT")
+	require.Equal(t, outcome{200, "HIT"}, before.outcome(), "B's second GET")
 
 	srv.Pause()
 	written := make(chan reply, 1)

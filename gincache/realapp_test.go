@@ -20,6 +20,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 // errorJSON is the error middleware of real apps: it runs outside the
@@ -79,7 +81,8 @@ func TestRealAppFailedRequestIsNeverStored(t *testing.T) {
 	assert.Equal(t, 200, r.status)
 	assert.Equal(t, "items", r.body, "the failed request's empty response was served (X-Cache %s)", r.xcache())
 	assert.Equal(t, "MISS", r.xcache())
-	expect(t, a.do("GET", "/items"), "HIT")
+	r = a.do("GET", "/items")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 }
 
 // Defect 1, waiters: concurrent requests of one key joined to a leader
@@ -106,7 +109,7 @@ func TestRealAppFailedLeaderIsNotHandedToWaiters(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); results[i] = a.do("GET", "/items") }()
 	}
-	waitFor(t, "the waiters to join the leader", func() bool { return a.cache.flights.waiting() == n-1 })
+	testutil.WaitFor(t, "the waiters to join the leader", func() bool { return a.cache.flights.waiting() == n-1 })
 	close(release)
 	wg.Wait()
 	for i, r := range results {
@@ -176,7 +179,8 @@ func TestRealAppStaleRefreshFailureKeepsEntry(t *testing.T) {
 	for _, mode := range []string{"error", "nothing", "500", "panic"} {
 		t.Run(mode, func(t *testing.T) {
 			a := newStaleRealApp(t)
-			expect(t, a.do("GET", "/doc"), "MISS")
+			r := a.do("GET", "/doc")
+			require.Equal(t, "MISS", r.xcache(), r.String())
 			a.clock.Advance(15 * time.Second)
 			a.set(mode, 2)
 			for i := range 3 {
@@ -187,10 +191,11 @@ func TestRealAppStaleRefreshFailureKeepsEntry(t *testing.T) {
 				a.waitRefresh(t, 2+i)
 			}
 			a.set("", 3)
-			expect(t, a.do("GET", "/doc"), "STALE")
+			r = a.do("GET", "/doc")
+			require.Equal(t, "STALE", r.xcache(), r.String())
 			a.waitRefresh(t, 5)
-			r := a.do("GET", "/doc")
-			expect(t, r, "HIT")
+			r = a.do("GET", "/doc")
+			require.Equal(t, "HIT", r.xcache(), r.String())
 			assert.Equal(t, "v3", r.body)
 		})
 	}
@@ -200,7 +205,8 @@ func TestRealAppStaleRefreshFailureKeepsEntry(t *testing.T) {
 // stale body, with a Content-Length, while the refresh is still running.
 func TestRealAppStaleClientDoesNotWaitForRefresh(t *testing.T) {
 	a := newStaleRealApp(t)
-	expect(t, a.do("GET", "/doc"), "MISS")
+	r := a.do("GET", "/doc")
+	require.Equal(t, "MISS", r.xcache(), r.String())
 	a.clock.Advance(15 * time.Second)
 	a.set("block", 2)
 	done := make(chan response, 1)
@@ -212,12 +218,12 @@ func TestRealAppStaleClientDoesNotWaitForRefresh(t *testing.T) {
 		assert.Equal(t, "STALE", r.xcache())
 		assert.Equal(t, "2", r.header.Get("Content-Length"))
 	case <-time.After(20 * time.Second):
-		t.Error("the client was still waiting for its stale response while the refresh ran")
+		assert.Fail(t, "the client was still waiting for its stale response while the refresh ran")
 	}
 	close(a.release)
 	a.waitRefresh(t, 2)
-	r := a.do("GET", "/doc")
-	expect(t, r, "HIT")
+	r = a.do("GET", "/doc")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 	assert.Equal(t, "v2", r.body)
 }
 
@@ -317,7 +323,8 @@ func TestRealAppPolicyOnlyForItsRoute(t *testing.T) {
 	assert.Equal(t, "/admin/items for admin-2", r.body, "the policy of /public/items applied to /admin/items (X-Cache %s)", r.xcache())
 	assert.Empty(t, r.xcache(), "a route without a policy passes through untouched")
 	a.do("GET", "/public/items")
-	expect(t, a.do("GET", "/public/items"), "HIT")
+	r = a.do("GET", "/public/items")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 }
 
 // Found while reading: credentials besides Authorization and Cookie keep
@@ -440,7 +447,7 @@ func TestRealAppServiceSetUnderGETKeyIsNotAHit(t *testing.T) {
 // fill is under way.
 func (a *staleRealApp) waitRefresh(t *testing.T, n int) {
 	t.Helper()
-	waitFor(t, "the refresh", func() bool { return a.handlerRuns() >= n && a.cache.flights.active() == 0 })
+	testutil.WaitFor(t, "the refresh", func() bool { return a.handlerRuns() >= n && a.cache.flights.active() == 0 })
 }
 
 // active counts the flights under way.
@@ -487,7 +494,7 @@ func TestRealAppAuthOrder(t *testing.T) {
 		api.GET("/user", user)
 		a.do("GET", "/api/user", "Authorization", "Bearer alice")
 		r := a.do("GET", "/api/user", "Authorization", "Bearer alice")
-		expect(t, r, "HIT")
+		require.Equal(t, "HIT", r.xcache(), r.String())
 		assert.Equal(t, "user alice", r.body)
 		r = a.do("GET", "/api/user", "Authorization", "Bearer bob")
 		assert.Equal(t, "user bob", r.body)
@@ -499,7 +506,7 @@ func TestRealAppAuthOrder(t *testing.T) {
 		a.engine.GET("/api/user", Auth(usersAuth(false)), a.cache.Middleware(), AuthGate(usersAuth(true)), user)
 		a.do("GET", "/api/user", "Authorization", "Bearer alice")
 		r := a.do("GET", "/api/user", "Authorization", "Bearer alice")
-		expect(t, r, "HIT")
+		require.Equal(t, "HIT", r.xcache(), r.String())
 		assert.Equal(t, "user alice", r.body)
 		r = a.do("GET", "/api/user")
 		assert.Equal(t, 401, r.status, "an anonymous caller got past the gate: %q", r.body)
@@ -533,15 +540,17 @@ func TestRealAppIdentity(t *testing.T) {
 				assert.Equal(t, u+" in en", r.body)
 			}
 		}
-		expect(t, a.do("GET", "/me", "Authorization", "Bearer alice", "Cookie", "lang=en"), "HIT")
+		r := a.do("GET", "/me", "Authorization", "Bearer alice", "Cookie", "lang=en")
+		require.Equal(t, "HIT", r.xcache(), r.String())
 	})
 	t.Run("credential identity", func(t *testing.T) {
 		a := newTestApp(t, Table{{Method: "GET", Path: "/me", Policy: Policy{TTL: time.Hour, Identity: []string{"header:Authorization"}}}})
 		realEngine(a)
 		a.engine.GET("/me", a.cache.Middleware(), func(c *gin.Context) { c.String(200, "for %s", c.GetHeader("Authorization")) })
 		a.do("GET", "/me", "Authorization", "Bearer secret-token")
-		expect(t, a.do("GET", "/me", "Authorization", "Bearer secret-token"), "HIT")
-		r := a.do("GET", "/me", "Authorization", "Bearer other")
+		r := a.do("GET", "/me", "Authorization", "Bearer secret-token")
+		require.Equal(t, "HIT", r.xcache(), r.String())
+		r = a.do("GET", "/me", "Authorization", "Bearer other")
 		assert.Equal(t, "for Bearer other", r.body)
 		// The Cookie header is a credential the key does not hold.
 		r = a.do("GET", "/me", "Authorization", "Bearer secret-token", "Cookie", "sid=1")
@@ -559,7 +568,8 @@ func TestRealAppIdentity(t *testing.T) {
 		realEngine(a)
 		a.engine.GET("/news", a.cache.Middleware(), func(c *gin.Context) { c.String(200, "news") })
 		a.do("GET", "/news?access_token=alice&page=1")
-		expect(t, a.do("GET", "/news?access_token=bob&page=1"), "HIT")
+		r := a.do("GET", "/news?access_token=bob&page=1")
+		require.Equal(t, "HIT", r.xcache(), r.String())
 		page, err := a.cache.Service().Keys(t.Context(), "", "", 10)
 		require.NoError(t, err)
 		require.Len(t, page.Keys, 1)
@@ -596,17 +606,18 @@ func TestRealAppStaleRefreshRunsInnerChainOnly(t *testing.T) {
 		defer mu.Unlock()
 		return outer, inner
 	}
-	expect(t, a.do("GET", "/doc", "Authorization", "Bearer alice"), "MISS")
+	r := a.do("GET", "/doc", "Authorization", "Bearer alice")
+	require.Equal(t, "MISS", r.xcache(), r.String())
 	a.clock.Advance(15 * time.Second)
 	mu.Lock()
 	version = 2
 	mu.Unlock()
-	r := a.do("GET", "/doc", "Authorization", "Bearer alice")
-	expect(t, r, "STALE")
-	assert.Equal(t, "v1 for alice", r.body)
-	waitFor(t, "the refresh", func() bool { _, in := count(); return in == 2 && a.cache.flights.active() == 0 })
 	r = a.do("GET", "/doc", "Authorization", "Bearer alice")
-	expect(t, r, "HIT")
+	require.Equal(t, "STALE", r.xcache(), r.String())
+	assert.Equal(t, "v1 for alice", r.body)
+	testutil.WaitFor(t, "the refresh", func() bool { _, in := count(); return in == 2 && a.cache.flights.active() == 0 })
+	r = a.do("GET", "/doc", "Authorization", "Bearer alice")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 	assert.Equal(t, "v2 for alice", r.body)
 	out, in := count()
 	assert.Equal(t, 3, out, "the middleware outside the cache ran once per client request")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
@@ -26,24 +27,18 @@ import (
 func redisBench(b *testing.B) (*Cache, *goredis.Client) {
 	srv := testutil.StartRealRedis(b)
 	rb, err := redis.New(srv.URL(), redis.Options{KeyPrefix: "bench", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { _ = rb.Close() })
 	// A budget far above the hit's round trip: on a shared machine one
 	// stall past the default 50ms would turn a hit into a SKIP and fail
 	// the check that a hit is measured.
 	c, err := New(Table{{Method: "GET", Path: "/items/:id", Policy: Policy{TTL: time.Hour}}}, WithBackend(rb), WithBudget(time.Second), quiet)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { c.Close() })
 	raw := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
 	b.Cleanup(func() { _ = raw.Close() })
-	if err := raw.MSet(context.Background(), rawKey, benchBody, "raw:t1", "0123456789abcdef", "raw:t2", "0123456789abcdef",
-		"raw:t3", "0123456789abcdef", "raw:t4", "0123456789abcdef", "raw:t5", "0123456789abcdef").Err(); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, raw.MSet(context.Background(), rawKey, benchBody, "raw:t1", "0123456789abcdef", "raw:t2", "0123456789abcdef",
+		"raw:t3", "0123456789abcdef", "raw:t4", "0123456789abcdef", "raw:t5", "0123456789abcdef").Err())
 	return c, raw
 }
 

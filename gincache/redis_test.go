@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
@@ -56,9 +58,7 @@ func newInstance(t *testing.T, redisURL string, store *quickstart.Store, clock *
 		opts.Now = clock.Now
 	}
 	b, err := redis.New(redisURL, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	copts := []gincache.Option{gincache.WithBackend(b), gincache.WithLogger(quietLog), gincache.WithWriteBudget(100 * time.Millisecond)}
 	if clock != nil {
@@ -68,9 +68,7 @@ func newInstance(t *testing.T, redisURL string, store *quickstart.Store, clock *
 		copts = append(copts, gincache.WithBudget(testutil.Budget))
 	}
 	c, err := gincache.New(quickstart.CachePolicies, copts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	r := gin.New()
 	r.Use(c.Middleware())
@@ -98,9 +96,7 @@ const host = "api.example.com"
 func (in *instance) do(t testing.TB, method, path, body string) reply {
 	t.Helper()
 	r, err := in.send(method, path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return r
 }
 
@@ -136,12 +132,13 @@ func (in *instance) send(method, path, body string) (reply, error) {
 	return reply{status: res.StatusCode, xcache: res.Header.Get("X-Cache"), version: doc.Space.Version, name: doc.Space.Name, took: took}, nil
 }
 
-func expectReply(t *testing.T, what string, got reply, status int, xcache string) {
-	t.Helper()
-	if got.status != status || xcache != "" && got.xcache != xcache {
-		t.Fatalf("%s: status %d, X-Cache %q; want %d, %q", what, got.status, got.xcache, status, xcache)
-	}
+// outcome is what the tests compare of a reply: its status and X-Cache.
+type outcome struct {
+	status int
+	xcache string
 }
+
+func (r reply) outcome() outcome { return outcome{r.status, r.xcache} }
 
 // A write through one instance invalidates what the other cached, before
 // the write's response reaches the client.
@@ -152,29 +149,28 @@ func TestRedisTwoInstancesShareInvalidation(t *testing.T) {
 	b := newInstance(t, srv.URL(), store, nil, redis.Options{})
 
 	for _, path := range []string{"/spaces/4", "/spaces", "/spaces/4/items", "/spaces/6", "/items"} {
-		expectReply(t, "B's first GET "+path, b.do(t, "GET", path, ""), 200, "MISS")
-		expectReply(t, "B's second GET "+path, b.do(t, "GET", path, ""), 200, "HIT")
+		require.Equal(t, outcome{200, "MISS"}, b.do(t, "GET", path, "").outcome(), "B's first GET "+path)
+		require.Equal(t, outcome{200, "HIT"}, b.do(t, "GET", path, "").outcome(), "B's second GET "+path)
 	}
 	// A shares B's entries.
-	expectReply(t, "A's GET of what B cached", a.do(t, "GET", "/spaces/4", ""), 200, "HIT")
+	require.Equal(t, outcome{200, "HIT"}, a.do(t, "GET", "/spaces/4", "").outcome(), "A's GET of what B cached")
 
 	w := a.do(t, "PATCH", "/spaces/4", `{"name":"shed"}`)
-	expectReply(t, "A's PATCH", w, 200, "")
+	require.Equal(t, 200, w.status, "A's PATCH")
 	// The space, what is under it and the list above it are stale on B
 	// at once; its sibling and the unrelated list are not.
 	got := b.do(t, "GET", "/spaces/4", "")
-	expectReply(t, "B's GET /spaces/4 after A's write", got, 200, "MISS")
-	if got.name != "shed" || got.version != w.version {
-		t.Fatalf("B served %q version %d after A wrote %q version %d", got.name, got.version, "shed", w.version)
-	}
-	expectReply(t, "B's GET /spaces/4/items after A's write", b.do(t, "GET", "/spaces/4/items", ""), 200, "MISS")
-	expectReply(t, "B's GET /spaces after A's write", b.do(t, "GET", "/spaces", ""), 200, "MISS")
-	expectReply(t, "B's GET /spaces/6 (a sibling)", b.do(t, "GET", "/spaces/6", ""), 200, "HIT")
-	expectReply(t, "B's GET /items (unrelated)", b.do(t, "GET", "/items", ""), 200, "HIT")
+	require.Equal(t, outcome{200, "MISS"}, got.outcome(), "B's GET /spaces/4 after A's write")
+	require.Equal(t, "shed", got.name, "B served %q version %d after A wrote %q version %d", got.name, got.version, "shed", w.version)
+	require.Equal(t, w.version, got.version, "B served %q version %d after A wrote %q version %d", got.name, got.version, "shed", w.version)
+	require.Equal(t, outcome{200, "MISS"}, b.do(t, "GET", "/spaces/4/items", "").outcome(), "B's GET /spaces/4/items after A's write")
+	require.Equal(t, outcome{200, "MISS"}, b.do(t, "GET", "/spaces", "").outcome(), "B's GET /spaces after A's write")
+	require.Equal(t, outcome{200, "HIT"}, b.do(t, "GET", "/spaces/6", "").outcome(), "B's GET /spaces/6 (a sibling)")
+	require.Equal(t, outcome{200, "HIT"}, b.do(t, "GET", "/items", "").outcome(), "B's GET /items (unrelated)")
 	// And the other way round.
-	expectReply(t, "A's GET /spaces/4", a.do(t, "GET", "/spaces/4", ""), 200, "HIT")
-	expectReply(t, "B's DELETE", b.do(t, "DELETE", "/spaces/4", ""), 204, "")
-	expectReply(t, "A's GET of the deleted space", a.do(t, "GET", "/spaces/4", ""), 404, "MISS")
+	require.Equal(t, outcome{200, "HIT"}, a.do(t, "GET", "/spaces/4", "").outcome(), "A's GET /spaces/4")
+	require.Equal(t, 204, b.do(t, "DELETE", "/spaces/4", "").status, "B's DELETE")
+	require.Equal(t, outcome{404, "MISS"}, a.do(t, "GET", "/spaces/4", "").outcome(), "A's GET of the deleted space")
 }
 
 // flow sends GETs from a few goroutines until stopped, recording every
@@ -253,16 +249,15 @@ func TestRedisOutagesThroughHTTP(t *testing.T) {
 	srv.Kill()
 	testutil.WaitFor(t, "the breaker to open with Redis killed", func() bool { return in.backend.BreakerState() == backend.BreakerOpen })
 	got := in.do(t, "GET", "/spaces/4", "")
-	expectReply(t, "GET with Redis killed", got, 200, "SKIP")
-	if n := in.cache.Service().Stats().BackendErrors; n == 0 {
-		t.Fatal("no backend error counted with Redis killed")
-	}
-	if h := in.cache.Service().Health(t.Context()); h.OK || h.Breaker != backend.BreakerOpen {
-		t.Fatalf("health with Redis killed: %+v", h)
-	}
+	require.Equal(t, outcome{200, "SKIP"}, got.outcome(), "GET with Redis killed")
+	n := in.cache.Service().Stats().BackendErrors
+	require.NotZero(t, n, "no backend error counted with Redis killed")
+	h := in.cache.Service().Health(t.Context())
+	require.False(t, h.OK, "health with Redis killed: %+v", h)
+	require.Equal(t, backend.BreakerOpen, h.Breaker, "health with Redis killed: %+v", h)
 	// A write while Redis is down: its invalidation cannot happen.
 	w := in.do(t, "PATCH", "/spaces/4", `{"name":"written while killed"}`)
-	expectReply(t, "PATCH with Redis killed", w, 200, "")
+	require.Equal(t, 200, w.status, "PATCH with Redis killed")
 
 	// Back, empty: after the cooldown a probe closes the breaker, the
 	// epoch is renewed, and caching resumes, with the write's data. Time
@@ -272,9 +267,9 @@ func TestRedisOutagesThroughHTTP(t *testing.T) {
 		clock.Advance(200 * time.Millisecond)
 		return in.do(t, "GET", "/spaces/4", "").xcache == "HIT"
 	})
-	if got := in.do(t, "GET", "/spaces/4", ""); got.name != "written while killed" || got.version != w.version {
-		t.Fatalf("after the restart: %q version %d, want the write's %d", got.name, got.version, w.version)
-	}
+	got = in.do(t, "GET", "/spaces/4", "")
+	require.Equal(t, "written while killed", got.name, "after the restart: %q version %d, want the write's %d", got.name, got.version, w.version)
+	require.Equal(t, w.version, got.version, "after the restart: %q version %d, want the write's %d", got.name, got.version, w.version)
 
 	// Hung (SIGSTOP): requests wait at most the budget, then the breaker
 	// opens and they stop waiting.
@@ -283,12 +278,12 @@ func TestRedisOutagesThroughHTTP(t *testing.T) {
 	testutil.WaitFor(t, "the breaker to open with Redis hung", func() bool { return in.backend.BreakerState() == backend.BreakerOpen })
 	start := time.Now()
 	for range 20 {
-		expectReply(t, "GET with Redis hung and the breaker open", in.do(t, "GET", "/spaces/4", ""), 200, "SKIP")
+		require.Equal(t, outcome{200, "SKIP"}, in.do(t, "GET", "/spaces/4", "").outcome(), "GET with Redis hung and the breaker open")
 	}
 	openTook := time.Since(start)
 	// A write the hung Redis misses.
 	w = in.do(t, "PATCH", "/spaces/4", `{"name":"written while hung"}`)
-	expectReply(t, "PATCH with Redis hung", w, 200, "")
+	require.Equal(t, 200, w.status, "PATCH with Redis hung")
 
 	// Resumed, with the entry and tokens from before the write still
 	// there: the missed invalidation must not let the old entry out.
@@ -296,17 +291,14 @@ func TestRedisOutagesThroughHTTP(t *testing.T) {
 	testutil.WaitFor(t, "caching to resume after the pause", func() bool {
 		clock.Advance(200 * time.Millisecond)
 		got := in.do(t, "GET", "/spaces/4", "")
-		if got.status != 200 || got.name != "written while hung" {
-			t.Fatalf("after Redis resumed: status %d, %q version %d; want the write's data", got.status, got.name, got.version)
-		}
+		require.Equal(t, 200, got.status, "after Redis resumed: status %d, %q version %d; want the write's data", got.status, got.name, got.version)
+		require.Equal(t, "written while hung", got.name, "after Redis resumed: status %d, %q version %d; want the write's data", got.status, got.name, got.version)
 		return got.xcache == "HIT"
 	})
 
 	statuses, times := f.end()
 	for status, n := range statuses {
-		if status != 200 {
-			t.Errorf("%d requests answered %d while Redis failed; want 200 only", n, status)
-		}
+		assert.Equal(t, 200, status, "%d requests answered %d while Redis failed", n, status)
 	}
 	// No wall-clock bound on the slowest request: on a loaded machine the
 	// scheduler alone can pause one for seconds (it failed at 2.4s beside a

@@ -17,6 +17,7 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 // remoteBackend is the memory backend posing as a networked one (so the
@@ -69,7 +70,7 @@ func (b *remoteBackend) landedName(name string) bool {
 // remoteApp serves GET and PUT /a with the cache on a remoteBackend.
 func remoteApp(t *testing.T, opts ...Option) (*testApp, *remoteBackend) {
 	t.Helper()
-	clock := newFakeClock()
+	clock := testutil.NewClock()
 	mem, err := memory.New(memory.Options{Now: clock.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() { mem.Close() })
@@ -110,25 +111,29 @@ func (a *testApp) sendAsync(method, path string) <-chan response {
 // whose tokens landed leaves the epoch alone.
 func TestWriteWaitsForItsInvalidationToLand(t *testing.T) {
 	a, rb := remoteApp(t, WithInvalidationWait(time.Hour))
-	expect(t, a.do("GET", "/a"), "MISS")
-	expect(t, a.do("GET", "/a"), "HIT")
+	r := a.do("GET", "/a")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/a")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 
 	rb.setFailing(true)
 	written := a.sendAsync("PUT", "/a")
-	waitFor(t, "the invalidation to be retried", func() bool { return rb.attempts.Load() >= 3 })
+	testutil.WaitFor(t, "the invalidation to be retried", func() bool { return rb.attempts.Load() >= 3 })
 	select {
 	case r := <-written:
-		t.Fatalf("the write was answered (%d) before its invalidation landed", r.status)
+		require.Failf(t, "the write was answered before its invalidation landed", "status %d", r.status)
 	default:
 	}
 	assert.Equal(t, rb.attempts.Load(), rb.bypassed.Load(), "every attempt goes past the breaker")
 
 	rb.setFailing(false)
-	r := <-written
+	r = <-written
 	assert.Equal(t, http.StatusOK, r.status)
 	assert.True(t, rb.landedName("gincache:t:{/a}:S:/a"), "the write's own token landed")
-	expect(t, a.do("GET", "/a"), "MISS")
-	expect(t, a.do("GET", "/a"), "HIT")
+	r = a.do("GET", "/a")
+	require.Equal(t, "MISS", r.xcache(), r.String())
+	r = a.do("GET", "/a")
+	require.Equal(t, "HIT", r.xcache(), r.String())
 	st := a.cache.Service().Stats()
 	assert.Equal(t, uint64(1), st.Invalidations)
 	assert.True(t, a.cache.Service().Health(t.Context()).ServingHits, "a write whose tokens landed needs no epoch renewal")
@@ -140,19 +145,22 @@ func TestWriteWaitsForItsInvalidationToLand(t *testing.T) {
 // write's own tokens keep being retried until they land.
 func TestWriteAnsweredAfterTheWaitKeepsRetryingItsTokens(t *testing.T) {
 	a, rb := remoteApp(t, WithInvalidationWait(10*time.Millisecond), WithWriteBudget(time.Millisecond))
-	expect(t, a.do("GET", "/a"), "MISS")
+	r := a.do("GET", "/a")
+	require.Equal(t, "MISS", r.xcache(), r.String())
 	rb.setFailing(true)
-	r := a.do("PUT", "/a")
+	r = a.do("PUT", "/a")
 	assert.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, "written", r.body)
 	assert.False(t, a.cache.Service().Health(t.Context()).ServingHits)
-	expect(t, a.do("GET", "/a"), "SKIP")
+	r = a.do("GET", "/a")
+	require.Equal(t, "SKIP", r.xcache(), r.String())
 
 	rb.setFailing(false)
-	waitFor(t, "the write's own token to land", func() bool { return rb.landedName("gincache:t:{/a}:S:/a") })
+	testutil.WaitFor(t, "the write's own token to land", func() bool { return rb.landedName("gincache:t:{/a}:S:/a") })
 	a.clock.Advance(time.Second) // past the epoch retry spacing
-	waitFor(t, "the epoch to be renewed", func() bool { return a.cache.Service().Health(t.Context()).ServingHits })
-	expect(t, a.do("GET", "/a"), "MISS")
+	testutil.WaitFor(t, "the epoch to be renewed", func() bool { return a.cache.Service().Health(t.Context()).ServingHits })
+	r = a.do("GET", "/a")
+	require.Equal(t, "MISS", r.xcache(), r.String())
 }
 
 // Close answers a write still waiting for its invalidation and stops the
@@ -162,7 +170,7 @@ func TestCloseReleasesWaitingWrites(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // the memory backend's sweeper is the test's
 	rb.setFailing(true)
 	written := a.sendAsync("PUT", "/a")
-	waitFor(t, "the invalidation to be retried", func() bool { return rb.attempts.Load() >= 2 })
+	testutil.WaitFor(t, "the invalidation to be retried", func() bool { return rb.attempts.Load() >= 2 })
 	require.NoError(t, a.cache.Close())
 	assert.Equal(t, http.StatusOK, (<-written).status)
 	a.srv.Close()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
@@ -36,9 +37,7 @@ func TestAttackKeyCollisions(t *testing.T) {
 	for round := range 2 {
 		for _, u := range uris {
 			r := a.do("GET", u)
-			if !strings.HasPrefix(r.body, "uri="+u+" ") {
-				t.Fatalf("round %d: %s was answered with %q (%s)", round, u, r.body, r.xcache())
-			}
+			require.True(t, strings.HasPrefix(r.body, "uri="+u+" "), "round %d: %s was answered with %q (%s)", round, u, r.body, r.xcache())
 		}
 	}
 }
@@ -51,17 +50,14 @@ func TestAttackPatternInjection(t *testing.T) {
 	}
 	a.do("GET", "/e/innocent")
 	page, err := a.cache.Service().Keys(t.Context(), "", "", 100)
-	if err != nil || len(page.Keys) != len(hostile)+1 {
-		t.Fatalf("keys %v %v", page.Keys, err)
-	}
+	require.NoError(t, err, "keys %v %v", page.Keys, err)
+	require.Len(t, page.Keys, len(hostile)+1, "keys %v %v", page.Keys, err)
 	for _, k := range page.Keys {
-		if strings.ContainsAny(k.Key, backend.GlobMeta) {
-			t.Fatalf("key %q carries a glob metacharacter from its URL", k.Key)
-		}
+		require.False(t, strings.ContainsAny(k.Key, backend.GlobMeta), "key %q carries a glob metacharacter from its URL", k.Key)
 		// Used as a pattern, each key selects itself only.
-		if n, err := a.cache.Service().ClearPattern(t.Context(), k.Key); n != 1 || err != nil {
-			t.Fatalf("clearing %q removed %d entries (%v)", k.Key, n, err)
-		}
+		n, err := a.cache.Service().ClearPattern(t.Context(), k.Key)
+		require.Equal(t, 1, n, "clearing %q removed %d entries (%v)", k.Key, n, err)
+		require.NoError(t, err, "clearing %q removed %d entries (%v)", k.Key, n, err)
 	}
 }
 
@@ -70,16 +66,13 @@ func TestAttackPoisonThroughForwardingHeaders(t *testing.T) {
 		t.Run(hdr, func(t *testing.T) {
 			a := echoApp(t)
 			evil := a.do("GET", "/e/page", hdr, "evil.example")
-			if !strings.Contains(evil.body, "evil.example") {
-				t.Fatalf("the handler should reflect the header: %q", evil.body)
-			}
+			require.Contains(t, evil.body, "evil.example", "the handler should reflect the header: %q", evil.body)
 			victim := a.do("GET", "/e/page")
-			if strings.Contains(victim.body, "evil") {
-				t.Fatalf("poisoned: a request without %s got %q (%s)", hdr, victim.body, victim.xcache())
-			}
+			require.NotContains(t, victim.body, "evil", "poisoned: a request without %s got %q (%s)", hdr, victim.body, victim.xcache())
 			// A proxy that always sets the header gets caching back.
 			a.do("GET", "/e/page", hdr, "shop.example")
-			expect(t, a.do("GET", "/e/page", hdr, "shop.example"), "HIT")
+			r := a.do("GET", "/e/page", hdr, "shop.example")
+			require.Equal(t, "HIT", r.xcache(), r.String())
 		})
 	}
 }
@@ -120,13 +113,10 @@ func TestAttackPoisonThroughAcceptEncoding(t *testing.T) {
 	a.engine.Use(a.cache.Middleware(), gzipInside)
 	a.engine.GET("/doc", func(c *gin.Context) { c.String(200, "plain text body") })
 	gz := a.do("GET", "/doc", "Accept-Encoding", "gzip")
-	if gz.header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("setup: no gzip: %v", gz.header)
-	}
+	require.Equal(t, "gzip", gz.header.Get("Content-Encoding"), "setup: no gzip: %v", gz.header)
 	plain := a.do("GET", "/doc")
-	if plain.body != "plain text body" || plain.header.Get("Content-Encoding") != "" {
-		t.Fatalf("a client without gzip got %q, %v", plain.body, plain.header)
-	}
+	require.Equal(t, "plain text body", plain.body, "a client without gzip got %q, %v", plain.body, plain.header)
+	require.Empty(t, plain.header.Get("Content-Encoding"), "a client without gzip got %q, %v", plain.body, plain.header)
 }
 
 func TestAttackHugeQueryAndHeaders(t *testing.T) {
@@ -136,14 +126,13 @@ func TestAttackHugeQueryAndHeaders(t *testing.T) {
 	q := "a=" + strings.Repeat("x", 200_000)
 	big := strings.Repeat("y", 200_000)
 	for range 2 {
-		if r := a.do("GET", "/q?"+q, "X-Big", big, "X-Forwarded-Host", big); r.status != 200 || r.body != "200002" {
-			t.Fatalf("status %d body %.40q", r.status, r.body)
-		}
+		r := a.do("GET", "/q?"+q, "X-Big", big, "X-Forwarded-Host", big)
+		require.Equal(t, 200, r.status, "status %d body %.40q", r.status, r.body)
+		require.Equal(t, "200002", r.body, "status %d body %.40q", r.status, r.body)
 	}
 	page, _ := a.cache.Service().Keys(t.Context(), "", "", 10)
-	if len(page.Keys) != 1 || len(page.Keys[0].Key) > 1500 {
-		t.Fatalf("key of %d bytes", len(page.Keys[0].Key))
-	}
+	require.Len(t, page.Keys, 1, "keys %q", page.Keys)
+	require.LessOrEqual(t, len(page.Keys[0].Key), 1500, "key of %d bytes", len(page.Keys[0].Key))
 }
 
 func TestAttackCredentialLeaks(t *testing.T) {
@@ -161,14 +150,11 @@ func TestAttackCredentialLeaks(t *testing.T) {
 	// per-user Set-Cookie keeps even the anonymous response out.
 	alice := a.do("GET", "/me", "Authorization", "Bearer alice")
 	anon := a.do("GET", "/me")
-	if strings.Contains(anon.body, "alice") || strings.Contains(anon.header.Get("Set-Cookie"), "alice") {
-		t.Fatalf("leak: anonymous got %q %q", anon.body, anon.header.Get("Set-Cookie"))
-	}
-	expect(t, alice, "SKIP")
+	require.NotContains(t, anon.body, "alice", "leak: anonymous got %q %q", anon.body, anon.header.Get("Set-Cookie"))
+	require.NotContains(t, anon.header.Get("Set-Cookie"), "alice", "leak: anonymous got %q %q", anon.body, anon.header.Get("Set-Cookie"))
+	require.Equal(t, "SKIP", alice.xcache(), alice.String())
 	bob := a.do("GET", "/me", "Authorization", "Bearer bob")
-	if strings.Contains(bob.body, "alice") {
-		t.Fatalf("leak: bob got %q", bob.body)
-	}
+	require.NotContains(t, bob.body, "alice", "leak: bob got %q", bob.body)
 }
 
 func authMiddleware(c *gin.Context) {
@@ -189,22 +175,20 @@ func TestAttackHitBeforeAuth(t *testing.T) {
 		a.engine.Use(a.cache.Middleware(), Auth(authMiddleware))
 		a.engine.GET("/secret", func(c *gin.Context) { c.String(200, "the secret") })
 		r := a.do("GET", "/secret", "Authorization", "Bearer ok")
-		expect(t, r, "SKIP")
-		if r.header.Get("Cache-Status") != "gincache; fwd=bypass; detail=middleware-order" {
-			t.Fatalf("Cache-Status %q", r.header.Get("Cache-Status"))
-		}
-		if r := a.do("GET", "/secret"); r.status != 401 {
-			t.Fatalf("unauthenticated request got %d %q", r.status, r.body)
-		}
+		require.Equal(t, "SKIP", r.xcache(), r.String())
+		require.Equal(t, "gincache; fwd=bypass; detail=middleware-order", r.header.Get("Cache-Status"), "Cache-Status")
+		r = a.do("GET", "/secret")
+		require.Equal(t, 401, r.status, "unauthenticated request got %d %q", r.status, r.body)
 	})
 	t.Run("safe order", func(t *testing.T) {
 		a := newTestApp(t, Table{{Method: "GET", Path: "/secret", Policy: Policy{TTL: time.Hour, Identity: []string{"user_id"}}}})
 		g := a.engine.Group("/", Auth(authMiddleware), a.cache.Middleware())
 		g.GET("/secret", func(c *gin.Context) { c.String(200, "the secret") })
 		a.do("GET", "/secret", "Authorization", "Bearer ok")
-		expect(t, a.do("GET", "/secret", "Authorization", "Bearer ok"), "HIT")
-		if r := a.do("GET", "/secret"); r.status != 401 || strings.Contains(r.body, "secret") {
-			t.Fatalf("unauthenticated request got %d %q", r.status, r.body)
-		}
+		r := a.do("GET", "/secret", "Authorization", "Bearer ok")
+		require.Equal(t, "HIT", r.xcache(), r.String())
+		r = a.do("GET", "/secret")
+		require.Equal(t, 401, r.status, "unauthenticated request got %d %q", r.status, r.body)
+		require.NotContains(t, r.body, "secret", "unauthenticated request got %d %q", r.status, r.body)
 	})
 }

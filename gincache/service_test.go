@@ -1,17 +1,19 @@
 package gincache
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 func TestNewRejectsNonsense(t *testing.T) {
@@ -46,38 +48,31 @@ func TestNewRejectsNonsense(t *testing.T) {
 			c, err := New(tc.table, tc.opts...)
 			if err == nil {
 				c.Close()
-				t.Fatal("New accepted it")
 			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %q does not mention %q", err, tc.want)
-			}
+			require.Error(t, err, "New accepted it")
+			require.Contains(t, err.Error(), tc.want, "error %q does not mention %q", err, tc.want)
 		})
 	}
 	// Every problem is reported at once.
 	_, err := New(Table{{Method: "GET", Path: "/a", Policy: Policy{TTL: -1}}}, WithMaxResponseSize(-5), WithKeyPrefix(""))
-	if err == nil || !strings.Contains(err.Error(), "TTL") || !strings.Contains(err.Error(), "WithMaxResponseSize") || !strings.Contains(err.Error(), "WithKeyPrefix") {
-		t.Fatalf("want all three problems, got %v", err)
-	}
+	require.Error(t, err, "want all three problems, got %v", err)
+	require.Contains(t, err.Error(), "TTL", "want all three problems, got %v", err)
+	require.Contains(t, err.Error(), "WithMaxResponseSize", "want all three problems, got %v", err)
+	require.Contains(t, err.Error(), "WithKeyPrefix", "want all three problems, got %v", err)
 }
 
 func TestCloseStopsGoroutines(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	c, err := New(Table{get("/a", time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	r := gin.New()
 	r.Use(c.Middleware())
 	r.GET("/a", func(c *gin.Context) { c.String(200, "a") })
 	for range 3 {
 		serve(r, "GET", "/a")
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal("second Close:", err)
-	}
+	require.NoError(t, c.Close())
+	require.NoError(t, c.Close(), "second Close")
 }
 
 func TestServiceFromContext(t *testing.T) {
@@ -95,113 +90,87 @@ func TestServiceFromContext(t *testing.T) {
 	a.do("POST", "/write")
 	a.do("GET", "/cached", "Cache-Control", "no-cache")
 	serve(outside, "GET", "/none")
-	if len(seen) != 5 {
-		t.Fatalf("%d handler runs", len(seen))
-	}
+	require.Len(t, seen, 5, "%d handler runs", len(seen))
 	for i, s := range seen[:4] {
-		if s != a.cache.Service() {
-			t.Errorf("run %d: FromContext = %v", i, s)
-		}
+		assert.Same(t, a.cache.Service(), s, "run %d: FromContext", i)
 	}
-	if seen[4] != nil {
-		t.Errorf("outside the middleware FromContext = %v, want nil", seen[4])
-	}
+	assert.Nil(t, seen[4], "outside the middleware FromContext = %v, want nil", seen[4])
 }
 
 func TestServiceGetSetDeleteKeys(t *testing.T) {
 	a := newTestApp(t, nil)
 	s := a.cache.Service()
 	ctx := t.Context()
-	if err := s.Set(ctx, "warm:greeting", []byte("hello"), time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := s.Get(ctx, "warm:greeting"); err != nil || string(b) != "hello" {
-		t.Fatalf("Get = %q, %v", b, err)
-	}
-	if _, err := s.Get(ctx, "warm:nothing"); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("Get of a missing key: %v", err)
-	}
+	require.NoError(t, s.Set(ctx, "warm:greeting", []byte("hello"), time.Minute))
+	b, err := s.Get(ctx, "warm:greeting")
+	require.NoError(t, err, "Get = %q, %v", b, err)
+	require.Equal(t, "hello", string(b), "Get = %q, %v", b, err)
+	_, err = s.Get(ctx, "warm:nothing")
+	require.ErrorIs(t, err, backend.ErrNotFound, "Get of a missing key")
 	for i := range 25 {
-		if err := s.Set(ctx, fmt.Sprintf("page:%02d", i), []byte("x"), time.Minute); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.Set(ctx, fmt.Sprintf("page:%02d", i), []byte("x"), time.Minute))
 	}
 	seen := map[string]bool{}
 	cursor := ""
 	for {
 		page, err := s.Keys(ctx, "page:*", cursor, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, k := range page.Keys {
-			if seen[k.Key] || !strings.HasPrefix(k.Key, "page:") || k.TTL <= 0 || k.TTL > time.Minute {
-				t.Fatalf("bad listing entry %+v", k)
-			}
+			require.False(t, seen[k.Key], "listed twice: %+v", k)
+			require.True(t, strings.HasPrefix(k.Key, "page:"), "bad listing entry %+v", k)
+			require.Positive(t, k.TTL, "bad listing entry %+v", k)
+			require.LessOrEqual(t, k.TTL, time.Minute, "bad listing entry %+v", k)
 			seen[k.Key] = true
 		}
 		if cursor = page.Cursor; cursor == "" {
 			break
 		}
 	}
-	if len(seen) != 25 {
-		t.Fatalf("listed %d keys, want 25", len(seen))
-	}
-	if ok, err := s.Delete(ctx, "warm:greeting"); !ok || err != nil {
-		t.Fatalf("Delete = %v, %v", ok, err)
-	}
-	if ok, _ := s.Delete(ctx, "warm:greeting"); ok {
-		t.Fatal("second Delete reported a deletion")
-	}
-	if n, err := s.ClearPattern(ctx, "page:1*"); n != 10 || err != nil {
-		t.Fatalf("ClearPattern = %d, %v", n, err)
-	}
-	if n, err := s.Clear(ctx); n != 15 || err != nil {
-		t.Fatalf("Clear = %d, %v", n, err)
-	}
+	require.Len(t, seen, 25, "listed %d keys", len(seen))
+	ok, err := s.Delete(ctx, "warm:greeting")
+	require.True(t, ok, "Delete = %v, %v", ok, err)
+	require.NoError(t, err, "Delete = %v, %v", ok, err)
+	ok, _ = s.Delete(ctx, "warm:greeting")
+	require.False(t, ok, "second Delete reported a deletion")
+	n, err := s.ClearPattern(ctx, "page:1*")
+	require.Equal(t, 10, n, "ClearPattern = %d, %v", n, err)
+	require.NoError(t, err, "ClearPattern = %d, %v", n, err)
+	n, err = s.Clear(ctx)
+	require.Equal(t, 15, n, "Clear = %d, %v", n, err)
+	require.NoError(t, err, "Clear = %d, %v", n, err)
 	a.clock.Advance(2 * time.Minute)
-	if err := s.Set(ctx, "short", []byte("x"), time.Second); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.Set(ctx, "short", []byte("x"), time.Second))
 	a.clock.Advance(2 * time.Second)
-	if _, err := s.Get(ctx, "short"); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("expired manual entry: %v", err)
-	}
+	_, err = s.Get(ctx, "short")
+	require.ErrorIs(t, err, backend.ErrNotFound, "expired manual entry")
 }
 
 func TestServiceRejectsBadInput(t *testing.T) {
 	a := newTestApp(t, nil)
 	s := a.cache.Service()
 	ctx := t.Context()
-	if _, err := s.Get(ctx, ""); !errors.Is(err, ErrBadKey) {
-		t.Errorf("empty key: %v", err)
-	}
-	if err := s.Set(ctx, strings.Repeat("k", MaxKeyLen+1), nil, time.Second); !errors.Is(err, ErrBadKey) {
-		t.Errorf("long key: %v", err)
-	}
-	if err := s.Set(ctx, "bad\xffkey", []byte("x"), time.Second); !errors.Is(err, ErrBadKey) {
-		t.Errorf("key that is not UTF-8: %v", err)
-	}
-	if err := s.Set(ctx, "k", nil, 0); err == nil {
-		t.Errorf("zero ttl accepted")
-	}
-	if _, err := s.Keys(ctx, strings.Repeat("*", MaxPatternLen+1), "", 10); !errors.Is(err, ErrBadPattern) {
-		t.Errorf("long pattern: %v", err)
-	}
-	if _, err := s.Keys(ctx, "*", "", MaxPageSize+1); err == nil {
-		t.Errorf("huge page accepted")
-	}
-	if err := s.Invalidate(ctx, "relative"); !errors.Is(err, ErrBadPath) {
-		t.Errorf("relative path: %v", err)
-	}
-	if err := s.InvalidateWrite(ctx, "PUT", ""); !errors.Is(err, ErrBadPath) {
-		t.Errorf("empty path: %v", err)
-	}
+	_, err := s.Get(ctx, "")
+	assert.ErrorIs(t, err, ErrBadKey, "empty key")
+	err = s.Set(ctx, strings.Repeat("k", MaxKeyLen+1), nil, time.Second)
+	assert.ErrorIs(t, err, ErrBadKey, "long key")
+	err = s.Set(ctx, "bad\xffkey", []byte("x"), time.Second)
+	assert.ErrorIs(t, err, ErrBadKey, "key that is not UTF-8")
+	err = s.Set(ctx, "k", nil, 0)
+	assert.Error(t, err, "zero ttl accepted")
+	_, err = s.Keys(ctx, strings.Repeat("*", MaxPatternLen+1), "", 10)
+	assert.ErrorIs(t, err, ErrBadPattern, "long pattern")
+	_, err = s.Keys(ctx, "*", "", MaxPageSize+1)
+	assert.Error(t, err, "huge page accepted")
+	err = s.Invalidate(ctx, "relative")
+	assert.ErrorIs(t, err, ErrBadPath, "relative path")
+	err = s.InvalidateWrite(ctx, "PUT", "")
+	assert.ErrorIs(t, err, ErrBadPath, "empty path")
 }
 
 // TestServiceClearStaysUnderPrefix: two caches with different prefixes
 // share one backend; clearing one leaves the other.
 func TestServiceClearStaysUnderPrefix(t *testing.T) {
-	clock := newFakeClock()
+	clock := testutil.NewClock()
 	mem, _ := memory.New(memory.Options{Now: clock.Now})
 	defer mem.Close()
 	one, _ := New(nil, WithBackend(mem), WithKeyPrefix("one"), WithClock(clock.Now))
@@ -212,44 +181,37 @@ func TestServiceClearStaysUnderPrefix(t *testing.T) {
 	one.Service().Set(ctx, "k", []byte("1"), time.Minute)
 	two.Service().Set(ctx, "k", []byte("2"), time.Minute)
 	mem.Store(ctx, "foreign", &backend.Entry{Status: 200}, time.Minute, backend.Tokens{})
-	if n, err := one.Service().Clear(ctx); n != 1 || err != nil {
-		t.Fatalf("Clear = %d, %v", n, err)
-	}
-	if b, err := two.Service().Get(ctx, "k"); err != nil || string(b) != "2" {
-		t.Fatalf("the other prefix lost its key: %q %v", b, err)
-	}
-	if _, err := mem.Lookup(ctx, "foreign", backend.Tokens{}); err != nil {
-		t.Fatalf("a foreign key was cleared: %v", err)
-	}
+	n, err := one.Service().Clear(ctx)
+	require.Equal(t, 1, n, "Clear = %d, %v", n, err)
+	require.NoError(t, err, "Clear = %d, %v", n, err)
+	b, err := two.Service().Get(ctx, "k")
+	require.NoError(t, err, "the other prefix lost its key: %q %v", b, err)
+	require.Equal(t, "2", string(b), "the other prefix lost its key: %q %v", b, err)
+	_, err = mem.Lookup(ctx, "foreign", backend.Tokens{})
+	require.NoError(t, err, "a foreign key was cleared")
 	// A pattern cannot climb out of the prefix.
-	if n, _ := one.Service().ClearPattern(ctx, "*two*"); n != 0 {
-		t.Fatalf("pattern reached another prefix: %d", n)
-	}
+	n, _ = one.Service().ClearPattern(ctx, "*two*")
+	require.Equal(t, 0, n, "pattern reached another prefix")
 }
 
 func TestServiceInvalidate(t *testing.T) {
 	a, _ := hierarchyApp(t, nil)
 	s := a.cache.Service()
 	fillAll(t, a, hierarchyGETs)
-	if err := s.Invalidate(t.Context(), "/spaces/1"); err != nil {
-		t.Fatal(err)
-	}
-	if got := invalidated(t, a, hierarchyGETs); len(got) != 1 || got[0] != "/spaces/1" {
-		t.Fatalf("exact target invalidated %v", got)
-	}
+	require.NoError(t, s.Invalidate(t.Context(), "/spaces/1"))
+	got := invalidated(t, a, hierarchyGETs)
+	require.Len(t, got, 1, "exact target invalidated %v", got)
+	require.Equal(t, "/spaces/1", got[0], "exact target invalidated %v", got)
 	fillAll(t, a, hierarchyGETs)
 	s.Invalidate(t.Context(), "/spaces/1/*")
-	if got := invalidated(t, a, hierarchyGETs); strings.Join(got, " ") != "/spaces/1 /spaces/1/items /spaces/1/items/7 /spaces/1/items/8" {
-		t.Fatalf("subtree target invalidated %v", got)
-	}
+	got = invalidated(t, a, hierarchyGETs)
+	require.Equal(t, "/spaces/1 /spaces/1/items /spaces/1/items/7 /spaces/1/items/8", strings.Join(got, " "), "subtree target invalidated %v", got)
 	fillAll(t, a, hierarchyGETs)
 	s.InvalidateWrite(t.Context(), "POST", "/spaces")
-	if got := invalidated(t, a, hierarchyGETs); strings.Join(got, " ") != "/ /spaces" {
-		t.Fatalf("InvalidateWrite POST invalidated %v", got)
-	}
-	if st := s.Stats(); st.Invalidations != 3 {
-		t.Fatalf("service invalidations counted %d", st.Invalidations)
-	}
+	got = invalidated(t, a, hierarchyGETs)
+	require.Equal(t, "/ /spaces", strings.Join(got, " "), "InvalidateWrite POST invalidated %v", got)
+	st := s.Stats()
+	require.Equal(t, uint64(3), st.Invalidations, "service invalidations counted")
 }
 
 func TestStatsAndReset(t *testing.T) {
@@ -259,37 +221,39 @@ func TestStatsAndReset(t *testing.T) {
 	a.do("GET", "/spaces", "Cache-Control", "no-cache")
 	a.do("PUT", "/spaces/1")
 	st := a.cache.Service().Stats()
-	if st.Hits != 1 || st.Misses != 1 || st.Stores != 1 || st.Skips["no-cache"] != 1 || st.Invalidations != 1 || st.HitRate != 0.5 {
-		t.Fatalf("stats %+v", st)
-	}
+	require.Equal(t, uint64(1), st.Hits, "stats %+v", st)
+	require.Equal(t, uint64(1), st.Misses, "stats %+v", st)
+	require.Equal(t, uint64(1), st.Stores, "stats %+v", st)
+	require.Equal(t, uint64(1), st.Skips["no-cache"], "stats %+v", st)
+	require.Equal(t, uint64(1), st.Invalidations, "stats %+v", st)
+	require.Equal(t, 0.5, st.HitRate, "stats %+v", st)
 	var found bool
 	for _, r := range st.Routes {
 		if r.Method == "GET" && r.Route == "/spaces" {
 			found = true
-			if r.Hits != 1 || r.Misses != 1 || r.Skips["no-cache"] != 1 {
-				t.Fatalf("route stats %+v", r)
-			}
+			require.Equal(t, uint64(1), r.Hits, "route stats %+v", r)
+			require.Equal(t, uint64(1), r.Misses, "route stats %+v", r)
+			require.Equal(t, uint64(1), r.Skips["no-cache"], "route stats %+v", r)
 		}
 	}
-	if !found {
-		t.Fatalf("no route stats for GET /spaces: %+v", st.Routes)
-	}
+	require.True(t, found, "no route stats for GET /spaces: %+v", st.Routes)
 	a.cache.Service().ResetStats()
-	if st := a.cache.Service().Stats(); st.Hits+st.Misses+st.Invalidations+st.Stores != 0 || len(st.Skips) != 0 {
-		t.Fatalf("after reset %+v", st)
-	}
+	st = a.cache.Service().Stats()
+	require.Equal(t, uint64(0), st.Hits+st.Misses+st.Invalidations+st.Stores, "after reset %+v", st)
+	require.Empty(t, st.Skips, "after reset %+v", st)
 }
 
 func TestHealth(t *testing.T) {
 	a := newTestApp(t, nil)
 	h := a.cache.Service().Health(t.Context())
-	if !h.OK || h.Backend != "memory" || !h.ServingHits || h.Error != "" {
-		t.Fatalf("health %+v", h)
-	}
+	require.True(t, h.OK, "health %+v", h)
+	require.Equal(t, "memory", h.Backend, "health %+v", h)
+	require.True(t, h.ServingHits, "health %+v", h)
+	require.Empty(t, h.Error, "health %+v", h)
 	a.mem.Close()
-	if h := a.cache.Service().Health(t.Context()); h.OK || h.Error == "" {
-		t.Fatalf("health of a closed backend %+v", h)
-	}
+	h = a.cache.Service().Health(t.Context())
+	require.False(t, h.OK, "health of a closed backend %+v", h)
+	require.NotEmpty(t, h.Error, "health of a closed backend %+v", h)
 }
 
 func TestCheckRoutes(t *testing.T) {
@@ -301,21 +265,18 @@ func TestCheckRoutes(t *testing.T) {
 
 	c, _ := New(Table{{Method: "GET", Path: "/items"}})
 	defer c.Close()
-	if err := c.CheckRoutes(r.Routes()); err != nil {
-		t.Fatalf("matching table: %v", err)
-	}
+	require.NoError(t, c.CheckRoutes(r.Routes()), "matching table")
 	c2, _ := New(Table{{Method: "GET", Path: "/gone"}, {Method: "GET", Path: "/list", Handler: name}})
 	defer c2.Close()
 	err := c2.CheckRoutes(r.Routes())
-	if err == nil || !strings.Contains(err.Error(), "GET /gone: no such route") ||
-		!strings.Contains(err.Error(), "registered at GET /moved") {
-		t.Fatalf("drift not reported: %v", err)
-	}
+	require.Error(t, err, "drift not reported: %v", err)
+	require.Contains(t, err.Error(), "GET /gone: no such route", "drift not reported: %v", err)
+	require.Contains(t, err.Error(), "registered at GET /moved", "drift not reported: %v", err)
 	c3, _ := New(Table{{Method: "GET", Handler: "pkg.missing"}})
 	defer c3.Close()
-	if err := c3.CheckRoutes(r.Routes()); err == nil || !strings.Contains(err.Error(), "pkg.missing") {
-		t.Fatalf("handler-only policy with no route: %v", err)
-	}
+	err = c3.CheckRoutes(r.Routes())
+	require.Error(t, err, "handler-only policy with no route: %v", err)
+	require.Contains(t, err.Error(), "pkg.missing", "handler-only policy with no route: %v", err)
 }
 
 func listHandler(c *gin.Context) { c.String(200, "list") }

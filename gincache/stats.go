@@ -10,6 +10,7 @@ import (
 // and reading never blocks a request.
 type routeStats struct {
 	hits          atomic.Uint64
+	nearHits      atomic.Uint64
 	stale         atomic.Uint64
 	misses        atomic.Uint64
 	stores        atomic.Uint64
@@ -29,6 +30,9 @@ type Stats struct {
 	Hits    uint64  `json:"hits"`
 	Misses  uint64  `json:"misses"`
 	HitRate float64 `json:"hit_rate"`
+	// NearHits counts hits served from a near cache (backend/near),
+	// without a round trip (included in Hits).
+	NearHits uint64 `json:"near_hits"`
 	// Stale counts stale entries served (included in Hits).
 	Stale uint64 `json:"stale"`
 	// Skips counts requests that bypassed the cache, by reason.
@@ -51,6 +55,7 @@ type RouteStats struct {
 	Hits          uint64            `json:"hits"`
 	Misses        uint64            `json:"misses"`
 	HitRate       float64           `json:"hit_rate"`
+	NearHits      uint64            `json:"near_hits"`
 	Stale         uint64            `json:"stale"`
 	Skips         map[string]uint64 `json:"skips,omitempty"`
 	NotStored     map[string]uint64 `json:"not_stored,omitempty"`
@@ -75,6 +80,7 @@ func (c *Cache) snapshot() Stats {
 	}
 	add := func(rs *routeStats, into *RouteStats) {
 		into.Hits = rs.hits.Load()
+		into.NearHits = rs.nearHits.Load()
 		into.Stale = rs.stale.Load()
 		into.Misses = rs.misses.Load()
 		into.Stores = rs.stores.Load()
@@ -100,6 +106,7 @@ func (c *Cache) snapshot() Stats {
 			}
 		}
 		st.Hits += into.Hits
+		st.NearHits += into.NearHits
 		st.Stale += into.Stale
 		st.Misses += into.Misses
 		st.Stores += into.Stores
@@ -128,6 +135,7 @@ func (c *Cache) snapshot() Stats {
 // reset zeroes every counter.
 func (s *routeStats) reset() {
 	s.hits.Store(0)
+	s.nearHits.Store(0)
 	s.stale.Store(0)
 	s.misses.Store(0)
 	s.stores.Store(0)

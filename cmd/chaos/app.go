@@ -15,6 +15,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/admin"
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/quickstart"
@@ -73,6 +75,7 @@ type instance struct {
 	proxy    *proxy // non-nil: this instance reaches Redis through it
 	cache    *gincache.Cache
 	backend  *redis.Redis
+	near     *near.Near // the near cache in front of backend, with -near
 	srv      *http.Server
 	base     string // http://127.0.0.1:port
 	inflight atomic.Int64
@@ -85,7 +88,7 @@ type instance struct {
 // newInstance builds replica id on store, its cache on the Redis at
 // redisAddr (directly, or through a proxy it starts when viaProxy), and
 // starts serving it on a free loopback port.
-func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage, patience time.Duration) (*instance, error) {
+func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage, patience, nearDelta time.Duration) (*instance, error) {
 	in := &instance{id: id, serveErr: make(chan error, 1)}
 	addr := redisAddr
 	if viaProxy {
@@ -102,13 +105,23 @@ func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Stor
 		return nil, err
 	}
 	in.backend = b
-	opts := []gincache.Option{gincache.WithBackend(b), gincache.WithDefaultTTL(60 * time.Second), gincache.WithLogger(logger.With("instance", id))}
+	var cb backend.Backend = b
+	if nearDelta > 0 {
+		n, err := near.New(b, near.Options{Delta: nearDelta, Logger: logger.With("instance", id)})
+		if err != nil {
+			b.Close()
+			in.closeProxy()
+			return nil, err
+		}
+		in.near, cb = n, n
+	}
+	opts := []gincache.Option{gincache.WithBackend(cb), gincache.WithDefaultTTL(60 * time.Second), gincache.WithLogger(logger.With("instance", id))}
 	if patience > 0 {
 		opts = append(opts, gincache.WithBudget(patience))
 	}
 	cache, err := gincache.New(policyTable(sab), opts...)
 	if err != nil {
-		b.Close()
+		in.closeBackend()
 		in.closeProxy()
 		return nil, err
 	}
@@ -234,8 +247,16 @@ func (in *instance) closeProxy() {
 
 func (in *instance) closeCache() {
 	in.cache.Close()
-	in.backend.Close() // after the cache, which uses it
+	in.closeBackend() // after the cache, which uses it
 	in.closeProxy()
+}
+
+// closeBackend closes the near cache, if any, then the Redis backend.
+func (in *instance) closeBackend() {
+	if in.near != nil {
+		in.near.Close()
+	}
+	in.backend.Close()
 }
 
 // crash kills the instance as a process crash would, in process: its
@@ -249,7 +270,7 @@ func (in *instance) crash() int64 {
 	<-in.serveErr
 	in.closeProxy()
 	in.cache.Close()
-	in.backend.Close()
+	in.closeBackend()
 	return held
 }
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
 )
 
 // config is what the flags set.
@@ -27,6 +29,10 @@ type config struct {
 	redisServer string        // redis-server binary; "" finds it on PATH
 	json        bool
 	verbose     bool
+	// near puts a near cache (backend/near) in front of Redis in every
+	// instance, with lease nearDelta.
+	near      bool
+	nearDelta time.Duration
 
 	// sabotage breaks the application on purpose, so that tests can show
 	// each check catches what it is meant to. Never set by flags.
@@ -37,6 +43,17 @@ type config struct {
 	// loaded machine. Never set by flags: the harness measures the
 	// defaults users run.
 	patience time.Duration
+}
+
+// nearLease is the near cache's Delta, or 0 without -near.
+func (c config) nearLease() time.Duration {
+	switch {
+	case !c.near:
+		return 0
+	case c.nearDelta > 0:
+		return c.nearDelta
+	}
+	return near.DefaultDelta
 }
 
 // phase is one step of the fault schedule.
@@ -99,6 +116,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Int64Var(&cfg.seed, "seed", 0, "random seed of the clients' choices (0: from the clock)")
 	fs.DurationVar(&cfg.timeout, "timeout", defaultTimeout, "client timeout of one request; a request that times out is a transport error")
 	fs.StringVar(&cfg.redisServer, "redis-server", "", "the redis-server binary (default: redis-server on PATH)")
+	fs.BoolVar(&cfg.near, "near", false, "put a near cache (backend/near) in front of Redis in every instance; the report gives each phase's share of reads served from it")
+	fs.DurationVar(&cfg.nearDelta, "near-delta", 0, "the near cache's lease and commit-wait (default: backend/near's, 5ms)")
 	fs.BoolVar(&cfg.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&cfg.verbose, "v", false, "print the cache's and the Redis backend's logs to stderr")
 	if err := fs.Parse(args); err != nil {

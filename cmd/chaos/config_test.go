@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend/near"
 )
 
 func TestFlagDefaults(t *testing.T) {
@@ -79,4 +81,20 @@ func TestMainExitCodes(t *testing.T) {
 	assert.Equal(t, exitUsage, code, "bad flag: exit %d, %q", code, errs.String())
 	assert.Contains(t, errs.String(), "-clients -1", "bad flag: exit %d, %q", code, errs.String())
 	assert.Equal(t, 0, out.Len(), "a usage error printed a report: %q", out.String())
+}
+
+func TestFlagNear(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, 0},
+		{[]string{"-near"}, near.DefaultDelta},
+		{[]string{"-near", "-near-delta", "20ms"}, 20 * time.Millisecond},
+		{[]string{"-near-delta", "20ms"}, 0},
+	} {
+		cfg, err := parseFlags(tc.args, &bytes.Buffer{})
+		require.NoError(t, err, "%q", tc.args)
+		assert.Equal(t, tc.want, cfg.nearLease(), "%q", tc.args)
+	}
 }

@@ -40,6 +40,8 @@ type reportConfig struct {
 	Users       int     `json:"users"`
 	Seed        uint64  `json:"seed"`
 	Timeout     string  `json:"timeout"`
+	// Near is the near cache's lease with -near, else empty.
+	Near string `json:"near,omitempty"`
 }
 
 // phaseReport is what the clients measured in one phase.
@@ -62,6 +64,10 @@ type phaseReport struct {
 	Detail map[string]int64 `json:"cache_status_detail"`
 	// HitRatio is the share of reads the cache served (HIT, STALE).
 	HitRatio float64 `json:"hit_ratio"`
+	// NearHits counts reads served from the instances' near caches
+	// (-near), as their counters say; NearShare is their share of reads.
+	NearHits  uint64  `json:"near_hits"`
+	NearShare float64 `json:"near_share"`
 	// FollowUps counts reads sent through another instance right after a
 	// write's 2xx.
 	FollowUps int64 `json:"follow_up_reads"`
@@ -127,6 +133,9 @@ func (r *runner) report(clients []*client, sweep *client, redisVersion string, s
 	if r.cfg.instances > 1 {
 		rep.Config.Stall = r.cfg.stall.String()
 	}
+	if d := r.cfg.nearLease(); d > 0 {
+		rep.Config.Near = d.String()
+	}
 	for _, in := range r.all() {
 		how := "connects to Redis directly"
 		if in.proxy != nil {
@@ -136,6 +145,7 @@ func (r *runner) report(clients []*client, sweep *client, redisVersion string, s
 	}
 	all := newTally()
 	var total time.Duration
+	var nearAll uint64
 	for i, rec := range r.records {
 		t := newTally()
 		for _, c := range clients {
@@ -143,11 +153,15 @@ func (r *runner) report(clients []*client, sweep *client, redisVersion string, s
 		}
 		d := rec.end.Sub(rec.start)
 		total += d
-		rep.Phases = append(rep.Phases, summarizePhase(fmt.Sprintf("%d %s", i+1, rec.name), rec.action, d, t))
+		p := summarizePhase(fmt.Sprintf("%d %s", i+1, rec.name), rec.action, d, t)
+		p.setNear(rec.nearHits)
+		rep.Phases = append(rep.Phases, p)
 		all.merge(t)
+		nearAll += rec.nearHits
 	}
 	rep.Seconds = total.Seconds()
 	rep.All = summarizePhase("all", "", total, all)
+	rep.All.setNear(nearAll)
 	rep.Requests = rep.All.Requests
 	if sweep != nil {
 		s := summarizePhase("final sweep", r.sweepAction, 0, sweep.tallies[len(r.cfg.phases)])
@@ -210,6 +224,14 @@ func (r *runner) report(clients []*client, sweep *client, redisVersion string, s
 	return rep
 }
 
+// setNear records the phase's near hits and their share of its reads.
+func (p *phaseReport) setNear(hits uint64) {
+	p.NearHits = hits
+	if p.Reads > 0 {
+		p.NearShare = float64(hits) / float64(p.Reads)
+	}
+}
+
 func sweepRequests(p *phaseReport) int64 {
 	if p == nil {
 		return 0
@@ -269,6 +291,9 @@ func (rep *report) writeText(w io.Writer) error {
 	if cfg.Stall != "" {
 		stall = ", stalls of " + cfg.Stall
 	}
+	if cfg.Near != "" {
+		stall += ", near cache on (lease " + cfg.Near + ")"
+	}
 	fmt.Fprintf(&b, "%d instances, %d clients, %.0f%% writes, phases %s%s, seed %d\n", cfg.Instances, cfg.Clients, 100*cfg.Writes, cfg.Phases, stall, cfg.Seed)
 	for _, in := range rep.Instances {
 		fmt.Fprintf(&b, "  instance %s\n", in)
@@ -301,14 +326,14 @@ func (rep *report) writeText(w io.Writer) error {
 
 	b.WriteString("\nread-your-writes and errors by phase (stale reads by route kind; window: longest time from a 2xx to a read that missed it):\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\treads\twrites\tfollow-ups\thit ratio\treq/s\tstale item\tstale list\tstale ancestor\twindow ms\t5xx\ttransport\t")
+	fmt.Fprintln(tw, "phase\treads\twrites\tfollow-ups\thit ratio\tnear\treq/s\tstale item\tstale list\tstale ancestor\twindow ms\t5xx\ttransport\t")
 	for _, p := range rows {
 		rps := fmt.Sprintf("%.0f", p.RPS)
 		if p.Seconds == 0 {
 			rps = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f%%\t%s\t%d\t%d\t%d\t%.1f\t%d\t%d\t\n",
-			p.Name, p.Reads, p.Writes, p.FollowUps, 100*p.HitRatio, rps,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t%s\t%d\t%d\t%d\t%.1f\t%d\t%d\t\n",
+			p.Name, p.Reads, p.Writes, p.FollowUps, 100*p.HitRatio, 100*p.NearShare, rps,
 			p.Stale[kindItem], p.Stale[kindList], p.Stale[kindAncestor], p.StaleWindowMs, p.ServerErrors, p.Transport)
 	}
 	if err := tw.Flush(); err != nil {

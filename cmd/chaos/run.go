@@ -80,6 +80,21 @@ func (r *runner) followUpStarted(i int32) {
 type phaseRecord struct {
 	name, action string
 	start, end   time.Time
+	// nearHits counts the hits the instances served from their near
+	// caches during the phase (-near).
+	nearHits uint64
+}
+
+// nearHits sums the near-cache hits every instance has served, crashed
+// ones included.
+func (r *runner) nearHits() uint64 {
+	var n uint64
+	for _, in := range append(r.all(), r.crashed...) {
+		if in != nil {
+			n += in.cache.Service().Stats().NearHits
+		}
+	}
+	return n
 }
 
 // phaseLabel names phase i for violations ("3 back").
@@ -151,7 +166,7 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 		r.readIn[i], r.followIn[i] = make(chan struct{}), make(chan struct{})
 	}
 	r.start = func(i int) (*instance, error) {
-		return newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage, cfg.patience)
+		return newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage, cfg.patience, cfg.nearLease())
 	}
 	defer func() {
 		for _, in := range append(r.all(), r.crashed...) {
@@ -306,6 +321,7 @@ func (r *runner) schedule(ctx context.Context) error {
 		}
 		action, err := r.enter(p.name)
 		rec := phaseRecord{name: p.name, action: action, start: time.Now()}
+		nearBefore := r.nearHits()
 		if err != nil {
 			rec.end = rec.start
 			r.records = append(r.records, rec)
@@ -346,6 +362,7 @@ func (r *runner) schedule(ctx context.Context) error {
 			}
 		}
 		rec.end = time.Now()
+		rec.nearHits = r.nearHits() - nearBefore
 		r.records = append(r.records, rec)
 	}
 	return nil

@@ -15,9 +15,10 @@ const ServiceRoute = "(service)"
 type Collector struct {
 	svc *gincache.Service
 
-	hits, stale, misses, stores  *prometheus.Desc
-	skips, notStored             *prometheus.Desc
-	invalidations, backendErrors *prometheus.Desc
+	hits, nearHits, stale, misses *prometheus.Desc
+	stores                        *prometheus.Desc
+	skips, notStored              *prometheus.Desc
+	invalidations, backendErrors  *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -36,6 +37,7 @@ func NewCollector(cache *gincache.Cache, opts ...Option) *Collector {
 	return &Collector{
 		svc:           cache.Service(),
 		hits:          desc("hits_total", "Cached responses served (HIT), stale ones included."),
+		nearHits:      desc("near_hits_total", "Hits served from a near cache (backend/near) without a round trip, included in hits_total."),
 		stale:         desc("stale_hits_total", "Stale cached responses served while refreshing or on handler failure."),
 		misses:        desc("misses_total", "Lookups that found no valid entry and ran the handler (MISS)."),
 		stores:        desc("stores_total", "Responses stored after a miss."),
@@ -48,7 +50,7 @@ func NewCollector(cache *gincache.Cache, opts ...Option) *Collector {
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.hits, c.stale, c.misses, c.stores, c.skips, c.notStored, c.invalidations, c.backendErrors} {
+	for _, d := range []*prometheus.Desc{c.hits, c.nearHits, c.stale, c.misses, c.stores, c.skips, c.notStored, c.invalidations, c.backendErrors} {
 		ch <- d
 	}
 }
@@ -64,6 +66,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	var routeInvalidations, routeErrors uint64
 	for _, r := range st.Routes {
 		counter(c.hits, r.Hits, r.Method, r.Route)
+		counter(c.nearHits, r.NearHits, r.Method, r.Route)
 		counter(c.stale, r.Stale, r.Method, r.Route)
 		counter(c.misses, r.Misses, r.Method, r.Route)
 		counter(c.stores, r.Stores, r.Method, r.Route)
