@@ -3,12 +3,14 @@ package backend_test
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"hash/crc32"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
@@ -55,41 +57,30 @@ func sampleEntries() map[string]*backend.Entry {
 func marshal(t testing.TB, e *backend.Entry) []byte {
 	t.Helper()
 	b, err := e.MarshalBinary()
-	if err != nil {
-		t.Fatalf("MarshalBinary: %v", err)
-	}
+	require.NoError(t, err, "MarshalBinary")
 	return b
 }
 
 // sameEntry fails t unless got carries everything want does, tokens too.
 func sameEntry(t testing.TB, name string, want, got *backend.Entry) {
 	t.Helper()
-	if diff := backendtest.EntryDiff(want, got); diff != "" {
-		t.Fatalf("%s: %s", name, diff)
-	}
-	if !slices.Equal(got.Tokens, want.Tokens) {
-		t.Fatalf("%s: tokens %v, want %v", name, got.Tokens, want.Tokens)
-	}
+	require.Empty(t, backendtest.EntryDiff(want, got), name)
+	require.Equal(t, want.Tokens, got.Tokens, "%s: tokens", name)
 }
 
 func TestEntryEncodingRoundTrip(t *testing.T) {
 	for name, e := range sampleEntries() {
 		data := marshal(t, e)
 		var got backend.Entry
-		if err := got.UnmarshalBinary(data); err != nil {
-			t.Fatalf("%s: UnmarshalBinary: %v", name, err)
-		}
+		require.NoError(t, got.UnmarshalBinary(data), "%s: UnmarshalBinary", name)
 		sameEntry(t, name, e, &got)
 		// The encoding is deterministic: a decoded entry encodes the same.
-		if again := marshal(t, &got); !bytes.Equal(again, data) {
-			t.Fatalf("%s: re-encoding a decoded entry gave different bytes", name)
-		}
+		again := marshal(t, &got)
+		require.Equal(t, data, again, "%s: re-encoding a decoded entry gave different bytes", name)
 		// Each header field's values are full (len == cap), so an Add on a
 		// response header map copies instead of writing into the entry.
 		for _, f := range got.Header {
-			if len(f.Values) != cap(f.Values) {
-				t.Fatalf("%s: decoded values of %s have len %d, cap %d", name, f.Name, len(f.Values), cap(f.Values))
-			}
+			require.Len(t, f.Values, cap(f.Values), "%s: decoded values of %s have len != cap", name, f.Name)
 		}
 	}
 }
@@ -99,12 +90,9 @@ func TestEntryEncodingRoundTrip(t *testing.T) {
 func TestEntryAppendBinary(t *testing.T) {
 	e := sampleEntries()["full"]
 	out, err := e.AppendBinary([]byte("prefix"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(out, []byte("prefix")) || !bytes.Equal(out[len("prefix"):], marshal(t, e)) {
-		t.Fatalf("AppendBinary did not append the encoding after the prefix")
-	}
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(out, []byte("prefix")), "AppendBinary lost the prefix")
+	require.Equal(t, marshal(t, e), out[len("prefix"):], "AppendBinary did not append the encoding after the prefix")
 }
 
 // A decoded entry owns its bytes: the caller may reuse the buffer it
@@ -113,9 +101,7 @@ func TestEntryUnmarshalCopies(t *testing.T) {
 	e := sampleEntries()["full"]
 	data := marshal(t, e)
 	var got backend.Entry
-	if err := got.UnmarshalBinary(data); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, got.UnmarshalBinary(data))
 	clear(data)
 	sameEntry(t, "after the caller reused its buffer", e, &got)
 }
@@ -127,9 +113,8 @@ func TestEntryMarshalRejects(t *testing.T) {
 		"5000 headers": {Status: 200, Header: make([]backend.HeaderField, 5000)},
 		"2000 tokens":  {Status: 200, Tokens: make([]backend.Token, 2000)},
 	} {
-		if _, err := e.MarshalBinary(); err == nil {
-			t.Errorf("MarshalBinary of an entry with %s = nil error", name)
-		}
+		_, err := e.MarshalBinary()
+		assert.Error(t, err, "MarshalBinary of an entry with %s", name)
 	}
 }
 
@@ -149,9 +134,8 @@ func TestEntryUnmarshalCorrupt(t *testing.T) {
 	corrupt := func(name string, data []byte) {
 		t.Helper()
 		var e backend.Entry
-		if err := e.UnmarshalBinary(data); !errors.Is(err, backend.ErrCorrupt) {
-			t.Errorf("%s: UnmarshalBinary = %v; want ErrCorrupt", name, err)
-		}
+		err := e.UnmarshalBinary(data)
+		assert.ErrorIs(t, err, backend.ErrCorrupt, "%s: UnmarshalBinary", name)
 	}
 	for n := range len(valid) {
 		corrupt("truncated", valid[:n])
@@ -205,21 +189,14 @@ func FuzzEntryDecode(f *testing.F) {
 func decodeCheck(t *testing.T, data []byte) {
 	var e backend.Entry
 	if err := e.UnmarshalBinary(data); err != nil {
-		if !errors.Is(err, backend.ErrCorrupt) {
-			t.Fatalf("UnmarshalBinary = %v; want an error wrapping ErrCorrupt", err)
-		}
+		require.ErrorIs(t, err, backend.ErrCorrupt, "UnmarshalBinary")
 		return
 	}
 	again, err := e.MarshalBinary()
-	if err != nil {
-		t.Fatalf("a decoded entry does not encode: %v", err)
-	}
+	require.NoError(t, err, "a decoded entry does not encode")
 	var back backend.Entry
-	if err := back.UnmarshalBinary(again); err != nil {
-		t.Fatalf("the re-encoding of a decoded entry does not decode: %v", err)
-	}
+	require.NoError(t, back.UnmarshalBinary(again), "the re-encoding of a decoded entry does not decode")
 	sameEntry(t, "decode, encode, decode", &e, &back)
-	if last := marshal(t, &back); !bytes.Equal(last, again) {
-		t.Fatalf("encoding is not stable across a round trip")
-	}
+	last := marshal(t, &back)
+	require.Equal(t, again, last, "encoding is not stable across a round trip")
 }

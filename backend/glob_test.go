@@ -1,8 +1,10 @@
 package backend_test
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
@@ -93,9 +95,8 @@ var matchCases = []struct {
 
 func TestMatch(t *testing.T) {
 	for _, c := range matchCases {
-		if got := backend.Match(c.pattern, c.key); got != c.want {
-			t.Errorf("Match(%q, %q) = %v, want %v", c.pattern, c.key, got, c.want)
-		}
+		got := backend.Match(c.pattern, c.key)
+		assert.Equal(t, c.want, got, "Match(%q, %q)", c.pattern, c.key)
 	}
 }
 
@@ -111,9 +112,8 @@ func TestEscapeGlob(t *testing.T) {
 		`*?[]\`:         `\*\?\[\]\\`,
 		"/a%2Fb?q=[1]*": `/a%2Fb\?q=\[1\]\*`,
 	} {
-		if got := backend.EscapeGlob(s); got != want {
-			t.Errorf("EscapeGlob(%q) = %q, want %q", s, got, want)
-		}
+		got := backend.EscapeGlob(s)
+		assert.Equal(t, want, got, "EscapeGlob(%q)", s)
 	}
 }
 
@@ -128,11 +128,9 @@ func FuzzEscapeGlob(f *testing.F) {
 	f.Add("", "a")
 	f.Fuzz(func(t *testing.T, s, other string) {
 		p := backend.EscapeGlob(s)
-		if !backend.Match(p, s) {
-			t.Fatalf("Match(EscapeGlob(%q) = %q, %q) = false", s, p, s)
-		}
-		if s != "" && backend.Match(p, other) != (other == s) {
-			t.Fatalf("Match(EscapeGlob(%q) = %q, %q) = %v", s, p, other, other != s)
+		require.True(t, backend.Match(p, s), "Match(EscapeGlob(%q) = %q, %q) = false", s, p, s)
+		if s != "" {
+			require.Equal(t, other == s, backend.Match(p, other), "Match(EscapeGlob(%q) = %q, %q)", s, p, other)
 		}
 		// No metacharacter is left unescaped.
 		for i := 0; i < len(p); i++ {
@@ -140,9 +138,7 @@ func FuzzEscapeGlob(f *testing.F) {
 				i++
 				continue
 			}
-			if strings.IndexByte(backend.GlobMeta, p[i]) >= 0 {
-				t.Fatalf("EscapeGlob(%q) = %q leaves %q unescaped", s, p, p[i])
-			}
+			require.NotContains(t, backend.GlobMeta, string(p[i]), "EscapeGlob(%q) = %q leaves %q unescaped", s, p, p[i])
 		}
 	})
 }

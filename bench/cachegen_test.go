@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkCachegen times the cachegen binary, as go generate runs it, on
@@ -22,15 +24,12 @@ import (
 // cachegen prints with -v.
 func BenchmarkCachegen(b *testing.B) {
 	root, err := filepath.Abs("..")
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	bin := filepath.Join(b.TempDir(), "cachegen")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/cachegen")
 	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build ./cmd/cachegen: %v\n%s", err, out)
-	}
+	out, err := build.CombinedOutput()
+	require.NoError(b, err, "go build ./cmd/cachegen:\n%s", out)
 	for _, ex := range []struct{ name, dir, args string }{
 		{"quickstart", "internal/quickstart", "-check . ../../example/basic"},
 		{"auth", "example/auth", "-check"},
@@ -64,32 +63,26 @@ func runCachegen(b *testing.B, bin, dir string, env, args []string, routes int) 
 		cmd.Dir, cmd.Env = dir, env
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
-		if err := cmd.Run(); err != nil {
-			b.Fatalf("cachegen %v in %s: %v\n%s", args, dir, err, stderr.Bytes())
-		}
+		err := cmd.Run()
+		require.NoError(b, err, "cachegen %v in %s:\n%s", args, dir, stderr.Bytes())
 		m := timingLine.FindStringSubmatch(stderr.String())
-		if m == nil {
-			b.Fatalf("no timing line in cachegen -v's output:\n%s", stderr.Bytes())
-		}
+		require.NotNil(b, m, "no timing line in cachegen -v's output:\n%s", stderr.Bytes())
 		l, err1 := time.ParseDuration(m[2])
 		a, err2 := time.ParseDuration(m[3])
-		if err1 != nil || err2 != nil {
-			b.Fatalf("timing line %q: %v %v", m[0], err1, err2)
-		}
+		require.NoError(b, err1, "timing line %q", m[0])
+		require.NoError(b, err2, "timing line %q", m[0])
 		load += l
 		analysis += a
-		if n, _ := strconv.Atoi(m[1]); routes >= 0 && n < routes {
-			b.Fatalf("cachegen found %d route registrations, want at least %d", n, routes)
+		if routes >= 0 {
+			n, _ := strconv.Atoi(m[1])
+			require.GreaterOrEqual(b, n, routes, "route registrations cachegen found")
 		}
 	}
 	if routes >= 0 {
 		gen, err := os.ReadFile(filepath.Join(dir, "cache_policies_gen.go"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if n := bytes.Count(gen, []byte("{Method: ")); n != routes {
-			b.Fatalf("the generated table has %d routes, want %d", n, routes)
-		}
+		require.NoError(b, err)
+		n := bytes.Count(gen, []byte("{Method: "))
+		require.Equal(b, routes, n, "routes in the generated table")
 	}
 	b.ReportMetric(float64(load.Microseconds())/1e3/float64(b.N), "load-ms")
 	b.ReportMetric(float64(analysis.Microseconds())/1e3/float64(b.N), "analysis-ms")
@@ -122,12 +115,8 @@ func bigModule(b *testing.B, root string, n int) string {
 	mod := b.TempDir()
 	write := func(name, content string) {
 		path := filepath.Join(mod, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o666); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, os.MkdirAll(filepath.Dir(path), 0o777))
+		require.NoError(b, os.WriteFile(path, []byte(content), 0o666))
 	}
 	write("go.mod", fmt.Sprintf(`module example.com/big
 
@@ -141,9 +130,7 @@ require (
 replace github.com/intelligentcache/gin-intelligent-cache => %s
 `, root))
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	write("go.sum", string(sum))
 	// The generated table imports gincache: keep it a dependency.
 	write("deps.go", "// Package deps keeps the module's dependencies.\npackage deps\n\nimport _ \"github.com/intelligentcache/gin-intelligent-cache/gincache\"\n")
@@ -187,8 +174,7 @@ replace github.com/intelligentcache/gin-intelligent-cache => %s
 	// downloads and verifies the rest through the proxy.
 	tidy := exec.Command("go", "mod", "tidy")
 	tidy.Dir, tidy.Env = mod, moduleEnv()
-	if out, err := tidy.CombinedOutput(); err != nil {
-		b.Fatalf("go mod tidy: %v\n%s", err, out)
-	}
+	out, err := tidy.CombinedOutput()
+	require.NoError(b, err, "go mod tidy:\n%s", out)
 	return mod
 }

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // e2eConns is the number of keep-alive connections the client drives at
@@ -80,28 +82,21 @@ func endToEnd(b *testing.B, srv *httptest.Server, counter *servedCounter, f *fix
 	conns := make([]*e2eConn, e2eConns)
 	for i := range conns {
 		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer c.Close()
 		conns[i] = &e2eConn{conn: c, br: bufio.NewReaderSize(c, 64<<10), lat: make([]time.Duration, 0, b.N/e2eConns+1)}
 	}
 	ctx := context.Background()
 	clear := func() {
 		if f.clear != nil {
-			if err := f.clear(ctx); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, f.clear(ctx))
 		}
 	}
 	// Warm up every connection; the first request fills the hits' entry.
 	for _, c := range conns {
-		if _, err := c.conn.Write(reqs[0]); err != nil {
-			b.Fatal(err)
-		}
-		if err := readResponse(c.br, sz.n, ""); err != nil {
-			b.Fatal(err)
-		}
+		_, err := c.conn.Write(reqs[0])
+		require.NoError(b, err)
+		require.NoError(b, readResponse(c.br, sz.n, ""))
 	}
 	sent := int64(len(conns)) // the warm-up requests
 	if m == miss {
@@ -117,9 +112,7 @@ func endToEnd(b *testing.B, srv *httptest.Server, counter *servedCounter, f *fix
 		if m == miss {
 			n = min(n, len(reqs))
 		}
-		if err := drive(conns, reqs, n, sz.n, f.xcache); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, drive(conns, reqs, n, sz.n, f.xcache))
 		done += n
 		sent += int64(n)
 		if m == miss && done < b.N {

@@ -12,6 +12,7 @@ import (
 	"github.com/chenyahui/gin-cache/persist"
 	redisv8 "github.com/go-redis/redis/v8"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
@@ -63,21 +64,15 @@ func newFootprintTarget(b *testing.B, name string) *footprintTarget {
 		if t.redis == nil {
 			// Room for every response: the default 64 MiB would evict.
 			mem, err := memory.New(memory.Options{MaxBytes: 1 << 30})
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			be, t.held = mem, mem.Len
 		} else {
 			rb, err := redis.New("redis://"+addr+"/0", redis.Options{KeyPrefix: "fp", Logger: quiet, SocketTimeout: benchTimeout})
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			be = rb
 		}
 		c, err := gincache.New(table, gincache.WithBackend(be), gincache.WithLogger(quiet), gincache.WithBudget(benchTimeout))
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		t.h = engine(c.Middleware(), a.data)
 		t.close = func() { c.Close(); _ = be.Close() }
 	case "chenyahui-memory":
@@ -121,15 +116,13 @@ func footprint(b *testing.B, name string, n int) {
 		if t.redis != nil {
 			used = float64(readRedisStats(b, t.redis).mem - redisBefore.mem)
 		}
-		if got := t.held(); got != n {
-			b.Fatalf("%d responses held, want %d", got, n)
-		}
+		got := t.held()
+		require.Equal(b, n, got, "responses held")
 		runs := t.app.runs.Load()
 		fill(b, t.h, paths[:1], sizes[0].n)
 		fill(b, t.h, paths[n-1:], sizes[0].n)
-		if d := t.app.runs.Load() - runs; d != 0 {
-			b.Fatalf("%d of 2 stored responses ran the handler again", d)
-		}
+		d := t.app.runs.Load() - runs
+		require.Equal(b, int64(0), d, "stored responses (of 2) that ran the handler again")
 		runtime.KeepAlive(t)
 		t.close()
 		b.StartTimer()
@@ -158,8 +151,6 @@ func countKeys(b *testing.B, c *goredis.Client, pattern string) int {
 	for iter.Next(context.Background()) {
 		n++
 	}
-	if err := iter.Err(); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, iter.Err())
 	return n
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	redisv8 "github.com/go-redis/redis/v8"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
@@ -79,9 +80,7 @@ func fanEngine(mw gin.HandlerFunc, a *app) *gin.Engine {
 // oursTarget is gincache on be; closing the target closes be too.
 func oursTarget(b *testing.B, be backend.Backend, count func(context.Context) int64, closeBackend func()) (*invTarget, *gincache.Service) {
 	c, err := gincache.New(fanTable, gincache.WithBackend(be), gincache.WithLogger(quiet), gincache.WithBudget(benchTimeout))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	a := newApp(sizes[0])
 	svc := c.Service()
 	return &invTarget{
@@ -128,23 +127,17 @@ var smallEntry = []byte(`{"v":1}`)
 var invalidators = []invalidator{
 	{name: "gincache-memory", setup: func(b *testing.B, keys int, _ string) *invTarget {
 		mem, err := memory.New(memory.Options{MaxBytes: 8 << 30})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		t, svc := oursTarget(b, mem, func(context.Context) int64 { return int64(mem.Len()) }, func() { _ = mem.Close() })
 		ctx := context.Background()
 		for i := range keys {
-			if err := svc.Set(ctx, "fill:"+strconv.Itoa(i), smallEntry, time.Hour); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, svc.Set(ctx, "fill:"+strconv.Itoa(i), smallEntry, time.Hour))
 		}
 		return t
 	}},
 	{name: "gincache-redis", redis: true, setup: func(b *testing.B, _ int, addr string) *invTarget {
 		rb, err := redis.New("redis://"+addr+"/0", redis.Options{KeyPrefix: "gc", Logger: quiet, SocketTimeout: benchTimeout})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		c := goredis.NewClient(&goredis.Options{Addr: addr})
 		t, _ := oursTarget(b, rb, dbSize(c), func() { _ = rb.Close(); _ = c.Close() })
 		return t
@@ -153,9 +146,7 @@ var invalidators = []invalidator{
 		s := persist.NewMemoryStore(time.Hour)
 		filler := &gincachepeer.ResponseCache{Status: http.StatusOK, Data: smallEntry}
 		for i := range keys {
-			if err := s.Set("fill:"+strconv.Itoa(i), filler, time.Hour); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, s.Set("fill:"+strconv.Itoa(i), filler, time.Hour))
 		}
 		return peerTarget(s, func(context.Context) int64 { return int64(s.Cache.Count()) }, func() { _ = s.Cache.Close() })
 	}},
@@ -210,9 +201,8 @@ func prepareFan(b *testing.B, t *invTarget, fan int) {
 	for _, p := range ends(fan) {
 		t.get(b, fanPath(fan, p), "HIT")
 	}
-	if n := t.app.runs.Load() - runs; n != 0 {
-		b.Fatalf("fan-out %d: %d responses were not served from the cache after the fill", fan, n)
-	}
+	n := t.app.runs.Load() - runs
+	require.Equal(b, int64(0), n, "fan-out %d: responses not served from the cache after the fill", fan)
 }
 
 // ends are the first and last index of a fan-out, the responses checked.
@@ -226,11 +216,9 @@ func ends(fan int) []int {
 func (t *invTarget) get(b *testing.B, path, xcache string) {
 	w := httptest.NewRecorder()
 	t.h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
-	if w.Code != http.StatusOK {
-		b.Fatalf("GET %s: status %d", path, w.Code)
-	}
-	if got := w.Header().Get("X-Cache"); t.ours && got != xcache {
-		b.Fatalf("GET %s: X-Cache %q, want %q", path, got, xcache)
+	require.Equal(b, http.StatusOK, w.Code, "GET %s: status", path)
+	if t.ours {
+		require.Equal(b, xcache, w.Header().Get("X-Cache"), "GET %s: X-Cache", path)
 	}
 }
 
@@ -239,14 +227,10 @@ func invalidateRun(b *testing.B, t *invTarget, fan int) {
 	for b.Loop() {
 		if t.restore != nil {
 			b.StopTimer()
-			if err := t.restore(ctx, fan); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, t.restore(ctx, fan))
 			b.StartTimer()
 		}
-		if err := t.invalidate(ctx, fan); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, t.invalidate(ctx, fan))
 	}
 	b.ReportMetric(float64(t.count(ctx)), "keys")
 	// The first and last responses under the path are stale now: the
@@ -255,9 +239,8 @@ func invalidateRun(b *testing.B, t *invTarget, fan int) {
 	for _, p := range ends(fan) {
 		t.get(b, fanPath(fan, p), "MISS")
 	}
-	if n := t.app.runs.Load() - runs; n != int64(len(ends(fan))) {
-		b.Fatalf("after the invalidation only %d of %d stale responses ran the handler", n, len(ends(fan)))
-	}
+	n := t.app.runs.Load() - runs
+	require.Equal(b, int64(len(ends(fan))), n, "stale responses that ran the handler after the invalidation")
 }
 
 // fill GETs every path through h, checking each response: the first
@@ -278,7 +261,7 @@ func fill(tb testing.TB, h http.Handler, paths []string, n int) {
 		return true
 	}
 	if !get(paths[0]) {
-		tb.Fatal(<-errs)
+		require.NoError(tb, <-errs)
 	}
 	for w := range 4 {
 		wg.Go(func() {
@@ -291,9 +274,7 @@ func fill(tb testing.TB, h http.Handler, paths []string, n int) {
 	}
 	wg.Wait()
 	close(errs)
-	if err := <-errs; err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, <-errs)
 }
 
 // loadKeys writes n small keys with pipelined MSETs, so that the keyspace
@@ -316,8 +297,7 @@ func loadKeys(b *testing.B, addr string, n int) {
 			}
 			pipe.MSet(ctx, args...)
 		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			b.Fatal(err)
-		}
+		_, err := pipe.Exec(ctx)
+		require.NoError(b, err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/internal/redisserver"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -67,14 +69,11 @@ func ownRedis(b *testing.B) *redisserver.Server {
 
 func check(b *testing.B, srv *redisserver.Server, err error) *redisserver.Server {
 	b.Helper()
-	switch {
-	case errors.Is(err, redisserver.ErrNoBinary) && !testutil.Required():
+	if errors.Is(err, redisserver.ErrNoBinary) && !testutil.Required() {
 		return nil
-	case errors.Is(err, redisserver.ErrNoBinary):
-		b.Fatalf("%s is set but redis-server is not on PATH", testutil.RequireEnv)
-	case err != nil:
-		b.Fatal(err)
 	}
+	require.NotErrorIs(b, err, redisserver.ErrNoBinary, "%s is set but redis-server is not on PATH", testutil.RequireEnv)
+	require.NoError(b, err)
 	return srv
 }
 

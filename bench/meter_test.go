@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 )
 
 // cpuTime is the CPU time this process has used, garbage collection
@@ -38,9 +39,7 @@ type redisStats struct {
 func readRedisStats(tb testing.TB, c *redis.Client) redisStats {
 	tb.Helper()
 	info, err := c.Info(context.Background(), "cpu", "stats", "commandstats", "memory").Result()
-	if err != nil {
-		tb.Fatalf("INFO: %v", err)
-	}
+	require.NoError(tb, err, "INFO")
 	return parseRedisStats(info)
 }
 

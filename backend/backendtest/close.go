@@ -2,8 +2,10 @@ package backendtest
 
 import (
 	"context"
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
@@ -15,9 +17,7 @@ var closeCases = []testCase{
 
 func testPing(t *testing.T, s *suite) {
 	b := s.open(t)
-	if err := b.Ping(context.Background()); err != nil {
-		t.Fatalf("Ping of a fresh backend = %v", err)
-	}
+	require.NoError(t, b.Ping(context.Background()), "Ping of a fresh backend =")
 }
 
 // Once closed, a backend serves nothing and says why: every method
@@ -26,20 +26,14 @@ func testMethodsAfterClose(t *testing.T, s *suite) {
 	b := s.open(t)
 	ctx := context.Background()
 	fill(t, b, "bt:k:1", defaultTTL, tokItem)
-	if err := b.Close(); err != nil {
-		t.Fatalf("Close = %v", err)
-	}
+	require.NoError(t, b.Close(), "Close =")
 	check := func(method string, err error) {
 		t.Helper()
-		if !errors.Is(err, backend.ErrClosed) {
-			t.Errorf("%s after Close = %v; want an error wrapping backend.ErrClosed", method, err)
-		}
+		assert.ErrorIs(t, err, backend.ErrClosed, "%s after Close", method)
 	}
 	values := make([]backend.Token, 1)
 	e, err := b.Lookup(ctx, "bt:k:1", backend.Tokens{Names: []string{tokItem}, Values: values})
-	if e != nil {
-		t.Errorf("Lookup after Close served an entry")
-	}
+	assert.Nil(t, e, "Lookup after Close served an entry")
 	check("Lookup", err)
 	_, err = store(b, "bt:k:2", newEntry("bt:k:2"), defaultTTL, []string{tokItem}, nil)
 	check("Store", err)

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
@@ -109,9 +111,7 @@ func testConcurrentUse(t *testing.T, s *suite) {
 						t.Errorf("Lookup(%q) served body %q", key, e.Body)
 						return
 					}
-					if f < r {
-						t.Errorf("Lookup(%q) served a fill made before renewal %d began, after renewal %d returned", key, f+1, r)
-					}
+					assert.GreaterOrEqual(t, f, r, "Lookup(%q) served a fill made before renewal %d began, after renewal %d returned", key, f+1, r)
 					if renewed[key] {
 						t.Errorf("Lookup(%q) served an entry whose token %s was renewed after it was stored", key, own)
 					}
@@ -138,9 +138,8 @@ func testConcurrentUse(t *testing.T, s *suite) {
 						return
 					}
 					if raced {
-						if _, err := b.Lookup(ctx, key, backend.Tokens{Names: names, Values: make([]backend.Token, len(names))}); err == nil {
-							t.Errorf("Lookup(%q) served a fill that a renewal overlapped (its Store returned %v)", key, stored)
-						}
+						_, err := b.Lookup(ctx, key, backend.Tokens{Names: names, Values: make([]backend.Token, len(names))})
+						assert.Error(t, err, "Lookup(%q) served a fill that a renewal overlapped (its Store returned %v)", key, stored)
 					}
 				default:
 					t.Errorf("Lookup(%q) = %v", key, err)
@@ -176,9 +175,7 @@ func testConcurrentUse(t *testing.T, s *suite) {
 	wg.Wait()
 	close(stop)
 	bg.Wait()
-	if hits.Load() == 0 {
-		t.Errorf("no Lookup hit in %d tries: the check above checked nothing", workers*iters)
-	}
+	assert.NotEqual(t, int64(0), hits.Load(), "no Lookup hit in %d tries: the check above checked nothing", workers*iters)
 	t.Logf("%d hits, %d renewals of the shared token", hits.Load(), returned.Load())
 }
 

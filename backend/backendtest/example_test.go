@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
@@ -21,9 +23,7 @@ func conformance(t *testing.T) {
 			b, err := memory.New(memory.Options{
 				Now: func() time.Time { return time.Unix(0, now.Load()) },
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return b
 		},
 		Advance: func(d time.Duration) { now.Add(int64(d)) },

@@ -3,9 +3,11 @@ package backendtest
 import (
 	"context"
 	"errors"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
@@ -35,14 +37,11 @@ func testScanReportsTTL(t *testing.T, s *suite) {
 		fill(t, b, key, ttl, tokItem)
 	}
 	keys := scanAll(t, s, b, "bt:k:ttl-*", 10)
-	if len(keys) != len(ttls) {
-		t.Fatalf("Scan lists %v; want the %d keys stored", keyNames(keys), len(ttls))
-	}
+	require.Len(t, keys, len(ttls), "Scan lists %v", keyNames(keys))
 	for _, k := range keys {
 		ttl := ttls[k.Key]
-		if k.TTL > ttl || k.TTL <= ttl-ttlSlack {
-			t.Errorf("Scan reports TTL %v for %q stored for %v", k.TTL, k.Key, ttl)
-		}
+		assert.LessOrEqual(t, k.TTL, ttl, "Scan reports TTL %v for %q stored for %v", k.TTL, k.Key, ttl)
+		assert.Greater(t, k.TTL, ttl-ttlSlack, "Scan reports TTL %v for %q stored for %v", k.TTL, k.Key, ttl)
 	}
 }
 
@@ -52,14 +51,12 @@ func testStoreRejectsNonPositiveTTL(t *testing.T, s *suite) {
 	b := s.open(t)
 	for _, ttl := range []time.Duration{0, -time.Second} {
 		key := "bt:k:bad-ttl"
-		if _, err := store(b, key, newEntry(key), ttl, []string{tokItem}, nil); err == nil {
-			t.Errorf("Store with ttl %v = nil; want an error", ttl)
-		}
+		_, err := store(b, key, newEntry(key), ttl, []string{tokItem}, nil)
+		assert.Error(t, err, "Store with ttl %v = nil; want an error", ttl)
 		mustMiss(t, b, key, tokItem)
 	}
-	if keys := scanAll(t, s, b, "", 10); len(keys) != 0 {
-		t.Fatalf("Scan after rejected Stores lists %v", keyNames(keys))
-	}
+	keys := scanAll(t, s, b, "", 10)
+	require.Empty(t, keys, "Scan after rejected Stores lists %v", keyNames(keys))
 }
 
 // An entry is served until its TTL, then it is gone for every method.
@@ -73,30 +70,26 @@ func testEntryExpires(t *testing.T, s *suite) {
 	s.h.Advance(4 * time.Second)
 	mustHit(t, b, key, tokItem)
 	keys := scanAll(t, s, b, key, 10)
-	if len(keys) != 1 {
-		t.Fatalf("Scan(%q) lists %v before expiry", key, keyNames(keys))
-	}
+	require.Len(t, keys, 1, "Scan(%q) lists %v before expiry", key, keyNames(keys))
 	for _, k := range keys {
-		if k.TTL > 6*time.Second || k.TTL <= 5*time.Second {
-			t.Errorf("4s into a 10s TTL, Scan reports TTL %v; want 6s (to 1s precision)", k.TTL)
-		}
+		assert.LessOrEqual(t, k.TTL, 6*time.Second, "4s into a 10s TTL, Scan reports TTL %v; want 6s (to 1s precision)", k.TTL)
+		assert.Greater(t, k.TTL, 5*time.Second, "4s into a 10s TTL, Scan reports TTL %v; want 6s (to 1s precision)", k.TTL)
 	}
 
 	s.h.Advance(7 * time.Second)
-	if v := mustMiss(t, b, key, tokItem); v[0] != recorded[0] {
-		t.Fatalf("after expiry Lookup reports token %v; want %v (the token lives on)", v[0], recorded[0])
-	}
-	if keys := scanAll(t, s, b, "", 10); len(keys) != 1 || keys[0].Key != "bt:k:lasting" {
-		t.Fatalf("Scan after expiry lists %v; want only bt:k:lasting", keyNames(keys))
-	}
-	if ok, err := b.Delete(ctx, key); ok || err != nil {
-		t.Fatalf("Delete of an expired entry = %v, %v; want false, nil", ok, err)
-	}
+	v := mustMiss(t, b, key, tokItem)
+	require.Equal(t, recorded[0], v[0], "after expiry Lookup reports token")
+	keys = scanAll(t, s, b, "", 10)
+	require.Len(t, keys, 1, "Scan after expiry lists %v; want only bt:k:lasting", keyNames(keys))
+	require.Equal(t, "bt:k:lasting", keys[0].Key, "Scan after expiry lists %v; want only bt:k:lasting", keyNames(keys))
+	ok, err := b.Delete(ctx, key)
+	require.False(t, ok, "Delete of an expired entry = %v, %v; want false, nil", ok, err)
+	require.NoError(t, err, "Delete of an expired entry = %v, %v; want false, nil", ok, err)
 	fill(t, b, "bt:k:expiring2", time.Second, tokItem)
 	s.h.Advance(2 * time.Second)
-	if n, err := b.ClearPattern(ctx, "bt:k:expiring*"); n != 0 || err != nil {
-		t.Fatalf("ClearPattern over expired entries = %d, %v; want 0, nil", n, err)
-	}
+	n, err := b.ClearPattern(ctx, "bt:k:expiring*")
+	require.Equal(t, 0, n, "ClearPattern over expired entries = %d, %v; want 0, nil", n, err)
+	require.NoError(t, err, "ClearPattern over expired entries = %d, %v; want 0, nil", n, err)
 	mustHit(t, b, "bt:k:lasting", tokItem)
 	// The key can be filled again.
 	fill(t, b, key, 10*time.Second, tokItem)
@@ -109,15 +102,12 @@ func testEntryExpires(t *testing.T, s *suite) {
 // token recreated later could be mistaken for the one recorded.
 func testTokensOutliveTheirEntries(t *testing.T, s *suite) {
 	b := s.open(t)
-	if err := b.Renew(context.Background(), []string{tokList}, time.Second); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(context.Background(), []string{tokList}, time.Second), "Renew")
 	fill(t, b, "bt:k:short", time.Minute, tokItem)
 	recorded := fill(t, b, "bt:k:long", 2*time.Hour, tokList, tokItem)
 	s.h.Advance(90 * time.Minute)
-	if now := tokens(t, b, tokList, tokItem); !slices.Equal(now, recorded) {
-		t.Fatalf("90m into a 2h entry, its tokens read %v; want %v, the values it recorded", now, recorded)
-	}
+	now := tokens(t, b, tokList, tokItem)
+	require.Equal(t, recorded, now, "90m into a 2h entry, its tokens read")
 	checkBody(t, "bt:k:long", mustHit(t, b, "bt:k:long", tokList, tokItem))
 }
 
@@ -125,14 +115,11 @@ func testTokensOutliveTheirEntries(t *testing.T, s *suite) {
 // with, stored entries or not.
 func testRenewedTokensLiveTheirTTL(t *testing.T, s *suite) {
 	b := s.open(t)
-	if err := b.Renew(context.Background(), []string{tokList}, 10*time.Minute); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(context.Background(), []string{tokList}, 10*time.Minute), "Renew")
 	before := tokens(t, b, tokList)
 	s.h.Advance(9 * time.Minute)
-	if after := tokens(t, b, tokList); after[0] != before[0] {
-		t.Fatalf("token renewed for 10m reads %v after 9m; was %v", after[0], before[0])
-	}
+	after := tokens(t, b, tokList)
+	require.Equal(t, before[0], after[0], "token renewed for 10m reads %v after 9m; was", after[0])
 }
 
 // A token present at Lookup that is gone by Store (it expired, after a
@@ -142,21 +129,16 @@ func testStoreAfterTokenExpired(t *testing.T, s *suite) {
 	b := s.open(t)
 	ctx := context.Background()
 	key := "bt:k:/items/1"
-	if err := b.Renew(ctx, []string{tokItem}, time.Second); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, []string{tokItem}, time.Second), "Renew")
 	seen := mustMiss(t, b, key, tokItem)
 	// A write, then the token runs out.
-	if err := b.Renew(ctx, []string{tokItem}, time.Second); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, []string{tokItem}, time.Second), "Renew")
 	s.h.Advance(2 * time.Second)
 	_, err := store(b, key, newEntry(key), defaultTTL, []string{tokItem}, seen)
 	if err != nil && !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("Store after its token expired = %v; want nil or ErrConflict", err)
 	}
 	mustMiss(t, b, key, tokItem)
-	if now := tokens(t, b, tokItem); now[0] == seen[0] {
-		t.Fatalf("the expired token came back with the value %v the fill saw before a write", now[0])
-	}
+	now := tokens(t, b, tokItem)
+	require.NotEqual(t, seen[0], now[0], "the expired token came back with the value %v the fill saw before a write", now[0])
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
@@ -323,17 +325,13 @@ func TestFaultyBackend(t *testing.T) {
 		return
 	}
 	i := slices.IndexFunc(faults, func(f fault) bool { return f.name == name })
-	if i < 0 {
-		t.Fatalf("unknown fault %q", name)
-	}
+	require.GreaterOrEqual(t, i, 0, "unknown fault %q", name)
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	backendtest.Run(t, backendtest.Harness{
 		New: func(t *testing.T) backend.Backend {
 			m, err := memory.New(memory.Options{Now: func() time.Time { return time.Unix(0, clock.Load()) }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			f := &faulty{Backend: m}
 			faults[i].wrap(f)
 			return f
@@ -352,12 +350,9 @@ func TestSuiteCatchesFaults(t *testing.T) {
 			cmd.Env = append(os.Environ(), faultEnv+"="+f.name)
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
-			if !errors.As(err, &exit) {
-				t.Fatalf("the suite passed (or did not run: %v) on a backend with fault %s:\n%s", err, f.name, out)
-			}
-			if want := "--- FAIL: TestFaultyBackend/" + f.check; !strings.Contains(string(out), want) {
-				t.Fatalf("with fault %s, check %s did not fail:\n%s", f.name, f.check, out)
-			}
+			require.True(t, errors.As(err, &exit), "the suite passed (or did not run: %v) on a backend with fault %s:\n%s", err, f.name, out)
+			want := "--- FAIL: TestFaultyBackend/" + f.check
+			require.Contains(t, string(out), want, "with fault %s, check %s did not fail:\n%s", f.name, f.check, out)
 		})
 	}
 }

@@ -2,10 +2,11 @@ package backendtest
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
@@ -32,9 +33,7 @@ type Harness struct {
 // backend.Backend contract, each in a subtest of t.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	if h.New == nil {
-		t.Fatal("backendtest: Harness.New is nil")
-	}
+	require.NotNil(t, h.New, "backendtest: Harness.New is nil")
 	s := &suite{h: h}
 	var left []string
 	for _, c := range s.cases() {
@@ -79,9 +78,7 @@ func (s *suite) cases() []testCase {
 func (s *suite) open(t *testing.T) backend.Backend {
 	t.Helper()
 	b := s.h.New(t)
-	if b == nil {
-		t.Fatal("backendtest: Harness.New returned nil")
-	}
+	require.NotNil(t, b, "backendtest: Harness.New returned nil")
 	t.Cleanup(func() { _ = b.Close() })
 	return b
 }
@@ -106,12 +103,8 @@ func mustMiss(t *testing.T, b backend.Backend, key string, names ...string) []ba
 	t.Helper()
 	values := junk(len(names))
 	e, err := b.Lookup(context.Background(), key, backend.Tokens{Names: names, Values: values})
-	if !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("Lookup(%q) = %v, %v; want a miss (ErrNotFound)", key, describe(e), err)
-	}
-	if e != nil {
-		t.Fatalf("Lookup(%q) returned an entry with ErrNotFound", key)
-	}
+	require.ErrorIs(t, err, backend.ErrNotFound, "Lookup(%q) = %v", key, describe(e))
+	require.Nil(t, e, "Lookup(%q) returned an entry with ErrNotFound", key)
 	return values
 }
 
@@ -119,9 +112,8 @@ func mustMiss(t *testing.T, b backend.Backend, key string, names ...string) []ba
 func mustHit(t *testing.T, b backend.Backend, key string, names ...string) *backend.Entry {
 	t.Helper()
 	e, err := b.Lookup(context.Background(), key, backend.Tokens{Names: names, Values: junk(len(names))})
-	if err != nil || e == nil {
-		t.Fatalf("Lookup(%q) = %v, %v; want a hit", key, describe(e), err)
-	}
+	require.NoError(t, err, "Lookup(%q) = %v, %v; want a hit", key, describe(e), err)
+	require.NotNil(t, e, "Lookup(%q) = %v, %v; want a hit", key, describe(e), err)
 	return e
 }
 
@@ -153,9 +145,7 @@ func fill(t *testing.T, b backend.Backend, key string, ttl time.Duration, names 
 	t.Helper()
 	seen := mustMiss(t, b, key, names...)
 	got, err := store(b, key, newEntry(key), ttl, names, seen)
-	if err != nil {
-		t.Fatalf("Store(%q) = %v", key, err)
-	}
+	require.NoError(t, err, "Store(%q)", key)
 	return got
 }
 
@@ -173,9 +163,8 @@ func newEntry(key string) *backend.Entry {
 // checkBody fails unless e is the entry newEntry(key) made.
 func checkBody(t *testing.T, key string, e *backend.Entry) {
 	t.Helper()
-	if want := "body of " + key; string(e.Body) != want {
-		t.Fatalf("Lookup(%q) body = %q, want %q", key, e.Body, want)
-	}
+	want := "body of " + key
+	require.Equal(t, want, string(e.Body), "Lookup(%q) body = %q", key, e.Body)
 }
 
 func describe(e *backend.Entry) string {

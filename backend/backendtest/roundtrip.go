@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
@@ -69,15 +72,13 @@ func testEntryRoundTrip(t *testing.T, s *suite) {
 	b := s.open(t)
 	want := roundTripEntries()
 	for key, e := range roundTripEntries() {
-		if _, err := store(b, key, e, defaultTTL, []string{tokItem}, tokens(t, b, tokItem)); err != nil {
-			t.Fatalf("Store(%q) = %v", key, err)
-		}
+		_, err := store(b, key, e, defaultTTL, []string{tokItem}, tokens(t, b, tokItem))
+		require.NoError(t, err, "Store(%q)", key)
 	}
 	for key, w := range want {
 		got := mustHit(t, b, key, tokItem)
-		if diff := EntryDiff(w, got); diff != "" {
-			t.Errorf("Lookup(%q) after Store: %s", key, diff)
-		}
+		diff := EntryDiff(w, got)
+		assert.Empty(t, diff, "Lookup(%q) after Store: %s", key, diff)
 	}
 }
 

@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
@@ -44,16 +47,10 @@ func scanPages(t *testing.T, s *suite, b backend.Backend, pattern string, count 
 	seen := map[string]backend.KeyInfo{}
 	cursor := ""
 	for page := 0; ; page++ {
-		if page == maxPages {
-			t.Fatalf("Scan(%q) did not end after %d pages", pattern, maxPages)
-		}
+		require.NotEqual(t, maxPages, page, "Scan(%q) did not end after %d pages", pattern, maxPages)
 		keys, next, err := b.Scan(context.Background(), pattern, cursor, count)
-		if err != nil {
-			t.Fatalf("Scan(%q, cursor %q, %d) = %v", pattern, cursor, count, err)
-		}
-		if len(keys) > maxPage(count) {
-			t.Fatalf("Scan(%q, %d) returned a page of %d keys; count is a hint, but at most %d are allowed", pattern, count, len(keys), maxPage(count))
-		}
+		require.NoError(t, err, "Scan(%q, cursor %q, %d)", pattern, cursor, count)
+		require.LessOrEqual(t, len(keys), maxPage(count), "Scan(%q, %d) returned a page of %d keys; count is a hint, but at most %d are allowed", pattern, count, len(keys), maxPage(count))
 		inPage := map[string]bool{}
 		for _, k := range keys {
 			if inPage[k.Key] {
@@ -61,9 +58,7 @@ func scanPages(t *testing.T, s *suite, b backend.Backend, pattern string, count 
 			}
 			inPage[k.Key] = true
 			if _, dup := seen[k.Key]; dup {
-				if !s.h.DuplicatesAcrossPages {
-					t.Fatalf("Scan(%q) listed %q on two pages; Harness.DuplicatesAcrossPages is false", pattern, k.Key)
-				}
+				require.True(t, s.h.DuplicatesAcrossPages, "Scan(%q) listed %q on two pages; Harness.DuplicatesAcrossPages is false", pattern, k.Key)
 				continue
 			}
 			seen[k.Key] = k
@@ -95,9 +90,8 @@ func keyNames(keys []backend.KeyInfo) []string {
 func storeKeys(t *testing.T, b backend.Backend, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
-		if _, err := store(b, k, newEntry(k), defaultTTL, nil, nil); err != nil {
-			t.Fatalf("Store(%q) = %v", k, err)
-		}
+		_, err := store(b, k, newEntry(k), defaultTTL, nil, nil)
+		require.NoError(t, err, "Store(%q)", k)
 	}
 }
 
@@ -112,24 +106,19 @@ func numbered(format string, n int) []string {
 func testScanEmpty(t *testing.T, s *suite) {
 	b := s.open(t)
 	// Tokens are not entries: a backend holding only tokens lists nothing.
-	if err := b.Renew(context.Background(), itemTokens, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(context.Background(), itemTokens, defaultTTL), "Renew")
 	keys, _, err := b.Scan(context.Background(), "", "", 10)
-	if err != nil || len(keys) != 0 {
-		t.Fatalf("Scan of an empty backend = %v, %v; want no keys", keyNames(keys), err)
-	}
+	require.NoError(t, err, "Scan of an empty backend")
+	require.Empty(t, keys, "Scan of an empty backend")
 	// The first page may still end with a cursor: a backend sharing its
 	// store (a Redis holding other namespaces' keys, as a cluster shared by
 	// parallel tests does) stops a page after a bounded number of server
 	// calls, even an empty one. The whole iteration must list nothing, and
 	// end.
-	if keys := scanAll(t, s, b, "", 10); len(keys) != 0 {
-		t.Fatalf("Scan of an empty backend lists %v", keyNames(keys))
-	}
-	if keys := scanAll(t, s, b, "*", 10); len(keys) != 0 {
-		t.Fatalf("Scan(*) of a backend holding only tokens lists %v", keyNames(keys))
-	}
+	keys = scanAll(t, s, b, "", 10)
+	require.Empty(t, keys, "Scan of an empty backend lists %v", keyNames(keys))
+	keys = scanAll(t, s, b, "*", 10)
+	require.Empty(t, keys, "Scan(*) of a backend holding only tokens lists %v", keyNames(keys))
 }
 
 // A full iteration lists every key, with its TTL, in pages of about count
@@ -141,16 +130,13 @@ func testScanComplete(t *testing.T, s *suite) {
 	for _, pattern := range []string{"", "*", "bt:s:*"} {
 		for _, count := range []int{1, 10, 1000} {
 			keys, pages := scanPages(t, s, b, pattern, count, nil)
-			if got := keyNames(keys); !slices.Equal(got, want) {
-				t.Fatalf("Scan(%q, count %d) listed %d keys, want %d; missing %v", pattern, count, len(got), len(want), missing(want, got))
-			}
-			if minPages := len(want) / maxPage(count); pages < minPages {
-				t.Fatalf("Scan(%q, count %d) took %d pages for %d keys; want at least %d", pattern, count, pages, len(want), minPages)
-			}
+			got := keyNames(keys)
+			require.Equal(t, want, got, "Scan(%q, count %d) listed %d keys", pattern, count, len(got))
+			minPages := len(want) / maxPage(count)
+			require.GreaterOrEqual(t, pages, minPages, "Scan(%q, count %d) took %d pages for %d keys; want at least %d", pattern, count, pages, len(want), minPages)
 			for _, k := range keys {
-				if k.TTL <= defaultTTL-ttlSlack || k.TTL > defaultTTL {
-					t.Fatalf("Scan reports TTL %v for %q stored for %v", k.TTL, k.Key, defaultTTL)
-				}
+				require.Greater(t, k.TTL, defaultTTL-ttlSlack, "Scan reports TTL %v for %q stored for %v", k.TTL, k.Key, defaultTTL)
+				require.LessOrEqual(t, k.TTL, defaultTTL, "Scan reports TTL %v for %q stored for %v", k.TTL, k.Key, defaultTTL)
 			}
 		}
 	}
@@ -189,18 +175,16 @@ func testScanWhileKeysComeAndGo(t *testing.T, s *suite) {
 				live = append(live, add...)
 				// Delete the oldest added keys still there.
 				for len(live) > 4 {
-					if _, err := b.Delete(ctx, live[0]); err != nil {
-						t.Fatalf("Delete: %v", err)
-					}
+					_, err := b.Delete(ctx, live[0])
+					require.NoError(t, err, "Delete")
 					live = live[1:]
 				}
 				// Overwrite a stable key: it stays present throughout.
 				storeKeys(t, b, stable[(page*37)%len(stable)])
 			})
 			got := keyNames(keys)
-			if m := missing(stable, got); len(m) > 0 {
-				t.Fatalf("Scan with count %d missed %d keys present throughout: %v", count, len(m), m)
-			}
+			m := missing(stable, got)
+			require.Empty(t, m, "Scan with count %d missed %d keys present throughout: %v", count, len(m), m)
 			for _, k := range got {
 				if !slices.Contains(stable, k) && !slices.Contains(churn, k) {
 					t.Fatalf("Scan listed %q, which was never stored", k)
@@ -249,13 +233,10 @@ func testScanDuringConcurrentWrites(t *testing.T, s *suite) {
 	}
 	close(stop)
 	wg.Wait()
-	if m := missing(stable, got); len(m) > 0 {
-		t.Fatalf("Scan during concurrent writes missed %d keys present throughout: %v", len(m), m)
-	}
+	m := missing(stable, got)
+	require.Empty(t, m, "Scan during concurrent writes missed %d keys present throughout: %v", len(m), m)
 	for _, k := range got {
-		if !strings.HasPrefix(k, "bt:s:") {
-			t.Fatalf("Scan(bt:s:*) listed %q", k)
-		}
+		require.True(t, strings.HasPrefix(k, "bt:s:"), "Scan(bt:s:*) listed %q", k)
 	}
 }
 
@@ -277,8 +258,8 @@ func testScanPatterns(t *testing.T, s *suite) {
 	// EscapeGlob turns any key into a pattern selecting exactly that key.
 	for _, k := range patternKeys {
 		p := backend.EscapeGlob(k)
-		if got := keyNames(scanAll(t, s, b, p, 10)); len(got) != 1 || got[0] != k {
-			t.Errorf("Scan(EscapeGlob(%q) = %q) = %q; want just the key", k, p, got)
-		}
+		got := keyNames(scanAll(t, s, b, p, 10))
+		assert.Len(t, got, 1, "Scan(EscapeGlob(%q) = %q) = %q; want just the key", k, p, got)
+		assert.Equal(t, k, got[0], "Scan(EscapeGlob(%q) = %q) = %q; want just the key", k, p, got)
 	}
 }

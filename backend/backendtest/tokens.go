@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
@@ -41,30 +43,22 @@ var tokenCases = []testCase{
 func testLookupMissReportsTokens(t *testing.T, s *suite) {
 	b := s.open(t)
 	ctx := context.Background()
-	if err := b.Renew(ctx, []string{tokRoot, tokItem}, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, []string{tokRoot, tokItem}, defaultTTL), "Renew")
 	names := []string{tokRoot, tokList, tokItem, tokItem10}
 	first := mustMiss(t, b, "bt:k:absent", names...)
-	if first[0] == 0 || first[2] == 0 {
-		t.Fatalf("Lookup miss reported %v; want renewed tokens %s and %s non-zero", first, tokRoot, tokItem)
-	}
-	if first[1] != 0 || first[3] != 0 {
-		t.Fatalf("Lookup miss reported %v; want absent tokens %s and %s as 0", first, tokList, tokItem10)
-	}
+	require.NotEqual(t, backend.Token(0), first[0], "Lookup miss reported %v; want renewed tokens %s and %s non-zero", first, tokRoot, tokItem)
+	require.NotEqual(t, backend.Token(0), first[2], "Lookup miss reported %v; want renewed tokens %s and %s non-zero", first, tokRoot, tokItem)
+	require.Equal(t, backend.Token(0), first[1], "Lookup miss reported %v; want absent tokens %s and %s as 0", first, tokList, tokItem10)
+	require.Equal(t, backend.Token(0), first[3], "Lookup miss reported %v; want absent tokens %s and %s as 0", first, tokList, tokItem10)
 	// Reading again, through another key, changes nothing: no token was
 	// created or renewed by the first read.
-	if again := mustMiss(t, b, "bt:k:other", names...); !slices.Equal(again, first) {
-		t.Fatalf("second Lookup reported %v, first %v; reads must not change tokens", again, first)
-	}
+	again := mustMiss(t, b, "bt:k:other", names...)
+	require.Equal(t, first, again, "second Lookup reported %v, first %v; reads must not change tokens", again, first)
 	// Store still sees the never-created tokens as absent: no conflict.
 	got, err := store(b, "bt:k:absent", newEntry("bt:k:absent"), defaultTTL, names, first)
-	if err != nil {
-		t.Fatalf("Store after Lookup = %v; Lookup must not create tokens", err)
-	}
-	if got[1] == 0 || got[3] == 0 {
-		t.Fatalf("Store reported %v; want created tokens non-zero", got)
-	}
+	require.NoError(t, err, "Store after Lookup = %v; Lookup must not create tokens", err)
+	require.NotEqual(t, backend.Token(0), got[1], "Store reported %v; want created tokens non-zero", got)
+	require.NotEqual(t, backend.Token(0), got[3], "Store reported %v; want created tokens non-zero", got)
 }
 
 // Store creates the absent tokens with fresh non-zero values, reports them
@@ -74,39 +68,27 @@ func testStoreCreatesAbsentTokens(t *testing.T, s *suite) {
 	key := "bt:k:/items/1"
 	got := fill(t, b, key, defaultTTL, itemTokens...)
 	for i, v := range got {
-		if v == 0 {
-			t.Fatalf("Store reported %v: token %s still 0", got, itemTokens[i])
-		}
+		require.NotEqual(t, backend.Token(0), v, "Store reported %v: token %s still 0", got, itemTokens[i])
 		for j := range i {
-			if got[j] == v {
-				t.Fatalf("Store gave tokens %s and %s the same value %d; values must be random", itemTokens[i], itemTokens[j], v)
-			}
+			require.NotEqual(t, v, got[j], "Store gave tokens %s and %s the same value %d; values must be random", itemTokens[i], itemTokens[j], v)
 		}
 	}
-	if now := tokens(t, b, itemTokens...); !slices.Equal(now, got) {
-		t.Fatalf("tokens after Store = %v; Store reported %v", now, got)
-	}
+	now := tokens(t, b, itemTokens...)
+	require.Equal(t, got, now, "tokens after Store = %v; Store reported", now)
 	e := mustHit(t, b, key, itemTokens...)
 	checkBody(t, key, e)
-	if !slices.Equal(e.Tokens, got) {
-		t.Fatalf("entry records tokens %v; Store reported %v", e.Tokens, got)
-	}
+	require.Equal(t, got, e.Tokens, "entry records tokens %v; Store reported", e.Tokens)
 }
 
 // A token present at Lookup is recorded with that value and left as it is.
 func testStoreKeepsPresentTokens(t *testing.T, s *suite) {
 	b := s.open(t)
-	if err := b.Renew(context.Background(), []string{tokList}, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(context.Background(), []string{tokList}, defaultTTL), "Renew")
 	before := tokens(t, b, tokList)
 	got := fill(t, b, "bt:k:list", defaultTTL, tokList)
-	if got[0] != before[0] {
-		t.Fatalf("Store reported %v for a present token whose value was %v", got, before)
-	}
-	if after := tokens(t, b, tokList); after[0] != before[0] {
-		t.Fatalf("Store changed a present token from %v to %v", before, after)
-	}
+	require.Equal(t, before[0], got[0], "Store reported %v for a present token whose value was %v", got, before)
+	after := tokens(t, b, tokList)
+	require.Equal(t, before[0], after[0], "Store changed a present token from %v to %v", before, after)
 	mustHit(t, b, "bt:k:list", tokList)
 }
 
@@ -118,27 +100,20 @@ func testStoreConflictAbsentCreated(t *testing.T, s *suite) {
 		b := s.open(t)
 		key := "bt:k:/items/1"
 		seen := mustMiss(t, b, key, itemTokens...)
-		if err := b.Renew(context.Background(), []string{tokItem}, defaultTTL); err != nil {
-			t.Fatalf("Renew: %v", err)
-		}
+		require.NoError(t, b.Renew(context.Background(), []string{tokItem}, defaultTTL), "Renew")
 		renewed := tokens(t, b, tokItem)
 		_, err := store(b, key, newEntry(key), defaultTTL, itemTokens, seen)
-		if !errors.Is(err, backend.ErrConflict) {
-			t.Fatalf("Store after a racing Renew = %v; want ErrConflict", err)
-		}
+		require.ErrorIs(t, err, backend.ErrConflict, "Store after a racing Renew")
 		mustMiss(t, b, key, itemTokens...)
-		if now := tokens(t, b, tokItem); now[0] != renewed[0] {
-			t.Fatalf("abandoned Store changed token %s from %v to %v", tokItem, renewed[0], now[0])
-		}
+		now := tokens(t, b, tokItem)
+		require.Equal(t, renewed[0], now[0], "abandoned Store changed token %s from %v to", tokItem, renewed[0])
 	})
 	t.Run("OtherFill", func(t *testing.T) {
 		b := s.open(t)
 		seen := mustMiss(t, b, "bt:k:a", tokList)
 		fill(t, b, "bt:k:b", defaultTTL, tokList) // creates tokList
 		_, err := store(b, "bt:k:a", newEntry("bt:k:a"), defaultTTL, []string{tokList}, seen)
-		if !errors.Is(err, backend.ErrConflict) {
-			t.Fatalf("Store of a token another Store created meanwhile = %v; want ErrConflict", err)
-		}
+		require.ErrorIs(t, err, backend.ErrConflict, "Store of a token another Store created meanwhile")
 		mustMiss(t, b, "bt:k:a", tokList)
 		mustHit(t, b, "bt:k:b", tokList)
 	})
@@ -152,22 +127,17 @@ func testStoreConflictPresentRenewed(t *testing.T, s *suite) {
 	b := s.open(t)
 	ctx := context.Background()
 	key := "bt:k:/items/1"
-	if err := b.Renew(ctx, itemTokens, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, itemTokens, defaultTTL), "Renew")
 	seen := mustMiss(t, b, key, itemTokens...)
-	if err := b.Renew(ctx, []string{tokOwn}, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, []string{tokOwn}, defaultTTL), "Renew")
 	renewed := tokens(t, b, itemTokens...)
 	_, err := store(b, key, newEntry(key), defaultTTL, itemTokens, seen)
 	if err != nil && !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("Store after a racing Renew = %v; want nil or ErrConflict", err)
 	}
 	mustMiss(t, b, key, itemTokens...)
-	if now := tokens(t, b, itemTokens...); !slices.Equal(now, renewed) {
-		t.Fatalf("Store overwrote tokens: %v before, %v after", renewed, now)
-	}
+	now := tokens(t, b, itemTokens...)
+	require.Equal(t, renewed, now, "Store overwrote tokens: %v before, %v after", renewed, now)
 }
 
 // Renew creates absent tokens and replaces present ones, each with a
@@ -176,25 +146,16 @@ func testRenewGivesFreshValues(t *testing.T, s *suite) {
 	b := s.open(t)
 	ctx := context.Background()
 	names := []string{tokRoot, tokList}
-	if err := b.Renew(ctx, names[:1], defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, names[:1], defaultTTL), "Renew")
 	before := tokens(t, b, names...)
-	if err := b.Renew(ctx, names, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, names, defaultTTL), "Renew")
 	after := tokens(t, b, names...)
 	for i := range names {
-		if after[i] == 0 || after[i] == before[i] {
-			t.Fatalf("token %s was %v, %v after Renew; want a fresh non-zero value", names[i], before[i], after[i])
-		}
+		require.NotEqual(t, backend.Token(0), after[i], "token %s was %v, %v after Renew; want a fresh non-zero value", names[i], before[i], after[i])
+		require.NotEqual(t, before[i], after[i], "token %s was %v, %v after Renew; want a fresh non-zero value", names[i], before[i], after[i])
 	}
-	if after[0] == after[1] {
-		t.Fatalf("Renew gave two tokens the same value %v", after[0])
-	}
-	if err := b.Renew(ctx, nil, defaultTTL); err != nil {
-		t.Fatalf("Renew of no names = %v", err)
-	}
+	require.NotEqual(t, after[1], after[0], "Renew gave two tokens the same value")
+	require.NoError(t, b.Renew(ctx, nil, defaultTTL), "Renew of no names =")
 }
 
 // Renewing any one of an entry's tokens invalidates it.
@@ -205,9 +166,7 @@ func testRenewOfAnyTokenInvalidates(t *testing.T, s *suite) {
 			key := "bt:k:/items/1"
 			fill(t, b, key, defaultTTL, itemTokens...)
 			mustHit(t, b, key, itemTokens...)
-			if err := b.Renew(context.Background(), itemTokens[i:i+1], defaultTTL); err != nil {
-				t.Fatalf("Renew: %v", err)
-			}
+			require.NoError(t, b.Renew(context.Background(), itemTokens[i:i+1], defaultTTL), "Renew")
 			mustMiss(t, b, key, itemTokens...)
 		})
 	}
@@ -221,15 +180,11 @@ func testRenewOfOtherTokensKeepsEntry(t *testing.T, s *suite) {
 	key := "bt:k:/items/1"
 	fill(t, b, key, defaultTTL, itemTokens...)
 	other := "bt:t:{/other}:S:/other"
-	if err := b.Renew(ctx, []string{tokItem10, other}, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, []string{tokItem10, other}, defaultTTL), "Renew")
 	checkBody(t, key, mustHit(t, b, key, itemTokens...))
 	// Another entry's renewal does not reach this one either.
 	fill(t, b, "bt:k:/other", defaultTTL, other)
-	if err := b.Renew(ctx, []string{other}, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, []string{other}, defaultTTL), "Renew")
 	mustMiss(t, b, "bt:k:/other", other)
 	checkBody(t, key, mustHit(t, b, key, itemTokens...))
 }
@@ -239,17 +194,12 @@ func testRenewOfOtherTokensKeepsEntry(t *testing.T, s *suite) {
 func testEntryWithoutTokens(t *testing.T, s *suite) {
 	b := s.open(t)
 	key := "bt:k:plain"
-	if _, err := store(b, key, newEntry(key), defaultTTL, nil, nil); err != nil {
-		t.Fatalf("Store without tokens = %v", err)
-	}
-	if err := b.Renew(context.Background(), itemTokens, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	_, err := store(b, key, newEntry(key), defaultTTL, nil, nil)
+	require.NoError(t, err, "Store without tokens =")
+	require.NoError(t, b.Renew(context.Background(), itemTokens, defaultTTL), "Renew")
 	e := mustHit(t, b, key)
 	checkBody(t, key, e)
-	if len(e.Tokens) != 0 {
-		t.Fatalf("entry stored without tokens records %v", e.Tokens)
-	}
+	require.Empty(t, e.Tokens, "entry stored without tokens records")
 }
 
 // Keys, names and token slices belong to the caller, who may reuse them
@@ -265,9 +215,7 @@ func testCallerBuffersNotRetained(t *testing.T, s *suite) {
 	seen := mustMiss(t, b, key, name)
 	values := slices.Clone(seen)
 	names := []string{name}
-	if err := b.Store(ctx, key, newEntry(keep), defaultTTL, backend.Tokens{Names: names, Values: values}); err != nil {
-		t.Fatalf("Store: %v", err)
-	}
+	require.NoError(t, b.Store(ctx, key, newEntry(keep), defaultTTL, backend.Tokens{Names: names, Values: values}), "Store")
 	recorded := values[0]
 	// The caller reuses every buffer it passed.
 	copy(keyBuf, "bt:k:reused-2")
@@ -277,21 +225,16 @@ func testCallerBuffersNotRetained(t *testing.T, s *suite) {
 
 	e := mustHit(t, b, keep, keepName)
 	checkBody(t, keep, e)
-	if len(e.Tokens) != 1 || e.Tokens[0] != recorded {
-		t.Fatalf("entry records tokens %v after the caller reused its slice; want [%v]", e.Tokens, recorded)
-	}
+	require.Len(t, e.Tokens, 1, "entry records tokens %v after the caller reused its slice; want [%v]", e.Tokens, recorded)
+	require.Equal(t, recorded, e.Tokens[0], "entry records tokens %v after the caller reused its slice; want [%v]", e.Tokens, recorded)
 	mustMiss(t, b, "bt:k:reused-2", keepName)
-	if v := tokens(t, b, "bt:t:{/r}:reused-2"); v[0] != 0 {
-		t.Fatalf("a token appeared under the caller's reused name buffer: %v", v)
-	}
+	v := tokens(t, b, "bt:t:{/r}:reused-2")
+	require.Equal(t, backend.Token(0), v[0], "a token appeared under the caller's reused name buffer: %v", v)
 	keys := scanAll(t, s, b, "", 100)
-	if len(keys) != 1 || keys[0].Key != keep {
-		t.Fatalf("Scan lists %v; want only %q", keyNames(keys), keep)
-	}
+	require.Len(t, keys, 1, "Scan lists %v; want only %q", keyNames(keys), keep)
+	require.Equal(t, keep, keys[0].Key, "Scan lists %v; want only %q", keyNames(keys), keep)
 	// The token is still found under its name, and still guards the entry.
-	if err := b.Renew(ctx, []string{keepName}, defaultTTL); err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
+	require.NoError(t, b.Renew(ctx, []string{keepName}, defaultTTL), "Renew")
 	mustMiss(t, b, keep, keepName)
 }
 
@@ -302,9 +245,8 @@ func testCallerBuffersNotRetained(t *testing.T, s *suite) {
 func testLookupNeedsTheStoredTokens(t *testing.T, s *suite) {
 	b := s.open(t)
 	plain := "bt:k:/items/plain"
-	if _, err := store(b, plain, newEntry(plain), defaultTTL, nil, nil); err != nil {
-		t.Fatalf("Store without tokens = %v", err)
-	}
+	_, err := store(b, plain, newEntry(plain), defaultTTL, nil, nil)
+	require.NoError(t, err, "Store without tokens =")
 	mustMiss(t, b, plain, itemTokens...)
 	mustHit(t, b, plain)
 

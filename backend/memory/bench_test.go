@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/maypok86/otter/v2"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
@@ -149,9 +150,7 @@ func BenchmarkHitLatency(b *testing.B) {
 	// The whole memory backend's hit (entry and five tokens), for scale.
 	b.Run("memory-backend", func(b *testing.B) {
 		m, err := memory.New(memory.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer m.Close()
 		ctx := context.Background()
 		names := func(i int) []string {
@@ -160,9 +159,7 @@ func BenchmarkHitLatency(b *testing.B) {
 		for i, k := range keys {
 			tok := backend.Tokens{Names: names(i), Values: make([]backend.Token, 5)}
 			_, _ = m.Lookup(ctx, k, tok)
-			if err := m.Store(ctx, k, benchEntry(), time.Hour, tok); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, m.Store(ctx, k, benchEntry(), time.Hour, tok))
 		}
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 )
@@ -47,12 +50,9 @@ func fillFootprint(t testing.TB, m *memory.Memory) {
 			},
 			Values: make([]backend.Token, 4),
 		}
-		if _, err := m.Lookup(ctx, key, tok); err == nil {
-			t.Fatalf("%s already held", key)
-		}
-		if err := m.Store(ctx, key, e, time.Hour, tok); err != nil {
-			t.Fatalf("Store(%q) = %v", key, err)
-		}
+		_, err := m.Lookup(ctx, key, tok)
+		require.Error(t, err, "%s already held", key)
+		require.NoError(t, m.Store(ctx, key, e, time.Hour, tok), "Store(%q)", key)
 	}
 }
 
@@ -82,21 +82,15 @@ const footprintBound = 1.70
 func TestMemoryFootprint(t *testing.T) {
 	before := heapInUse()
 	m, err := memory.New(memory.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer m.Close()
 	fillFootprint(t, m)
 	held := heapInUse() - before
-	if m.Len() != footprintEntries {
-		t.Fatalf("%d entries held; want all %d", m.Len(), footprintEntries)
-	}
+	require.Equal(t, footprintEntries, m.Len(), "%d entries held", m.Len())
 	payload := uint64(footprintEntries * 1024)
 	ratio := float64(held) / float64(payload)
 	t.Logf("heap %d bytes for %d bytes of bodies: %.3fx (%d bytes per entry beyond its body; DESIGN.md's target: 1.5x); Bytes() = %d",
 		held, payload, ratio, (held-payload)/footprintEntries, m.Bytes())
 	runtime.KeepAlive(m)
-	if ratio > footprintBound {
-		t.Errorf("the memory backend takes %.2fx the payload, over the %.2fx it took when this bound was set", ratio, footprintBound)
-	}
+	assert.LessOrEqual(t, ratio, footprintBound, "the memory backend takes %.2fx the payload, over the %.2fx it took when this bound was set", ratio, footprintBound)
 }

@@ -2,12 +2,13 @@ package memory_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
@@ -19,9 +20,7 @@ import (
 func newTestMemory(t *testing.T, opts memory.Options) *memory.Memory {
 	t.Helper()
 	m, err := memory.New(opts)
-	if err != nil {
-		t.Fatalf("memory.New: %v", err)
-	}
+	require.NoError(t, err, "memory.New")
 	t.Cleanup(func() { _ = m.Close() })
 	return m
 }
@@ -56,27 +55,20 @@ func TestNewMemoryRejectsNegativeOptions(t *testing.T) {
 		{memory.Options{SweepInterval: -time.Second}, "SweepInterval"},
 	} {
 		m, err := memory.New(tc.opts)
-		if err == nil {
+		if !assert.Error(t, err, "NewMemory(%+v); want an error naming %s", tc.opts, tc.field) {
 			_ = m.Close()
-			t.Errorf("NewMemory(%+v) = nil error; want one naming %s", tc.opts, tc.field)
 			continue
 		}
-		if !strings.Contains(err.Error(), tc.field) {
-			t.Errorf("NewMemory(%+v) = %v; want the error to name %s", tc.opts, err, tc.field)
-		}
+		assert.ErrorContains(t, err, tc.field, "NewMemory(%+v)", tc.opts)
 	}
 }
 
 func TestMemoryCloseStopsItsGoroutine(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	m, err := memory.New(memory.Options{SweepInterval: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	storeBody(t, m, "k", 100, time.Hour)
-	if err := m.Close(); err != nil {
-		t.Fatalf("Close = %v", err)
-	}
+	require.NoError(t, m.Close(), "Close")
 }
 
 // storeBody fills key with an entry whose body is n bytes, under one
@@ -89,9 +81,7 @@ func storeBody(t *testing.T, m *memory.Memory, key string, n int, ttl time.Durat
 	if e, err := m.Lookup(context.Background(), key, tok); err == nil {
 		copy(tok.Values, e.Tokens)
 	}
-	if err := m.Store(context.Background(), key, e, ttl, tok); err != nil {
-		t.Fatalf("Store(%q) = %v", key, err)
-	}
+	require.NoError(t, m.Store(context.Background(), key, e, ttl, tok), "Store(%q)", key)
 }
 
 // The bytes held never pass MaxBytes, whatever is stored; what is held
@@ -102,35 +92,28 @@ func TestMemoryStaysUnderMaxBytes(t *testing.T) {
 	ctx := context.Background()
 	for i := range 600 {
 		storeBody(t, m, fmt.Sprintf("k%03d", i), 100+(i*397)%3000, time.Hour)
-		if b := m.Bytes(); b > maxBytes {
-			t.Fatalf("after %d stores Bytes() = %d, over MaxBytes %d", i+1, b, maxBytes)
-		}
+		b := m.Bytes()
+		require.LessOrEqual(t, b, int64(maxBytes), "after %d stores Bytes() = %d, over MaxBytes %d", i+1, b, maxBytes)
 		// A hot key, read between stores, as a frequently hit page is.
 		if i > 0 {
 			_, _ = m.Lookup(ctx, "k000", backend.Tokens{Names: []string{"t:k000"}, Values: make([]backend.Token, 1)})
 		}
 	}
-	if b := m.Bytes(); b < maxBytes/2 {
-		t.Fatalf("Bytes() = %d after filling; the bound %d is not being used", b, maxBytes)
-	}
+	b := m.Bytes()
+	require.GreaterOrEqual(t, b, int64(maxBytes/2), "Bytes() = %d after filling; the bound %d is not being used", b, maxBytes)
 	keys, _, err := m.Scan(ctx, "", "", 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(keys) == 0 || len(keys) >= 600 {
-		t.Fatalf("%d entries held after 600 stores into %d bytes; want some evicted, some kept", len(keys), maxBytes)
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, keys, "%d entries held after 600 stores into %d bytes; want some evicted, some kept", len(keys), maxBytes)
+	require.Less(t, len(keys), 600, "%d entries held after 600 stores into %d bytes; want some evicted, some kept", len(keys), maxBytes)
 	for _, k := range keys {
 		var i int
 		fmt.Sscanf(k.Key, "k%d", &i)
 		e, err := m.Lookup(ctx, k.Key, backend.Tokens{Names: []string{"t:" + k.Key}, Values: make([]backend.Token, 1)})
-		if err != nil || len(e.Body) != 100+(i*397)%3000 {
-			t.Fatalf("Lookup(%q) of a held key = %v, %v", k.Key, e, err)
-		}
+		require.NoError(t, err, "Lookup(%q) of a held key = %v, %v", k.Key, e, err)
+		require.Len(t, e.Body, 100+(i*397)%3000, "Lookup(%q) of a held key = %v, %v", k.Key, e, err)
 	}
-	if _, err := m.Lookup(ctx, "k000", backend.Tokens{Names: []string{"t:k000"}, Values: make([]backend.Token, 1)}); err != nil {
-		t.Errorf("the hot key k000 was evicted: %v", err)
-	}
+	_, err = m.Lookup(ctx, "k000", backend.Tokens{Names: []string{"t:k000"}, Values: make([]backend.Token, 1)})
+	assert.NoError(t, err, "the hot key k000 was evicted")
 }
 
 // Bytes follows what is held: it grows with a store, shrinks when an
@@ -140,24 +123,22 @@ func TestMemoryBytesAccounting(t *testing.T) {
 	ctx := context.Background()
 	storeBody(t, m, "k1", 10_000, time.Hour)
 	big := m.Bytes()
-	if big < 10_000+int64(len("k1")) {
-		t.Fatalf("Bytes() = %d with a 10,000-byte body held", big)
-	}
+	require.GreaterOrEqual(t, big, 10_000+int64(len("k1")), "Bytes() = %d with a 10,000-byte body held", big)
 	storeBody(t, m, "k1", 1_000, time.Hour)
-	if small := m.Bytes(); small >= big-8_000 || small < 1_000 {
-		t.Fatalf("Bytes() = %d after replacing a 10,000-byte body (%d) with a 1,000-byte one", small, big)
-	}
+	small := m.Bytes()
+	require.Less(t, small, big-8_000, "Bytes() = %d after replacing a 10,000-byte body (%d) with a 1,000-byte one", small, big)
+	require.GreaterOrEqual(t, small, int64(1_000), "Bytes() = %d after replacing a 10,000-byte body (%d) with a 1,000-byte one", small, big)
 	storeBody(t, m, "k2", 1_000, time.Hour)
 	storeBody(t, m, "k3", 1_000, time.Hour)
-	if ok, err := m.Delete(ctx, "k1"); !ok || err != nil {
-		t.Fatalf("Delete = %v, %v", ok, err)
-	}
-	if n, err := m.ClearPattern(ctx, "k*"); n != 2 || err != nil {
-		t.Fatalf("ClearPattern = %d, %v", n, err)
-	}
-	if b, n := m.Bytes(), m.Len(); b != 0 || n != 0 {
-		t.Fatalf("Bytes(), Len() = %d, %d with nothing held", b, n)
-	}
+	ok, err := m.Delete(ctx, "k1")
+	require.True(t, ok, "Delete = %v, %v", ok, err)
+	require.NoError(t, err, "Delete = %v, %v", ok, err)
+	n, err := m.ClearPattern(ctx, "k*")
+	require.Equal(t, 2, n, "ClearPattern = %d, %v", n, err)
+	require.NoError(t, err, "ClearPattern = %d, %v", n, err)
+	b, n := m.Bytes(), m.Len()
+	require.Equal(t, int64(0), b, "Bytes(), Len() = %d, %d with nothing held", b, n)
+	require.Equal(t, 0, n, "Bytes(), Len() = %d, %d with nothing held", b, n)
 }
 
 // An entry larger than the whole bound is not held, and evicts nothing to
@@ -170,12 +151,11 @@ func TestMemoryEntryOverMaxBytes(t *testing.T) {
 	}
 	before := m.Bytes()
 	storeBody(t, m, "huge", 32<<10, time.Hour)
-	if _, err := m.Lookup(ctx, "huge", backend.Tokens{Names: []string{"t:huge"}, Values: make([]backend.Token, 1)}); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("Lookup of an entry over MaxBytes = %v; want ErrNotFound", err)
-	}
-	if after := m.Bytes(); after != before || m.Len() != 4 {
-		t.Fatalf("Bytes(), Len() = %d, %d after storing an entry over MaxBytes; were %d, 4", after, m.Len(), before)
-	}
+	_, err := m.Lookup(ctx, "huge", backend.Tokens{Names: []string{"t:huge"}, Values: make([]backend.Token, 1)})
+	require.ErrorIs(t, err, backend.ErrNotFound, "Lookup of an entry over MaxBytes")
+	after := m.Bytes()
+	require.Equal(t, before, after, "Bytes(), Len() = %d, %d after storing an entry over MaxBytes; were %d, 4", after, m.Len(), before)
+	require.Equal(t, 4, m.Len(), "Bytes(), Len() = %d, %d after storing an entry over MaxBytes; were %d, 4", after, m.Len(), before)
 }
 
 // The memory backend always abandons a store whose present token was
@@ -185,21 +165,12 @@ func TestMemoryStoreConflictsOnRenewedToken(t *testing.T) {
 	m := newTestMemory(t, memory.Options{})
 	ctx := context.Background()
 	names := []string{"t:a"}
-	if err := m.Renew(ctx, names, time.Hour); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, m.Renew(ctx, names, time.Hour))
 	values := make([]backend.Token, 1)
-	if _, err := m.Lookup(ctx, "k", backend.Tokens{Names: names, Values: values}); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatal(err)
-	}
-	if err := m.Renew(ctx, names, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	err := m.Store(ctx, "k", &backend.Entry{Status: 200}, time.Hour, backend.Tokens{Names: names, Values: values})
-	if !errors.Is(err, backend.ErrConflict) {
-		t.Fatalf("Store after the present token was renewed = %v; want ErrConflict", err)
-	}
-	if m.Len() != 0 {
-		t.Fatalf("Len() = %d after an abandoned store", m.Len())
-	}
+	_, err := m.Lookup(ctx, "k", backend.Tokens{Names: names, Values: values})
+	require.ErrorIs(t, err, backend.ErrNotFound)
+	require.NoError(t, m.Renew(ctx, names, time.Hour))
+	err = m.Store(ctx, "k", &backend.Entry{Status: 200}, time.Hour, backend.Tokens{Names: names, Values: values})
+	require.ErrorIs(t, err, backend.ErrConflict, "Store after the present token was renewed")
+	require.Equal(t, 0, m.Len(), "Len() = %d after an abandoned store", m.Len())
 }

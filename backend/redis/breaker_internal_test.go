@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
@@ -36,48 +38,27 @@ func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
 	b, seen := newTestBreaker(clock)
 	// A success in between starts the count again.
 	for _, err := range []error{errRefused, errRefused, nil, errRefused, errRefused} {
-		if b.Allow() != nil {
-			t.Fatal("a closed breaker refused a call")
-		}
+		require.NoError(t, b.Allow(), "a closed breaker refused a call")
 		b.ReportResult(err)
 	}
-	if b.current() != stateClosed {
-		t.Fatalf("state %v after 2 consecutive failures, threshold 3", b.current())
-	}
+	require.Equal(t, stateClosed, b.current(), "state %v after 2 consecutive failures, threshold 3", b.current())
 	b.ReportResult(errRefused)
-	if b.current() != stateOpen {
-		t.Fatalf("state %v after 3 consecutive failures, want open", b.current())
-	}
-	if err := b.Allow(); !errors.Is(err, ErrBreakerOpen) {
-		t.Fatalf("Allow on an open breaker = %v, want ErrBreakerOpen", err)
-	}
+	require.Equal(t, stateOpen, b.current(), "state %v after 3 consecutive failures", b.current())
+	err := b.Allow()
+	require.ErrorIs(t, err, ErrBreakerOpen, "Allow on an open breaker")
 	clock.Advance(999 * time.Millisecond)
-	if b.Allow() == nil {
-		t.Fatal("Allow before the cooldown ended let a call through")
-	}
+	require.Error(t, b.Allow(), "Allow before the cooldown ended let a call through")
 	clock.Advance(time.Millisecond)
-	if b.Allow() != nil {
-		t.Fatal("the probe after the cooldown was refused")
-	}
-	if b.current() != stateHalfOpen {
-		t.Fatalf("state %v while probing, want half-open", b.current())
-	}
+	require.NoError(t, b.Allow(), "the probe after the cooldown was refused")
+	require.Equal(t, stateHalfOpen, b.current(), "state %v while probing", b.current())
 	for range maxProbes - 1 { // the handshake of the probe's connection, a spare
-		if b.Allow() != nil {
-			t.Fatal("a nested call of the probe was refused")
-		}
+		require.NoError(t, b.Allow(), "a nested call of the probe was refused")
 	}
-	if b.Allow() == nil {
-		t.Fatalf("more than %d calls went through while half-open", maxProbes)
-	}
+	require.Error(t, b.Allow(), "more than %d calls went through while half-open", maxProbes)
 	b.ReportResult(nil)
-	if b.current() != stateClosed {
-		t.Fatalf("state %v after a successful probe, want closed", b.current())
-	}
+	require.Equal(t, stateClosed, b.current(), "state %v after a successful probe", b.current())
 	want := []transition{{stateClosed, stateOpen}, {stateOpen, stateHalfOpen}, {stateHalfOpen, stateClosed}}
-	if fmt.Sprint(*seen) != fmt.Sprint(want) {
-		t.Fatalf("transitions %v, want %v", *seen, want)
-	}
+	require.Equal(t, fmt.Sprint(want), fmt.Sprint(*seen), "transitions %v", *seen)
 }
 
 func TestBreakerFailedProbeReopens(t *testing.T) {
@@ -87,20 +68,12 @@ func TestBreakerFailedProbeReopens(t *testing.T) {
 		b.ReportResult(context.DeadlineExceeded)
 	}
 	clock.Advance(time.Second)
-	if b.Allow() != nil {
-		t.Fatal("probe refused")
-	}
+	require.NoError(t, b.Allow(), "probe refused")
 	b.ReportResult(context.DeadlineExceeded)
-	if b.current() != stateOpen {
-		t.Fatalf("state %v after a failed probe, want open", b.current())
-	}
-	if b.Allow() == nil {
-		t.Fatal("a failed probe did not start a new cooldown")
-	}
+	require.Equal(t, stateOpen, b.current(), "state %v after a failed probe", b.current())
+	require.Error(t, b.Allow(), "a failed probe did not start a new cooldown")
 	clock.Advance(time.Second)
-	if b.Allow() != nil {
-		t.Fatal("no probe after the second cooldown")
-	}
+	require.NoError(t, b.Allow(), "no probe after the second cooldown")
 }
 
 func TestBreakerAbandonedProbeLetsAnotherProbe(t *testing.T) {
@@ -111,20 +84,12 @@ func TestBreakerAbandonedProbeLetsAnotherProbe(t *testing.T) {
 	}
 	clock.Advance(time.Second)
 	for range maxProbes {
-		if b.Allow() != nil {
-			t.Fatal("probe refused")
-		}
+		require.NoError(t, b.Allow(), "probe refused")
 	}
-	if b.Allow() == nil {
-		t.Fatal("too many probes")
-	}
+	require.Error(t, b.Allow(), "too many probes")
 	b.ReportResult(context.Canceled) // the caller hung up: says nothing of Redis
-	if b.current() != stateHalfOpen {
-		t.Fatalf("state %v after a canceled probe, want half-open", b.current())
-	}
-	if b.Allow() != nil {
-		t.Fatal("no new probe after the first was abandoned")
-	}
+	require.Equal(t, stateHalfOpen, b.current(), "state %v after a canceled probe", b.current())
+	require.NoError(t, b.Allow(), "no new probe after the first was abandoned")
 }
 
 func TestClassify(t *testing.T) {
@@ -150,9 +115,8 @@ func TestClassify(t *testing.T) {
 		{redisError("NOAUTH Authentication required."), outcomeFailure},
 		{redisError("ERR max number of clients reached"), outcomeFailure},
 	} {
-		if got := classify(tc.err); got != tc.want {
-			t.Errorf("classify(%v) = %v, want %v", tc.err, got, tc.want)
-		}
+		got := classify(tc.err)
+		assert.Equal(t, tc.want, got, "classify(%v)", tc.err)
 	}
 }
 
@@ -169,27 +133,17 @@ func TestBreakersReportTheWorstNode(t *testing.T) {
 		b.node = node
 		return b
 	}}
-	if s.state() != backend.BreakerClosed {
-		t.Fatalf("no nodes: %s", s.state())
-	}
+	require.Equal(t, backend.BreakerClosed, s.state(), "no nodes")
 	a, b := s.get("a"), s.get("b")
-	if s.get("a") != a {
-		t.Fatal("a second get made a second breaker for one node")
-	}
+	require.Same(t, a, s.get("a"), "a second get made a second breaker for one node")
 	for range 3 {
 		b.ReportResult(errRefused)
 	}
-	if s.state() != backend.BreakerOpen {
-		t.Fatalf("one node open: %s, want open", s.state())
-	}
+	require.Equal(t, backend.BreakerOpen, s.state(), "one node open")
 	clock.Advance(time.Second)
 	_ = b.Allow()
-	if s.state() != backend.BreakerHalfOpen {
-		t.Fatalf("one node probing: %s, want half-open", s.state())
-	}
+	require.Equal(t, backend.BreakerHalfOpen, s.state(), "one node probing")
 	b.ReportResult(nil)
 	_ = a
-	if s.state() != backend.BreakerClosed {
-		t.Fatalf("all closed: %s", s.state())
-	}
+	require.Equal(t, backend.BreakerClosed, s.state(), "all closed")
 }

@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 )
 
 // One master of a cluster dies: its breaker opens and calls that need it
@@ -44,9 +44,8 @@ func TestRedisClusterOneNodeDown(t *testing.T) {
 			victim = i
 		}
 	}
-	if victim < 0 { // two tags cannot cover three masters
-		t.Fatal("every master holds tokens")
-	}
+	// two tags cannot cover three masters
+	require.GreaterOrEqual(t, victim, 0, "every master holds tokens")
 	onVictim, elsewhere := []int{}, []int{}
 	for i := range n {
 		if nodeOf(t, nodes, "app:e:"+treeKey(i)) == victim {
@@ -55,9 +54,8 @@ func TestRedisClusterOneNodeDown(t *testing.T) {
 			elsewhere = append(elsewhere, i)
 		}
 	}
-	if len(onVictim) == 0 || len(elsewhere) == 0 {
-		t.Fatalf("entries not spread over the masters: %d on the victim, %d elsewhere", len(onVictim), len(elsewhere))
-	}
+	require.NotEmpty(t, onVictim, "entries not spread over the masters: %d on the victim, %d elsewhere", len(onVictim), len(elsewhere))
+	require.NotEmpty(t, elsewhere, "entries not spread over the masters: %d on the victim, %d elsewhere", len(onVictim), len(elsewhere))
 
 	c.Kill(t, victim)
 	for range 10 {
@@ -66,24 +64,18 @@ func TestRedisClusterOneNodeDown(t *testing.T) {
 		}
 		_ = lookupWithin(t, r, treeKey(onVictim[0]), treeNames(onVictim[0])...)
 	}
-	if s := r.BreakerState(); s != backend.BreakerOpen {
-		t.Fatalf("breaker %s after calls to a dead master, want open", s)
-	}
+	s := r.BreakerState()
+	require.Equal(t, backend.BreakerOpen, s, "breaker %s after calls to a dead master", s)
 	for _, i := range onVictim {
-		if err := lookupWithin(t, r, treeKey(i), treeNames(i)...); !errors.Is(err, redis.ErrBreakerOpen) {
-			t.Fatalf("Lookup of an entry on the dead master: %v, want ErrBreakerOpen", err)
-		}
+		err := lookupWithin(t, r, treeKey(i), treeNames(i)...)
+		require.ErrorIs(t, err, redis.ErrBreakerOpen, "Lookup of an entry on the dead master")
 	}
 	for _, i := range elsewhere {
-		if err := lookupWithin(t, r, treeKey(i), treeNames(i)...); err != nil {
-			t.Fatalf("Lookup of /items/%d on a live master: %v, want a hit", i, err)
-		}
+		err := lookupWithin(t, r, treeKey(i), treeNames(i)...)
+		require.NoError(t, err, "Lookup of /items/%d on a live master: %v, want a hit", i, err)
 	}
 	// Invalidation needs only the tokens' masters: it still works.
-	if err := r.Renew(context.Background(), treeNames(elsewhere[0])[3:4], time.Minute); err != nil {
-		t.Fatalf("Renew with a master down that holds no token: %v", err)
-	}
-	if err := lookupWithin(t, r, treeKey(elsewhere[0]), treeNames(elsewhere[0])...); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("Lookup after its renewal: %v, want ErrNotFound", err)
-	}
+	require.NoError(t, r.Renew(context.Background(), treeNames(elsewhere[0])[3:4], time.Minute), "Renew with a master down that holds no token")
+	err := lookupWithin(t, r, treeKey(elsewhere[0]), treeNames(elsewhere[0])...)
+	require.ErrorIs(t, err, backend.ErrNotFound, "Lookup after its renewal")
 }

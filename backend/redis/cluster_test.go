@@ -2,9 +2,7 @@ package redis_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,16 +57,13 @@ func TestRedisClusterTreeSpansShards(t *testing.T) {
 	for i := range n {
 		entryNodes[nodeOf(t, nodes, prefix+":e:"+treeKey(i))] = true
 	}
-	if len(entryNodes) < 2 {
-		t.Fatalf("the %d entries all live on one master; want them spread", n)
-	}
+	require.GreaterOrEqual(t, len(entryNodes), 2, "the %d entries all live on one master; want them spread", n)
 	rootNode := nodeOf(t, nodes, prefix+":t:gincache:t:{/}:S:/")
 	itemsNode := nodeOf(t, nodes, prefix+":t:gincache:t:{/items}:S:/items")
 	for i := range n {
 		for _, name := range treeNames(i)[3:] {
-			if got := nodeOf(t, nodes, prefix+":t:"+name); got != itemsNode {
-				t.Fatalf("token %s on master %d, want %d with the rest of {/items}", name, got, itemsNode)
-			}
+			got := nodeOf(t, nodes, prefix+":t:"+name)
+			require.Equal(t, itemsNode, got, "token %s on master", name)
 		}
 	}
 	var farFromRoot []int
@@ -77,30 +72,25 @@ func TestRedisClusterTreeSpansShards(t *testing.T) {
 			farFromRoot = append(farFromRoot, i)
 		}
 	}
-	if len(farFromRoot) == 0 {
-		t.Fatal("every entry shares the root token's master; the cross-shard check would prove nothing")
-	}
+	require.NotEmpty(t, farFromRoot, "every entry shares the root token's master; the cross-shard check would prove nothing")
 
 	ctx := context.Background()
 	// Renewing one item's subtree token invalidates that item only.
-	if err := r.Renew(ctx, treeNames(3)[3:4], time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Renew(ctx, treeNames(3)[3:4], time.Minute))
 	for i := range n {
 		_, _, err := lookup(r, treeKey(i), treeNames(i)...)
-		if i == 3 && !errors.Is(err, backend.ErrNotFound) || i != 3 && err != nil {
-			t.Fatalf("after renewing S(/items/3): Lookup(/items/%d) = %v", i, err)
+		if i == 3 {
+			require.ErrorIs(t, err, backend.ErrNotFound, "after renewing S(/items/3): Lookup(/items/%d)", i)
+		} else {
+			require.NoError(t, err, "after renewing S(/items/3): Lookup(/items/%d)", i)
 		}
 	}
 	// Renewing the root's S, on another shard than most entries,
 	// invalidates them all.
-	if err := r.Renew(ctx, []string{"gincache:t:{/}:S:/"}, time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Renew(ctx, []string{"gincache:t:{/}:S:/"}, time.Minute))
 	for _, i := range farFromRoot {
-		if _, _, err := lookup(r, treeKey(i), treeNames(i)...); !errors.Is(err, backend.ErrNotFound) {
-			t.Fatalf("after renewing S(/): Lookup(/items/%d), on another shard, = %v; want ErrNotFound", i, err)
-		}
+		_, _, err := lookup(r, treeKey(i), treeNames(i)...)
+		require.ErrorIs(t, err, backend.ErrNotFound, "after renewing S(/): Lookup(/items/%d), on another shard", i)
 	}
 }
 
@@ -114,23 +104,18 @@ func TestRedisClusterRoundTrips(t *testing.T) {
 	client.AddHook(counter)
 	ctx := context.Background()
 	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: strings.TrimSuffix(prefix, ":"), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer r.Close()
-	if r.Kind() != "redis-cluster" {
-		t.Errorf("Kind() = %q, want redis-cluster", r.Kind())
-	}
+	assert.Equal(t, "redis-cluster", r.Kind(), "Kind()")
 	fillEntry(t, r, treeKey(1), time.Minute, treeNames(1)...)
 	counter.take()
-	if _, _, err := lookup(r, treeKey(1), treeNames(1)...); err != nil {
-		t.Fatal(err)
-	}
+	_, _, err = lookup(r, treeKey(1), treeNames(1)...)
+	require.NoError(t, err)
 	pipelines, singles := counter.take()
 	// Two hash tags, {/} and {/items}: one MGET each.
-	if want := [][]string{{"get", "mget", "mget"}}; len(singles) != 0 || !slices.EqualFunc(pipelines, want, slices.Equal) {
-		t.Fatalf("Lookup hit on a cluster: pipelines %q, single commands %q; want %q", pipelines, singles, want)
-	}
+	want := [][]string{{"get", "mget", "mget"}}
+	require.Empty(t, singles, "Lookup hit on a cluster: single commands")
+	require.Equal(t, want, pipelines, "Lookup hit on a cluster: pipelines")
 
 	// A store: one script call per hash slot of tokens, in one pipeline,
 	// then the entry's SET (its slot is not the tokens').
@@ -155,23 +140,18 @@ func TestRedisClusterScanAndClearCoverEveryMaster(t *testing.T) {
 	for i := range 200 {
 		k := fmt.Sprintf("k:%03d", i)
 		want = append(want, k)
-		if err := r.Store(ctx, k, testEntry(k), time.Minute, backend.Tokens{}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.Store(ctx, k, testEntry(k), time.Minute, backend.Tokens{}))
 	}
 	for _, count := range []int{1, 7, 500} {
 		seen := map[string]bool{}
 		cursor, pages := "", 0
 		for {
 			keys, next, err := r.Scan(ctx, "k:*", cursor, count)
-			if err != nil {
-				t.Fatalf("Scan page %d: %v", pages, err)
-			}
+			require.NoError(t, err, "Scan page %d", pages)
 			for _, k := range keys {
 				seen[k.Key] = true
-				if k.TTL <= 0 || k.TTL > time.Minute {
-					t.Fatalf("Scan reported TTL %v for %s", k.TTL, k.Key)
-				}
+				require.Greater(t, k.TTL, time.Duration(0), "Scan reported TTL %v for %s", k.TTL, k.Key)
+				require.LessOrEqual(t, k.TTL, time.Minute, "Scan reported TTL %v for %s", k.TTL, k.Key)
 			}
 			pages++
 			if next == "" {
@@ -180,30 +160,22 @@ func TestRedisClusterScanAndClearCoverEveryMaster(t *testing.T) {
 			cursor = next
 		}
 		for _, k := range want {
-			if !seen[k] {
-				t.Fatalf("count %d: a full Scan over %d pages missed %s", count, pages, k)
-			}
+			require.True(t, seen[k], "count %d: a full Scan over %d pages missed %s", count, pages, k)
 		}
-		if len(seen) != len(want) {
-			t.Fatalf("count %d: Scan listed %d keys, want %d", count, len(seen), len(want))
-		}
+		require.Len(t, seen, len(want), "count %d: Scan listed %d keys", count, len(seen))
 	}
 	fillEntry(t, r, treeKey(1), time.Minute, treeNames(1)...)
 	n, err := r.ClearPattern(ctx, "k:*")
-	if err != nil || n != 200 {
-		t.Fatalf("ClearPattern(k:*) = %d, %v; want 200", n, err)
-	}
-	if _, _, err := lookup(r, treeKey(1), treeNames(1)...); err != nil {
-		t.Fatalf("ClearPattern(k:*) touched another entry or its tokens: %v", err)
-	}
-	if n, err := r.ClearPattern(ctx, ""); err != nil || n != 1 {
-		t.Fatalf("ClearPattern(\"\") = %d, %v; want 1", n, err)
-	}
+	require.NoError(t, err, "ClearPattern(k:*)")
+	require.Equal(t, 200, n, "ClearPattern(k:*)")
+	_, _, err = lookup(r, treeKey(1), treeNames(1)...)
+	require.NoError(t, err, "ClearPattern(k:*) touched another entry or its tokens")
+	n, err = r.ClearPattern(ctx, "")
+	require.NoError(t, err, "ClearPattern(\"\")")
+	require.Equal(t, 1, n, "ClearPattern(\"\")")
 	tokens := 0
 	for i := range c.Addrs() {
 		tokens += len(c.NodeClient(t, i).Keys(ctx, prefix+":t:*").Val())
 	}
-	if tokens != len(treeNames(1)) {
-		t.Fatalf("%d tokens left after clearing every entry, want %d", tokens, len(treeNames(1)))
-	}
+	require.Equal(t, len(treeNames(1)), tokens, "tokens left after clearing every entry")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +11,8 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -27,9 +28,8 @@ func lookupWithin(t *testing.T, b backend.Backend, key string, names ...string) 
 	defer cancel()
 	start := time.Now()
 	_, err := b.Lookup(ctx, key, backend.Tokens{Names: names, Values: make([]backend.Token, len(names))})
-	if d := time.Since(start); d > time.Second {
-		t.Fatalf("Lookup took %v with a %v budget", d, budget)
-	}
+	d := time.Since(start)
+	require.LessOrEqual(t, d, time.Second, "Lookup took %v with a %v budget", d, budget)
 	return err
 }
 
@@ -39,9 +39,8 @@ func failUntilOpen(t *testing.T, r *redis.Redis, key string, names ...string) in
 	t.Helper()
 	for n := 1; n <= 20; n++ {
 		err := lookupWithin(t, r, key, names...)
-		if err == nil || errors.Is(err, backend.ErrNotFound) {
-			t.Fatalf("call %d on a failing Redis: %v, want an error", n, err)
-		}
+		require.Error(t, err, "call %d on a failing Redis", n)
+		require.NotErrorIs(t, err, backend.ErrNotFound, "call %d on a failing Redis", n)
 		if r.BreakerState() == backend.BreakerOpen {
 			return n
 		}
@@ -62,29 +61,21 @@ func TestRedisKilledThenBack(t *testing.T) {
 	clock := testutil.NewClock()
 	r := faultBackend(t, srv, clock, quiet)
 	fillEntry(t, r, "k", time.Minute, itemNames...)
-	if err := lookupWithin(t, r, "k", itemNames...); err != nil {
-		t.Fatalf("hit before the fault: %v", err)
-	}
+	require.NoError(t, lookupWithin(t, r, "k", itemNames...), "hit before the fault")
 	epoch := r.Epoch()
 
 	srv.Kill()
 	failUntilOpen(t, r, "k", itemNames...)
-	if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, redis.ErrBreakerOpen) {
-		t.Fatalf("Lookup with the breaker open: %v, want ErrBreakerOpen", err)
-	}
+	require.ErrorIs(t, lookupWithin(t, r, "k", itemNames...), redis.ErrBreakerOpen, "Lookup with the breaker open")
 	for _, err := range []error{
 		r.Store(context.Background(), "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: make([]backend.Token, len(itemNames))}),
 		r.Renew(context.Background(), itemNames, time.Minute),
 	} {
-		if !errors.Is(err, redis.ErrBreakerOpen) {
-			t.Fatalf("write with the breaker open: %v, want ErrBreakerOpen", err)
-		}
+		require.ErrorIs(t, err, redis.ErrBreakerOpen, "write with the breaker open")
 	}
 
 	srv.Restart()
-	if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, redis.ErrBreakerOpen) {
-		t.Fatalf("Lookup before the cooldown ended: %v, want ErrBreakerOpen", err)
-	}
+	require.ErrorIs(t, lookupWithin(t, r, "k", itemNames...), redis.ErrBreakerOpen, "Lookup before the cooldown ended")
 	// The probe reaches the restarted, empty server: a miss, and the
 	// breaker closes by itself. On a loaded machine a probe can pass the
 	// budget (a new connection to dial first): the next one is tried after
@@ -95,15 +86,10 @@ func TestRedisKilledThenBack(t *testing.T) {
 		err = lookupWithin(t, r, "k", itemNames...)
 		return !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, redis.ErrBreakerOpen)
 	})
-	if !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("Lookup after the cooldown: %v, want ErrNotFound from the empty server", err)
-	}
-	if s := r.BreakerState(); s != backend.BreakerClosed {
-		t.Fatalf("breaker %s after a successful probe, want closed", s)
-	}
-	if r.Epoch() == epoch {
-		t.Fatal("Epoch unchanged although Redis came back after failures")
-	}
+	require.ErrorIs(t, err, backend.ErrNotFound, "Lookup after the cooldown")
+	s := r.BreakerState()
+	require.Equal(t, backend.BreakerClosed, s, "breaker %s after a successful probe", s)
+	require.NotEqual(t, epoch, r.Epoch(), "Epoch unchanged although Redis came back after failures")
 	// The run_id watcher can notice the restart after the probe did and
 	// renew the epoch once more, leaving a fill made in between a miss: on
 	// a loaded machine it does. Fill until a fill is served.
@@ -129,21 +115,18 @@ func TestRedisHungThenResumed(t *testing.T) {
 	failUntilOpen(t, r, "k", itemNames...)
 	start := time.Now()
 	for range 100 {
-		if err := lookupWithin(t, r, "k", itemNames...); !errors.Is(err, redis.ErrBreakerOpen) {
-			t.Fatalf("Lookup with the breaker open: %v, want ErrBreakerOpen", err)
-		}
+		err := lookupWithin(t, r, "k", itemNames...)
+		require.ErrorIs(t, err, redis.ErrBreakerOpen, "Lookup with the breaker open")
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Fatalf("100 calls with the breaker open took %v; they should not wait for Redis", d)
-	}
+	d := time.Since(start)
+	require.LessOrEqual(t, d, time.Second, "100 calls with the breaker open took %v; they should not wait for Redis", d)
 	clock.Advance(time.Second)
 	// Still hung: the probe fails and the breaker opens again.
-	if err := lookupWithin(t, r, "k", itemNames...); err == nil || errors.Is(err, redis.ErrBreakerOpen) {
-		t.Fatalf("probe on a hung Redis: %v, want a timeout", err)
-	}
-	if s := r.BreakerState(); s != backend.BreakerOpen {
-		t.Fatalf("breaker %s after a failed probe, want open", s)
-	}
+	err := lookupWithin(t, r, "k", itemNames...)
+	require.Error(t, err, "probe on a hung Redis: want a timeout")
+	require.NotErrorIs(t, err, redis.ErrBreakerOpen, "probe on a hung Redis: want a timeout")
+	s := r.BreakerState()
+	require.Equal(t, backend.BreakerOpen, s, "breaker %s after a failed probe", s)
 
 	srv.Resume()
 	// The probe that closes the breaker changes the epoch: it returns no
@@ -153,7 +136,6 @@ func TestRedisHungThenResumed(t *testing.T) {
 	// hung Redis, and the next one is tried after the cooldown.
 	// (A failed probe whose renewal landed leaves nothing to renew: the
 	// next one may hit.)
-	var err error
 	renewedBefore := false
 	testutil.WaitFor(t, "a probe to answer after Redis resumed", func() bool {
 		clock.Advance(time.Second)
@@ -164,24 +146,19 @@ func TestRedisHungThenResumed(t *testing.T) {
 		renewedBefore = r.Epoch() != epoch
 		return false
 	})
-	if !errors.Is(err, backend.ErrNotFound) && !(err == nil && renewedBefore) {
-		t.Fatalf("the probe after Redis resumed: %v, want ErrNotFound", err)
+	if err != nil || !renewedBefore {
+		require.ErrorIs(t, err, backend.ErrNotFound, "the probe after Redis resumed")
 	}
-	if s := r.BreakerState(); s != backend.BreakerClosed {
-		t.Fatalf("breaker %s after Redis resumed, want closed", s)
-	}
-	if r.Epoch() == epoch {
-		t.Fatal("Epoch unchanged although Redis came back after failures")
-	}
+	s = r.BreakerState()
+	require.Equal(t, backend.BreakerClosed, s, "breaker %s after Redis resumed", s)
+	require.NotEqual(t, epoch, r.Epoch(), "Epoch unchanged although Redis came back after failures")
 	// Again, a call past the budget on a loaded machine is tried again.
 	testutil.WaitFor(t, "a Lookup after the probe", func() bool {
 		clock.Advance(time.Second)
 		err = lookupWithin(t, r, "k", itemNames...)
 		return !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, redis.ErrBreakerOpen)
 	})
-	if err != nil {
-		t.Fatalf("Lookup after the probe: %v, want the entry (nothing was lost)", err)
-	}
+	require.NoError(t, err, "Lookup after the probe: want the entry (nothing was lost)")
 }
 
 // A restart that the breaker never noticed (too quick to fail enough
@@ -190,31 +167,27 @@ func TestRedisRestartChangesEpochByRunID(t *testing.T) {
 	srv := testutil.StartRealRedis(t)
 	var logs testutil.SyncBuffer
 	r := newTestRedis(t, srv.URL(), redis.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", logs.String())
+		}
+	})
 	ctx := context.Background()
-	if err := r.Ping(ctx); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Ping(ctx))
 	r.CheckRunIDs(ctx)
-	if len(r.KnownRunIDs()) != 1 {
-		t.Fatalf("run_ids after a check: %v, want the master's", r.KnownRunIDs())
-	}
+	require.Len(t, r.KnownRunIDs(), 1, "run_ids after a check")
 	epoch := r.Epoch()
 	srv.Restart()
 	// No explicit check from here: the new connection prompts the watcher.
-	deadline := time.Now().Add(5 * time.Second)
-	for r.Epoch() == epoch {
-		if time.Now().After(deadline) {
-			t.Fatalf("Epoch unchanged 5s after a restart; logs:\n%s", logs.String())
+	testutil.WaitFor(t, "Epoch to change after a restart", func() bool {
+		if r.Epoch() != epoch {
+			return true
 		}
 		_ = lookupWithin(t, r, "k", itemNames...)
-		time.Sleep(10 * time.Millisecond)
-	}
-	if r.BreakerState() != backend.BreakerClosed {
-		t.Fatalf("breaker %s; this test wants a restart the breaker did not see", r.BreakerState())
-	}
-	if !strings.Contains(logs.String(), "run_id changed") {
-		t.Fatalf("the epoch changed, but not for the run_id; logs:\n%s", logs.String())
-	}
+		return false
+	})
+	require.Equal(t, backend.BreakerClosed, r.BreakerState(), "breaker %s; this test wants a restart the breaker did not see", r.BreakerState())
+	require.Contains(t, logs.String(), "run_id changed", "the epoch changed, but not for the run_id")
 }
 
 // A client passed in gets the breaker as a hook; Close leaves the client
@@ -226,42 +199,29 @@ func TestRedisClientHookBreaker(t *testing.T) {
 	clock := testutil.NewClock()
 	opts := redis.Options{BreakerThreshold: 2, Logger: quiet, Now: clock.Now}
 	r, err := redis.FromClient(context.Background(), client, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Kind() != "redis" {
-		t.Errorf("Kind() = %q", r.Kind())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "redis", r.Kind(), "Kind()")
 	fillEntry(t, r, "k", time.Minute, itemNames...)
 	srv.Kill()
 	failUntilOpen(t, r, "k", itemNames...)
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
-	if err := client.Ping(ctx).Err(); !errors.Is(err, redis.ErrBreakerOpen) {
-		t.Fatalf("the caller's own command with the breaker open: %v, want ErrBreakerOpen", err)
-	}
+	err = client.Ping(ctx).Err()
+	require.ErrorIs(t, err, redis.ErrBreakerOpen, "the caller's own command with the breaker open")
 	r.Close()
 	srv.Restart()
-	if err := client.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("the client after the backend closed: %v; the hook should let everything through", err)
-	}
+	err = client.Ping(context.Background()).Err()
+	require.NoError(t, err, "the client after the backend closed: the hook should let everything through")
 }
 
 func TestRedisClosed(t *testing.T) {
 	srv := testutil.StartRedis(t)
 	r, err := redis.New(srv.URL(), redis.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-	if err := r.Ping(context.Background()); !errors.Is(err, backend.ErrClosed) {
-		t.Fatalf("Ping after Close: %v", err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	require.NoError(t, r.Close(), "second Close")
+	err = r.Ping(context.Background())
+	require.ErrorIs(t, err, backend.ErrClosed, "Ping after Close")
 }
 
 // Close stops every goroutine the backend started, the run_id watcher and
@@ -271,15 +231,11 @@ func TestRedisCloseStopsGoroutines(t *testing.T) {
 	srv.Client() // the test's own client, closed at cleanup, is not the backend's
 	before := goleak.IgnoreCurrent()
 	r, err := redis.New(srv.URL(), redis.Options{CheckInterval: time.Millisecond, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	fillEntry(t, r, "k", time.Minute, itemNames...)
 	srv.Pause()
 	_ = lookupWithin(t, r, "k", itemNames...)
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Close())
 	srv.Resume()
 	goleak.VerifyNone(t, before)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
@@ -18,29 +21,23 @@ func TestHashSlotAgreesWithRedis(t *testing.T) {
 		"e:gincache:1:GET:example.com/spaces/123:limit=10&page=1:user_id=42", "é{ü}",
 	} {
 		want, err := node.ClusterKeySlot(context.Background(), k).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := hashSlot(k); int64(got) != want {
-			t.Errorf("hashSlot(%q) = %d, CLUSTER KEYSLOT says %d", k, got, want)
-		}
+		require.NoError(t, err)
+		got := hashSlot(k)
+		assert.Equal(t, want, int64(got), "hashSlot(%q) against CLUSTER KEYSLOT", k)
 	}
 }
 
 func TestTokenFormat(t *testing.T) {
 	for _, v := range []backend.Token{1, 0xdeadbeef, 1<<64 - 1, backend.NewToken()} {
 		s := formatToken(v)
-		if len(s) != tokenLen {
-			t.Fatalf("formatToken(%x) = %q, want %d hex digits", v, s, tokenLen)
-		}
-		if got, ok := parseToken(s); !ok || got != v {
-			t.Fatalf("parseToken(formatToken(%x)) = %x, %v", v, got, ok)
-		}
+		require.Len(t, s, tokenLen, "formatToken(%x)", v)
+		got, ok := parseToken(s)
+		require.True(t, ok, "parseToken(formatToken(%x))", v)
+		require.Equal(t, v, got, "parseToken(formatToken(%x))", v)
 	}
 	for _, s := range []string{"", "0", "0000000000000000", "000000000000000g", "ABCDEF0123456789", "00000000000000001", " 000000000000001"} {
-		if v, ok := parseToken(s); ok {
-			t.Errorf("parseToken(%q) = %x, true; want not a token", s, v)
-		}
+		v, ok := parseToken(s)
+		assert.False(t, ok, "parseToken(%q) = %x, true; want not a token", s, v)
 	}
 }
 
@@ -52,9 +49,8 @@ func TestScanCursorRoundTrip(t *testing.T) {
 		{addr: "", after: "e:\x00\xff"},
 	} {
 		got, err := decodeCursor(p.encode())
-		if err != nil || got != p {
-			t.Errorf("decodeCursor(encode(%+v)) = %+v, %v", p, got, err)
-		}
+		require.NoError(t, err, "decodeCursor(encode(%+v))", p)
+		assert.Equal(t, p, got, "decodeCursor(encode(%+v))", p)
 	}
 }
 
@@ -69,8 +65,8 @@ func FuzzServerPatternIsASuperset(f *testing.F) {
 		if len(pattern) > 64 || len(key) > 64 {
 			return
 		}
-		if backend.Match(pattern, key) && !backend.Match(serverPattern(pattern), key) {
-			t.Fatalf("Match(%q, %q) but not its server pattern %q", pattern, key, serverPattern(pattern))
+		if backend.Match(pattern, key) {
+			require.True(t, backend.Match(serverPattern(pattern), key), "Match(%q, %q) but not its server pattern %q", pattern, key, serverPattern(pattern))
 		}
 	})
 }
@@ -79,10 +75,10 @@ func TestRedisKeysShareOneBuffer(t *testing.T) {
 	names := []string{"a", "", "{/x}:S:/x"}
 	tokens := make([]string, len(names))
 	entry := redisKeys("p:e:", "k", "p:t:", names, tokens)
-	if entry != "p:e:k" || tokens[0] != "p:t:a" || tokens[1] != "p:t:" || tokens[2] != "p:t:{/x}:S:/x" {
-		t.Fatalf("redisKeys = %q, %q", entry, tokens)
-	}
-	if n := testing.AllocsPerRun(100, func() { redisKeys("p:e:", "k", "p:t:", names, tokens) }); n != 1 {
-		t.Errorf("redisKeys made %v allocations, want 1", n)
-	}
+	require.Equal(t, "p:e:k", entry, "redisKeys = %q, %q", entry, tokens)
+	require.Equal(t, "p:t:a", tokens[0], "redisKeys = %q, %q", entry, tokens)
+	require.Equal(t, "p:t:", tokens[1], "redisKeys = %q, %q", entry, tokens)
+	require.Equal(t, "p:t:{/x}:S:/x", tokens[2], "redisKeys = %q, %q", entry, tokens)
+	n := testing.AllocsPerRun(100, func() { redisKeys("p:e:", "k", "p:t:", names, tokens) })
+	assert.Equal(t, float64(1), n, "redisKeys made %v allocations", n)
 }

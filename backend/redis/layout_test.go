@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -43,12 +42,9 @@ func fillEntry(t *testing.T, b backend.Backend, key string, ttl time.Duration, n
 	t.Helper()
 	ctx := context.Background()
 	vals := make([]backend.Token, len(names))
-	if _, err := b.Lookup(ctx, key, backend.Tokens{Names: names, Values: vals}); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("Lookup(%q) before a fill: %v, want ErrNotFound", key, err)
-	}
-	if err := b.Store(ctx, key, testEntry("body of "+key), ttl, backend.Tokens{Names: names, Values: vals}); err != nil {
-		t.Fatalf("Store(%q): %v", key, err)
-	}
+	_, err := b.Lookup(ctx, key, backend.Tokens{Names: names, Values: vals})
+	require.ErrorIs(t, err, backend.ErrNotFound, "Lookup(%q) before a fill", key)
+	require.NoError(t, b.Store(ctx, key, testEntry("body of "+key), ttl, backend.Tokens{Names: names, Values: vals}), "Store(%q)", key)
 	return vals
 }
 
@@ -68,39 +64,30 @@ func TestRedisKeyLayout(t *testing.T) {
 		t.Run("prefix="+tc.prefix, func(t *testing.T) {
 			srv := testutil.StartRedis(t)
 			r, err := redis.New(srv.URL(), redis.Options{KeyPrefix: tc.prefix, Logger: quiet})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			defer r.Close()
 			const key = "gincache:1:GET:h/items/1::"
 			vals := fillEntry(t, r, key, time.Minute, itemNames...)
 			ctx := context.Background()
 			raw := srv.Client()
 			keys, err := raw.Keys(ctx, "*").Result()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			want := []string{tc.entryNS + key}
 			for _, n := range itemNames {
 				want = append(want, tc.tokenNS+n)
 			}
 			slices.Sort(keys)
 			slices.Sort(want)
-			if !slices.Equal(keys, want) {
-				t.Fatalf("Redis keys %q, want %q", keys, want)
-			}
+			require.Equal(t, want, keys, "Redis keys")
 			entryTTL := raw.PTTL(ctx, tc.entryNS+key).Val()
-			if entryTTL <= 0 || entryTTL > time.Minute {
-				t.Errorf("entry TTL %v, want in (0, 1m]", entryTTL)
-			}
+			assert.Greater(t, entryTTL, time.Duration(0), "entry TTL %v, want in (0, 1m]", entryTTL)
+			assert.LessOrEqual(t, entryTTL, time.Minute, "entry TTL %v, want in (0, 1m]", entryTTL)
 			for i, n := range itemNames {
 				v := raw.Get(ctx, tc.tokenNS+n).Val()
-				if !hex16.MatchString(v) || v != fmt.Sprintf("%016x", uint64(vals[i])) {
-					t.Errorf("token %s = %q, want 16 hex digits of %x", n, v, vals[i])
-				}
-				if ttl := raw.PTTL(ctx, tc.tokenNS+n).Val(); ttl < entryTTL {
-					t.Errorf("token %s lives %v, less than its entry's %v", n, ttl, entryTTL)
-				}
+				assert.Regexp(t, hex16, v, "token %s", n)
+				assert.Equal(t, fmt.Sprintf("%016x", uint64(vals[i])), v, "token %s", n)
+				ttl := raw.PTTL(ctx, tc.tokenNS+n).Val()
+				assert.GreaterOrEqual(t, ttl, entryTTL, "token %s lives %v, less than its entry's %v", n, ttl, entryTTL)
 			}
 		})
 	}
@@ -113,33 +100,24 @@ func TestRedisCorruptEntryIsAMiss(t *testing.T) {
 	const key = "k"
 	vals := fillEntry(t, r, key, time.Minute, itemNames...)
 	good, err := srv.Client().Get(ctx, "p:e:"+key).Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for name, bad := range map[string][]byte{
 		"garbage":   []byte("not an entry"),
 		"truncated": good[:len(good)/2],
 		"bit flip":  append(slices.Clone(good[:10]), append([]byte{good[10] ^ 1}, good[11:]...)...),
 		"empty":     {},
 	} {
-		if err := srv.Client().Set(ctx, "p:e:"+key, bad, time.Minute).Err(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, srv.Client().Set(ctx, "p:e:"+key, bad, time.Minute).Err())
 		e, got, err := lookup(r, key, itemNames...)
-		if e != nil || !errors.Is(err, backend.ErrCorrupt) {
-			t.Errorf("%s: Lookup = %v, %v; want a miss with ErrCorrupt", name, e, err)
-		}
-		if !slices.Equal(got, vals) {
-			t.Errorf("%s: Lookup reported tokens %v, want the current %v", name, got, vals)
-		}
+		assert.Nil(t, e, "%s: Lookup; want a miss with ErrCorrupt", name)
+		assert.ErrorIs(t, err, backend.ErrCorrupt, "%s: Lookup; want a miss with ErrCorrupt", name)
+		assert.Equal(t, vals, got, "%s: Lookup reported tokens", name)
 	}
 	// The cache then stores a fresh entry over the corrupt one.
-	if err := r.Store(ctx, key, testEntry("fresh"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
-		t.Fatal(err)
-	}
-	if e, _, err := lookup(r, key, itemNames...); err != nil || string(e.Body) != "fresh" {
-		t.Fatalf("Lookup after a store over a corrupt value = %v, %v", e, err)
-	}
+	require.NoError(t, r.Store(ctx, key, testEntry("fresh"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
+	e, _, err := lookup(r, key, itemNames...)
+	require.NoError(t, err, "Lookup after a store over a corrupt value")
+	require.Equal(t, "fresh", string(e.Body), "Lookup after a store over a corrupt value")
 }
 
 func TestRedisCorruptTokenIsAMismatch(t *testing.T) {
@@ -149,30 +127,20 @@ func TestRedisCorruptTokenIsAMismatch(t *testing.T) {
 	const key = "k"
 	fillEntry(t, r, key, time.Minute, itemNames...)
 	for _, bad := range []string{"zz", "0000000000000000", "ABCDEF0123456789", "123"} {
-		if err := srv.Client().Set(ctx, "p:t:"+itemNames[2], bad, time.Minute).Err(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, srv.Client().Set(ctx, "p:t:"+itemNames[2], bad, time.Minute).Err())
 		e, got, err := lookup(r, key, itemNames...)
-		if e != nil || !errors.Is(err, backend.ErrNotFound) {
-			t.Fatalf("token %q: Lookup = %v, %v; want ErrNotFound", bad, e, err)
-		}
-		if got[2] != 0 {
-			t.Errorf("token %q reported as %x, want 0 (not a token)", bad, got[2])
-		}
+		require.Nil(t, e, "token %q: Lookup", bad)
+		require.ErrorIs(t, err, backend.ErrNotFound, "token %q: Lookup", bad)
+		assert.Equal(t, backend.Token(0), got[2], "token %q reported as", bad)
 		// A store cannot create it (it is there): the fill is abandoned,
 		// and nothing is served until a write renews it.
 		err = r.Store(ctx, key, testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: got})
-		if !errors.Is(err, backend.ErrConflict) {
-			t.Errorf("token %q: Store = %v, want ErrConflict", bad, err)
-		}
+		assert.ErrorIs(t, err, backend.ErrConflict, "token %q: Store", bad)
 	}
-	if err := r.Renew(ctx, itemNames[2:3], time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Renew(ctx, itemNames[2:3], time.Minute))
 	fillEntry(t, r, key, time.Minute, itemNames...)
-	if _, _, err := lookup(r, key, itemNames...); err != nil {
-		t.Fatalf("Lookup after a renew and a fill: %v", err)
-	}
+	_, _, err := lookup(r, key, itemNames...)
+	require.NoError(t, err, "Lookup after a renew and a fill")
 }
 
 // roundTrips counts what reaches Redis: pipelines and single commands,
@@ -238,70 +206,51 @@ func TestRedisRoundTrips(t *testing.T) {
 	client.AddHook(counter)
 	ctx := context.Background()
 	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: "p", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer r.Close()
 	// NewRedisClient asked the server its ROLE (a replica is refused);
 	// count from here.
-	if _, singles := counter.take(); !slices.Equal(singles, []string{"role"}) {
-		t.Errorf("NewRedisClient sent %q; want one ROLE", singles)
-	}
+	_, singles := counter.take()
+	assert.Equal(t, []string{"role"}, singles, "NewRedisClient sent")
 
 	check := func(what string, want [][]string) {
 		t.Helper()
 		pipelines, singles := counter.take()
-		if len(singles) != 0 || !slices.EqualFunc(pipelines, want, slices.Equal) {
-			t.Errorf("%s: pipelines %q and single commands %q; want pipelines %q only", what, pipelines, singles, want)
-		}
+		assert.Empty(t, singles, "%s: single commands; want pipelines only", what)
+		assert.Equal(t, want, pipelines, "%s: pipelines", what)
 	}
 	vals := make([]backend.Token, len(itemNames))
-	if _, err := r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: vals}); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatal(err)
-	}
+	_, err = r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: vals})
+	require.ErrorIs(t, err, backend.ErrNotFound)
 	checkSingle := func(what string, want ...string) {
 		t.Helper()
 		pipelines, singles := counter.take()
-		if len(pipelines) != 0 || !slices.Equal(singles, want) {
-			t.Errorf("%s: pipelines %q and single commands %q; want the commands %q", what, pipelines, singles, want)
-		}
+		assert.Empty(t, pipelines, "%s: pipelines; want single commands only", what)
+		assert.Equal(t, want, singles, "%s: single commands", what)
 	}
 	// One command: the entry and its tokens share a server.
 	checkSingle("Lookup miss", "mget")
 
-	if err := r.Store(ctx, "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Store(ctx, "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
 	// The first store finds the script unknown to the server and sends it.
 	checkSingle("Store creating every token", "evalsha", "eval")
 
-	if _, err := r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: make([]backend.Token, len(itemNames))}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: make([]backend.Token, len(itemNames))})
+	require.NoError(t, err)
 	checkSingle("Lookup hit", "mget")
 
-	if err := r.Store(ctx, "k2", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Store(ctx, "k2", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
 	checkSingle("Store under present tokens", "evalsha")
 
 	// After a restart (SCRIPT FLUSH forgets scripts as a restart does) the
 	// store sends the script again.
-	if err := srv.Client().ScriptFlush(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Store(ctx, "k3", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, srv.Client().ScriptFlush(ctx).Err())
+	require.NoError(t, r.Store(ctx, "k3", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
 	checkSingle("Store after SCRIPT FLUSH", "evalsha", "eval")
-	if err := r.Store(ctx, "k4", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Store(ctx, "k4", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
 	checkSingle("Store once the script is back", "evalsha")
 
-	if err := r.Renew(ctx, itemNames[2:], time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Renew(ctx, itemNames[2:], time.Minute))
 	check("Renew of 3 tokens", [][]string{{"set", "set", "set"}})
 }
 
@@ -311,27 +260,20 @@ func TestRedisClearPatternStaysInItsNamespace(t *testing.T) {
 	ctx := context.Background()
 	raw := srv.Client()
 	for _, k := range []string{"other:e:a", "e:a", "app2:e:a", "plain"} {
-		if err := raw.Set(ctx, k, "v", 0).Err(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, raw.Set(ctx, k, "v", 0).Err())
 	}
 	for i := range 30 {
 		fillEntry(t, r, fmt.Sprintf("a%d", i), time.Minute, itemNames...)
 	}
 	n, err := r.ClearPattern(ctx, "")
-	if err != nil || n != 30 {
-		t.Fatalf("ClearPattern(\"\") = %d, %v; want 30", n, err)
-	}
+	require.NoError(t, err, "ClearPattern(\"\")")
+	require.Equal(t, 30, n, "ClearPattern(\"\")")
 	left, err := raw.Keys(ctx, "*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(left) != 4+len(itemNames) {
-		t.Fatalf("keys left %q: want the 4 foreign keys and the %d tokens", left, len(itemNames))
-	}
+	require.NoError(t, err)
+	require.Len(t, left, 4+len(itemNames), "keys left %q: want the 4 foreign keys and the %d tokens", left, len(itemNames))
 	for _, k := range left {
-		if strings.HasPrefix(k, "app:") && !strings.HasPrefix(k, "app:t:") {
-			t.Errorf("ClearPattern left the entry %q", k)
+		if strings.HasPrefix(k, "app:") {
+			assert.True(t, strings.HasPrefix(k, "app:t:"), "ClearPattern left the entry %q", k)
 		}
 	}
 }
@@ -340,9 +282,8 @@ func TestRedisScanRejectsForeignCursors(t *testing.T) {
 	srv := testutil.StartRedis(t)
 	r := newTestRedis(t, srv.URL(), redis.Options{})
 	for _, c := range []string{"!!", "MTIz", "eCB5IHo", "MCA5OSBh"} { // "123", "x y z", "0 99 a"
-		if _, _, err := r.Scan(context.Background(), "", c, 10); err == nil {
-			t.Errorf("Scan with cursor %q succeeded, want an error", c)
-		}
+		_, _, err := r.Scan(context.Background(), "", c, 10)
+		assert.Error(t, err, "Scan with cursor %q succeeded, want an error", c)
 	}
 }
 

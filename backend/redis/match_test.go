@@ -9,6 +9,8 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // matchAlphabet mixes plain bytes, every glob metacharacter, the two
@@ -29,9 +31,7 @@ func randomString(rng *rand.Rand, maxParts int) string {
 func redisSelects(t testing.TB, c *redis.Client, pattern string) []string {
 	t.Helper()
 	got, err := c.Keys(context.Background(), pattern).Result()
-	if err != nil {
-		t.Fatalf("KEYS %q: %v", pattern, err)
-	}
+	require.NoError(t, err, "KEYS %q", pattern)
 	slices.Sort(got)
 	return got
 }
@@ -88,9 +88,7 @@ func TestMatchAgreesWithRedis(t *testing.T) {
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
 	for _, k := range keys {
-		if err := c.Set(ctx, k, "", 0).Err(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, c.Set(ctx, k, "", 0).Err())
 	}
 	patterns := []string{"*", "?", "??", "a*", "*b", "a?b", `a\*b`, "a[^x]b", "a[b-a]b", "[", "a[", `a\`, `[\]]`, "[]]", "[]", "[^]", "*[0-]0", "a[-]b", "[a-]", "[\xc3]*"}
 	for range 3000 {
@@ -108,16 +106,13 @@ func TestMatchAgreesWithRedis(t *testing.T) {
 				want = append(want, k)
 			}
 		}
-		if got := redisSelects(t, c, p); !slices.Equal(got, want) {
-			t.Errorf("pattern %q: Redis selects %q, Match selects %q", p, got, want)
+		if !assert.ElementsMatch(t, redisSelects(t, c, p), want, "pattern %q: Redis selects (listA), Match selects (listB)", p) {
 			if disagreements++; disagreements > 10 {
-				t.Fatal("too many disagreements")
+				require.FailNow(t, "too many disagreements")
 			}
 		}
 	}
-	if compared < 2000 {
-		t.Fatalf("only %d patterns compared; the generator should give more", compared)
-	}
+	require.GreaterOrEqual(t, compared, 2000, "only %d patterns compared; the generator should give more", compared)
 }
 
 // FuzzMatchAgainstRedis compares Match with Redis on one key at a time.
@@ -137,15 +132,10 @@ func FuzzMatchAgainstRedis(f *testing.F) {
 		if pattern == "" || key == "" || len(pattern) > 64 || len(key) > 64 || highByteRange(pattern) {
 			return
 		}
-		if err := c.FlushDB(ctx).Err(); err != nil { // this test's own server
-			t.Fatal(err)
-		}
-		if err := c.Set(ctx, key, "", 0).Err(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, c.FlushDB(ctx).Err()) // this test's own server
+		require.NoError(t, c.Set(ctx, key, "", 0).Err())
 		redisSays := len(redisSelects(t, c, pattern)) == 1
-		if got := backend.Match(pattern, key); got != redisSays {
-			t.Fatalf("Match(%q, %q) = %v, Redis says %v", pattern, key, got, redisSays)
-		}
+		got := backend.Match(pattern, key)
+		require.Equal(t, redisSays, got, "Match(%q, %q) against Redis", pattern, key)
 	})
 }

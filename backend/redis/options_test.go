@@ -8,6 +8,8 @@ import (
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestNewRedisRejectsBadOptions(t *testing.T) {
@@ -29,40 +31,32 @@ func TestNewRedisRejectsBadOptions(t *testing.T) {
 			r, err := redis.New(tc.url, tc.opts)
 			if err == nil {
 				r.Close()
-				t.Fatalf("NewRedis(%q, %+v) succeeded, want an error", tc.url, tc.opts)
 			}
-			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "backend: ") {
-				t.Errorf("error %q, want it to start with \"backend: \" and say %q", err, tc.want)
-			}
-			if strings.Contains(err.Error(), "s3cret") {
-				t.Errorf("error %q leaks the password", err)
-			}
+			require.Error(t, err, "NewRedis(%q, %+v)", tc.url, tc.opts)
+			assert.ErrorContains(t, err, tc.want)
+			assert.True(t, strings.HasPrefix(err.Error(), "backend: "), "error %q, want it to start with \"backend: \"", err)
+			assert.NotContains(t, err.Error(), "s3cret", "the error leaks the password")
 		})
 	}
 }
 
 func TestNewRedisClusterRejectsBadOptions(t *testing.T) {
-	if _, err := redis.NewCluster(nil, redis.Options{}); err == nil {
-		t.Error("NewRedisCluster with no address succeeded")
-	}
-	if _, err := redis.NewCluster([]string{"127.0.0.1:1"}, redis.Options{DB: 2}); err == nil {
-		t.Error("NewRedisCluster with DB 2 succeeded; a cluster has database 0 only")
-	}
+	_, err := redis.NewCluster(nil, redis.Options{})
+	assert.Error(t, err, "NewRedisCluster with no address")
+	_, err = redis.NewCluster([]string{"127.0.0.1:1"}, redis.Options{DB: 2})
+	assert.Error(t, err, "NewRedisCluster with DB 2: a cluster has database 0 only")
 }
 
 // A backend made while Redis is down starts anyway: the application must
 // come up without its cache.
 func TestNewRedisDoesNotNeedTheServer(t *testing.T) {
 	r, err := redis.New("redis://127.0.0.1:1/0", redis.Options{})
-	if err != nil {
-		t.Fatalf("NewRedis on a closed port: %v", err)
-	}
+	require.NoError(t, err, "NewRedis on a closed port")
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if err := r.Ping(ctx); err == nil {
-		t.Fatal("Ping of a closed port succeeded")
-	}
+	err = r.Ping(ctx)
+	require.Error(t, err, "Ping of a closed port")
 }
 
 func TestNewRedisClientChecksTheClient(t *testing.T) {
@@ -88,11 +82,9 @@ func TestNewRedisClientChecksTheClient(t *testing.T) {
 			r, err := redis.FromClient(ctx, tc.client, tc.opts)
 			if err == nil {
 				r.Close()
-				t.Fatal("NewRedisClient succeeded, want an error")
 			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q, want it to say %q", err, tc.want)
-			}
+			require.Error(t, err, "NewRedisClient")
+			assert.ErrorContains(t, err, tc.want)
 		})
 	}
 }

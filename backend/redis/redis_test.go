@@ -9,6 +9,7 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend/backendtest"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMain(m *testing.M) { testutil.Main(m) }
@@ -27,9 +28,7 @@ func newTestRedis(t *testing.T, url string, opts redis.Options) *redis.Redis {
 		opts.Logger = quiet
 	}
 	r, err := redis.New(url, opts)
-	if err != nil {
-		t.Fatalf("NewRedis: %v", err)
-	}
+	require.NoError(t, err, "NewRedis")
 	t.Cleanup(func() { _ = r.Close() })
 	return r
 }
@@ -43,9 +42,7 @@ func newTestCluster(t *testing.T, c *testutil.Cluster, opts redis.Options) *redi
 		opts.Logger = quiet
 	}
 	r, err := redis.NewCluster(c.Addrs(), opts)
-	if err != nil {
-		t.Fatalf("NewRedisCluster: %v", err)
-	}
+	require.NoError(t, err, "NewRedisCluster")
 	t.Cleanup(func() { _ = r.Close() })
 	return r
 }
@@ -73,9 +70,7 @@ func TestRedisConformanceNoPrefix(t *testing.T) {
 		New: func(t *testing.T) backend.Backend {
 			srv := testutil.StartRedis(t)
 			r, err := redis.New(srv.URL(), redis.Options{Logger: quiet, DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return r
 		},
 		DuplicatesAcrossPages: true,

@@ -8,6 +8,8 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A Sentinel failover promotes the replica: the backend follows it, and
@@ -27,17 +29,12 @@ func TestRedisSentinelFailoverChangesEpoch(t *testing.T) {
 	defer client.Close()
 	ctx := context.Background()
 	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: "app", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer r.Close()
-	if r.Kind() != "redis-sentinel" {
-		t.Errorf("Kind() = %q, want redis-sentinel", r.Kind())
-	}
+	assert.Equal(t, "redis-sentinel", r.Kind(), "Kind()")
 	fillEntry(t, r, "k", time.Minute, itemNames...)
-	if _, _, err := lookup(r, "k", itemNames...); err != nil {
-		t.Fatalf("hit through Sentinel: %v", err)
-	}
+	_, _, err = lookup(r, "k", itemNames...)
+	require.NoError(t, err, "hit through Sentinel")
 	r.CheckRunIDs(ctx)
 	before := r.KnownRunIDs()
 	epoch := r.Epoch()
@@ -56,14 +53,11 @@ func TestRedisSentinelFailoverChangesEpoch(t *testing.T) {
 		return err == nil && "127.0.0.1:"+addr[1] == replica.Addr()
 	})
 	after := r.KnownRunIDs()
-	if after[""] == before[""] {
-		t.Fatalf("run_id %q unchanged by the failover", after[""])
-	}
+	require.NotEqual(t, before[""], after[""], "run_id %q unchanged by the failover", after[""])
 	// Writes reach the new master.
 	testutil.WaitFor(t, "a Renew to succeed on the new master", func() bool {
 		return r.Renew(ctx, itemNames[4:], time.Minute) == nil
 	})
-	if n := replica.Client().Exists(ctx, "app:t:"+itemNames[4]).Val(); n != 1 {
-		t.Fatal("the renewed token is not on the promoted replica")
-	}
+	n := replica.Client().Exists(ctx, "app:t:"+itemNames[4]).Val()
+	require.Equal(t, int64(1), n, "the renewed token is not on the promoted replica")
 }
