@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
 )
 
 // keyFor builds the key of a GET of target (a request URI) on route
@@ -277,4 +278,21 @@ func canonicalQuery(raw string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The hit path counts segments with pathDepth instead of splitting them;
+// both must agree on the number and on where the depth limit falls.
+func TestPathDepthAgreesWithSegments(t *testing.T) {
+	deep := strings.Repeat("/a", maxDepth)
+	for _, p := range []string{
+		"", "/", "//", "/items", "/items/", "items/42", "/items//42/", "///a///b///",
+		"/a/b/c/d", deep, deep + "/", deep + "/b", "/" + deep + "//",
+	} {
+		segs, segsOK := segments(nil, p)
+		n, ok := pathDepth(p)
+		assert.Equal(t, segsOK, ok, "path %q", p)
+		if ok {
+			assert.Equal(t, len(segs), n, "path %q", p)
+		}
+	}
 }
