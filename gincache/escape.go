@@ -44,6 +44,20 @@ var (
 	valueSafe = makeSet("!$'()+;/@")
 	// segmentSafe: one path segment inside a token name.
 	segmentSafe = makeSet("!$&'()+,;=@")
+
+	// pathPlain: the bytes of a path that url.URL.EscapedPath leaves as
+	// they are (with no RawPath) and pathSafe keeps too; a path made of
+	// them is its own key component.
+	pathPlain = makeSet("/$&+,;=@")
+	// hostSafeLower: hostSafe without the upper-case letters, which
+	// appendHost lowers.
+	hostSafeLower = func() *byteSet {
+		s := *hostSafe
+		for c := 'A'; c <= 'Z'; c++ {
+			s[c] = false
+		}
+		return &s
+	}()
 )
 
 const upperhex = "0123456789ABCDEF"

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -41,7 +42,7 @@ func (c *Cache) appendKey(b []byte, rs *routeState, gc *gin.Context, scratch *sc
 	b = bound(b, start, maxHostLen, 0)
 
 	start = len(b)
-	b = appendEscaped(b, req.URL.EscapedPath(), pathSafe)
+	b = appendPath(b, req.URL)
 	b = bound(b, start, maxPathLen, pathKeep)
 
 	b = append(b, ':')
@@ -60,9 +61,33 @@ func (c *Cache) appendKey(b []byte, rs *routeState, gc *gin.Context, scratch *sc
 	return bound(b, start, maxVaryLen, 0), skipNone
 }
 
+// appendPath appends the escaped path (u.EscapedPath()) escaped again
+// with pathSafe. A path with no RawPath whose bytes neither net/url nor
+// pathSafe escapes, the common case, is its own escaped form: it is
+// appended whole, without the two scans.
+func appendPath(b []byte, u *url.URL) []byte {
+	if u.RawPath == "" && plain(u.Path, pathPlain) {
+		return append(b, u.Path...)
+	}
+	return appendEscaped(b, u.EscapedPath(), pathSafe)
+}
+
+// plain reports whether every byte of s is in set.
+func plain(s string, set *byteSet) bool {
+	for i := 0; i < len(s); i++ {
+		if !set[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 // appendHost appends the host in lower case (hosts are case-insensitive,
 // so EXAMPLE.com and example.com share entries).
 func appendHost(b []byte, host string) []byte {
+	if plain(host, hostSafeLower) {
+		return append(b, host...)
+	}
 	for i := 0; i < len(host); i++ {
 		c := host[i]
 		if 'A' <= c && c <= 'Z' {
@@ -86,6 +111,17 @@ type scratch struct {
 	decoded []byte
 }
 
+// queryMarks classifies the bytes appendQuery's scan stops at; every
+// other byte is 0.
+var queryMarks = [256]uint8{'&': qAmp, '=': qEq, '%': qEscape, '+': qEscape, ';': qSemicolon}
+
+const (
+	qAmp = 1 + iota
+	qEq
+	qEscape
+	qSemicolon
+)
+
 // appendQuery appends the canonical form of the raw query: parameters
 // split on '&' (never through url.ParseQuery, which drops malformed pairs
 // silently so ?a=1&b=%zz would share ?a=1's key), decoded, filtered by the
@@ -102,15 +138,22 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 	// decoding; a ';' (which Go's own parser rejects) makes it malformed.
 	for i := 0; i < len(raw); {
 		start, eq, escaped := i, -1, false
-		for ; i < len(raw) && raw[i] != '&'; i++ {
-			switch raw[i] {
-			case '=':
+		for ; i < len(raw); i++ {
+			m := queryMarks[raw[i]]
+			if m == 0 {
+				continue // most bytes: one load and one test
+			}
+			if m == qAmp {
+				break
+			}
+			switch m {
+			case qEq:
 				if eq < 0 {
 					eq = i
 				}
-			case '%', '+':
+			case qEscape:
 				escaped = true
-			case ';':
+			default: // qSemicolon
 				return b, skipQuery
 			}
 		}
@@ -240,7 +283,8 @@ func unhex(c byte) byte {
 // are distinct and values escaped, so the list reads back one way only.
 func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) {
 	first := true
-	for _, v := range rs.vary {
+	for i := range rs.vary {
+		v := &rs.vary[i]
 		if !first {
 			b = append(b, '&')
 		}
@@ -266,8 +310,13 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 			b = digest(b, start)
 		}
 	}
-	for _, v := range rs.keyed {
-		if len(gc.Request.Header[v.name]) == 0 {
+	h := gc.Request.Header
+	if len(h) == 0 {
+		return b, skipNone
+	}
+	for i := range rs.keyed {
+		v := &rs.keyed[i]
+		if len(h[v.name]) == 0 {
 			continue
 		}
 		if !first {
@@ -276,7 +325,7 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 		first = false
 		b = append(b, v.label...)
 		b = append(b, '=')
-		b, _ = appendHeaderValue(b, gc.Request.Header, v.name)
+		b, _ = appendHeaderValue(b, h, v.name)
 	}
 	return b, skipNone
 }

@@ -296,3 +296,34 @@ func TestPathDepthAgreesWithSegments(t *testing.T) {
 		}
 	}
 }
+
+// appendPath and appendHost take a shortcut for plain input; it must give
+// the key component the general path gives, for every byte.
+func TestKeyShortcutsAgreeWithEscaping(t *testing.T) {
+	for c := range 256 {
+		for _, p := range []string{"/a" + string(rune(c)) + "b", "/" + string([]byte{byte(c)}), "/items/" + string([]byte{byte(c)}) + "/x"} {
+			u := &url.URL{Path: p}
+			want := string(appendEscaped(nil, u.EscapedPath(), pathSafe))
+			assert.Equal(t, want, string(appendPath(nil, u)), "path %q", p)
+		}
+		for _, host := range []string{"Ex" + string([]byte{byte(c)}) + "ample.com:8080", "ex" + string([]byte{byte(c)}) + "ample.com:8080"} {
+			var want []byte
+			for i := 0; i < len(host); i++ {
+				ch := host[i]
+				if 'A' <= ch && ch <= 'Z' {
+					ch += 'a' - 'A'
+				}
+				want = appendEscaped(want, string([]byte{ch}), hostSafe)
+			}
+			assert.Equal(t, string(want), string(appendHost(nil, host)), "host %q", host)
+		}
+	}
+	// A RawPath that differs from the default encoding takes the general
+	// path even when Path is plain.
+	u, err := url.Parse("/a%2Fb")
+	if assert.NoError(t, err) {
+		assert.Equal(t, string(appendEscaped(nil, u.EscapedPath(), pathSafe)), string(appendPath(nil, u)))
+	}
+	star := &url.URL{Path: "*"}
+	assert.Equal(t, string(appendEscaped(nil, star.EscapedPath(), pathSafe)), string(appendPath(nil, star)))
+}
