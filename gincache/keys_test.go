@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
@@ -326,4 +327,21 @@ func TestKeyShortcutsAgreeWithEscaping(t *testing.T) {
 	}
 	star := &url.URL{Path: "*"}
 	assert.Equal(t, string(appendEscaped(nil, star.EscapedPath(), pathSafe)), string(appendPath(nil, star)))
+}
+
+// credQuery rules names out by length first; every length, long ones
+// sharing a bit included, must still find the credential and only it.
+func TestCredentialQueryByLength(t *testing.T) {
+	long := strings.Repeat("t", 70)
+	c := newKeyCache(t, WithCredentialQuery("tok", long))
+	for _, tc := range []struct {
+		target string
+		cred   bool
+	}{
+		{"/x?tok=s", true}, {"/x?" + long + "=s", true},
+		{"/x?top=s", false}, {"/x?" + strings.Repeat("u", 70) + "=s", false}, {"/x?" + long + "t=s", false},
+	} {
+		_, reason := keyFor(t, c, Policy{TTL: time.Minute}, "example.com", tc.target, nil)
+		assert.Equal(t, tc.cred, reason == skipAuth, "target %q", tc.target)
+	}
 }
