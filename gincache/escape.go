@@ -86,8 +86,14 @@ const hashMarker = "#sha256="
 // readable head; queries and vary parts keep none.
 func bound(b []byte, start, max, keep int) []byte {
 	if len(b)-start <= max {
-		return b
+		return b // small enough to inline: the common case costs a compare
 	}
+	return hashTail(b, start, keep)
+}
+
+// hashTail replaces b[start:] by its first keep bytes, the hash marker and
+// 128 bits of its SHA-256.
+func hashTail(b []byte, start, keep int) []byte {
 	sum := sha256.Sum256(b[start:])
 	b = b[:start+keep]
 	b = append(b, hashMarker...)
