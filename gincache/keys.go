@@ -103,7 +103,10 @@ func appendHost(b []byte, host string) []byte {
 }
 
 // queryPair is one decoded query parameter.
-type queryPair struct{ name, value string }
+type queryPair struct {
+	name, value string
+	plain       bool // both are their own key form (valueSafe bytes only)
+}
 
 // scratch is per-request working memory, pooled with the request state.
 type scratch struct {
@@ -111,15 +114,25 @@ type scratch struct {
 	decoded []byte
 }
 
-// queryMarks classifies the bytes appendQuery's scan stops at; every
-// other byte is 0.
-var queryMarks = [256]uint8{'&': qAmp, '=': qEq, '%': qEscape, '+': qEscape, ';': qSemicolon}
+// queryMarks classifies the bytes appendQuery's scan stops at: the
+// separators, the escapes, ';', and the bytes valueSafe does not keep;
+// every other byte is 0.
+var queryMarks = func() (m [256]uint8) {
+	for c := range m {
+		if !valueSafe[c] {
+			m[c] = qUnsafe
+		}
+	}
+	m['&'], m['='], m['%'], m['+'], m[';'] = qAmp, qEq, qEscape, qEscape, qSemicolon
+	return m
+}()
 
 const (
 	qAmp = 1 + iota
 	qEq
 	qEscape
 	qSemicolon
+	qUnsafe
 )
 
 // appendQuery appends the canonical form of the raw query: parameters
@@ -137,7 +150,9 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 	// One pass per pair finds its end, its '=' and whether it needs
 	// decoding; a ';' (which Go's own parser rejects) makes it malformed.
 	for i := 0; i < len(raw); {
-		start, eq, escaped := i, -1, false
+		// plain: nothing to decode and nothing to escape, so the pair goes
+		// into the key as it is.
+		start, eq, escaped, plain := i, -1, false, true
 		for ; i < len(raw); i++ {
 			m := queryMarks[raw[i]]
 			if m == 0 {
@@ -150,11 +165,15 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 			case qEq:
 				if eq < 0 {
 					eq = i
+				} else {
+					plain = false // a second '=' is escaped in the value
 				}
 			case qEscape:
-				escaped = true
-			default: // qSemicolon
+				escaped, plain = true, false
+			case qSemicolon:
 				return b, skipQuery
+			default: // qUnsafe
+				plain = false
 			}
 		}
 		part := raw[start:i]
@@ -190,7 +209,7 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 		if len(pairs) == maxQueryPairs {
 			return b, skipQuery
 		}
-		pairs = append(pairs, queryPair{name, value})
+		pairs = append(pairs, queryPair{name, value, plain})
 	}
 	s.pairs = pairs
 	if len(pairs) > 1 {
@@ -199,6 +218,12 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 	for i, p := range pairs {
 		if i > 0 {
 			b = append(b, '&')
+		}
+		if p.plain {
+			b = append(b, p.name...)
+			b = append(b, '=')
+			b = append(b, p.value...)
+			continue
 		}
 		b = appendEscaped(b, p.name, valueSafe)
 		b = append(b, '=')

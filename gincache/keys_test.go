@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // keyFor builds the key of a GET of target (a request URI) on route
@@ -343,5 +344,45 @@ func TestCredentialQueryByLength(t *testing.T) {
 	} {
 		_, reason := keyFor(t, c, Policy{TTL: time.Minute}, "example.com", tc.target, nil)
 		assert.Equal(t, tc.cred, reason == skipAuth, "target %q", tc.target)
+	}
+}
+
+// appendQuery copies a pair with nothing to decode or escape as it is;
+// for every byte, in a name and in a value, the key must be the one the
+// general path (decode, then escape) gives.
+func TestQueryShortcutAgreesWithEscaping(t *testing.T) {
+	c := newKeyCache(t)
+	rs := c.newRouteState("GET", "/x", &Policy{TTL: time.Minute})
+	for ch := range 256 {
+		if ch == '&' || ch == ';' || ch == '%' || ch == '#' {
+			continue // a separator, a bypass, an escape; '#' ends a URL
+		}
+		x := string([]byte{byte(ch)})
+		for _, raw := range []string{"a" + x + "=b", "a=b" + x + "c", "a" + x + "b=" + x, "z=1&a" + x + "=2"} {
+			got, reason := appendQuery(nil, raw, rs, &scratch{})
+			if !assert.Equal(t, skipNone, reason, "query %q", raw) {
+				continue
+			}
+			var pairs [][2]string
+			for part := range strings.SplitSeq(raw, "&") {
+				n, v, _ := strings.Cut(part, "=")
+				n, err1 := url.QueryUnescape(n)
+				v, err2 := url.QueryUnescape(v)
+				require.NoError(t, err1)
+				require.NoError(t, err2)
+				pairs = append(pairs, [2]string{n, v})
+			}
+			slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+			var want []byte
+			for i, p := range pairs {
+				if i > 0 {
+					want = append(want, '&')
+				}
+				want = appendEscaped(want, p[0], valueSafe)
+				want = append(want, '=')
+				want = appendEscaped(want, p[1], valueSafe)
+			}
+			assert.Equal(t, string(want), string(got), "query %q", raw)
+		}
 	}
 }
