@@ -44,6 +44,20 @@ var (
 	valueSafe = makeSet("!$'()+;/@")
 	// segmentSafe: one path segment inside a token name.
 	segmentSafe = makeSet("!$&'()+,;=@")
+
+	// pathPlain: the bytes of a path that url.URL.EscapedPath leaves as
+	// they are (with no RawPath) and pathSafe keeps too; a path made of
+	// them is its own key component.
+	pathPlain = makeSet("/$&+,;=@")
+	// hostSafeLower: hostSafe without the upper-case letters, which
+	// appendHost lowers.
+	hostSafeLower = func() *byteSet {
+		s := *hostSafe
+		for c := 'A'; c <= 'Z'; c++ {
+			s[c] = false
+		}
+		return &s
+	}()
 )
 
 const upperhex = "0123456789ABCDEF"
@@ -72,8 +86,14 @@ const hashMarker = "#sha256="
 // readable head; queries and vary parts keep none.
 func bound(b []byte, start, max, keep int) []byte {
 	if len(b)-start <= max {
-		return b
+		return b // small enough to inline: the common case costs a compare
 	}
+	return hashTail(b, start, keep)
+}
+
+// hashTail replaces b[start:] by its first keep bytes, the hash marker and
+// 128 bits of its SHA-256.
+func hashTail(b []byte, start, keep int) []byte {
 	sum := sha256.Sum256(b[start:])
 	b = b[:start+keep]
 	b = append(b, hashMarker...)

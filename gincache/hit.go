@@ -26,8 +26,10 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	st := statePool.Get().(*reqState)
 	defer st.release()
 
-	var ok bool
-	if st.segs, ok = segments(st.segs[:0], req.URL.Path); !ok {
+	// The depth is all a hit needs of the path; its segments are split
+	// only for a miss's token names.
+	depth, ok := pathDepth(req.URL.Path)
+	if !ok {
 		c.skip(gc, rs, skipDepth)
 		return
 	}
@@ -40,7 +42,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	if c.peek != nil {
 		start := c.observeStart()
 		now := c.cfg.now()
-		if e, ok := c.peek.Peek(key, readCount(len(st.segs)), now); ok && now.Before(e.Expires) {
+		if e, ok := c.peek.Peek(key, readCount(depth), now); ok && now.Before(e.Expires) {
 			c.observe(OpLookup, rs, start, nil)
 			if c.near {
 				rs.stats.nearHits.Add(1)
@@ -49,6 +51,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 			return
 		}
 	}
+	st.segs, _ = segments(st.segs[:0], req.URL.Path)
 	st.names.reset()
 	st.names.readNames(&c.namer, st.segs)
 	names := st.names.finish()

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -41,7 +42,7 @@ func (c *Cache) appendKey(b []byte, rs *routeState, gc *gin.Context, scratch *sc
 	b = bound(b, start, maxHostLen, 0)
 
 	start = len(b)
-	b = appendEscaped(b, req.URL.EscapedPath(), pathSafe)
+	b = appendPath(b, req.URL)
 	b = bound(b, start, maxPathLen, pathKeep)
 
 	b = append(b, ':')
@@ -60,9 +61,33 @@ func (c *Cache) appendKey(b []byte, rs *routeState, gc *gin.Context, scratch *sc
 	return bound(b, start, maxVaryLen, 0), skipNone
 }
 
+// appendPath appends the escaped path (u.EscapedPath()) escaped again
+// with pathSafe. A path with no RawPath whose bytes neither net/url nor
+// pathSafe escapes, the common case, is its own escaped form: it is
+// appended whole, without the two scans.
+func appendPath(b []byte, u *url.URL) []byte {
+	if u.RawPath == "" && plain(u.Path, pathPlain) {
+		return append(b, u.Path...)
+	}
+	return appendEscaped(b, u.EscapedPath(), pathSafe)
+}
+
+// plain reports whether every byte of s is in set.
+func plain(s string, set *byteSet) bool {
+	for i := 0; i < len(s); i++ {
+		if !set[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 // appendHost appends the host in lower case (hosts are case-insensitive,
 // so EXAMPLE.com and example.com share entries).
 func appendHost(b []byte, host string) []byte {
+	if plain(host, hostSafeLower) {
+		return append(b, host...)
+	}
 	for i := 0; i < len(host); i++ {
 		c := host[i]
 		if 'A' <= c && c <= 'Z' {
@@ -78,13 +103,37 @@ func appendHost(b []byte, host string) []byte {
 }
 
 // queryPair is one decoded query parameter.
-type queryPair struct{ name, value string }
+type queryPair struct {
+	name, value string
+	plain       bool // both are their own key form (valueSafe bytes only)
+}
 
 // scratch is per-request working memory, pooled with the request state.
 type scratch struct {
 	pairs   []queryPair
 	decoded []byte
 }
+
+// queryMarks classifies the bytes appendQuery's scan stops at: the
+// separators, the escapes, ';', and the bytes valueSafe does not keep;
+// every other byte is 0.
+var queryMarks = func() (m [256]uint8) {
+	for c := range m {
+		if !valueSafe[c] {
+			m[c] = qUnsafe
+		}
+	}
+	m['&'], m['='], m['%'], m['+'], m[';'] = qAmp, qEq, qEscape, qEscape, qSemicolon
+	return m
+}()
+
+const (
+	qAmp = 1 + iota
+	qEq
+	qEscape
+	qSemicolon
+	qUnsafe
+)
 
 // appendQuery appends the canonical form of the raw query: parameters
 // split on '&' (never through url.ParseQuery, which drops malformed pairs
@@ -101,17 +150,30 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 	// One pass per pair finds its end, its '=' and whether it needs
 	// decoding; a ';' (which Go's own parser rejects) makes it malformed.
 	for i := 0; i < len(raw); {
-		start, eq, escaped := i, -1, false
-		for ; i < len(raw) && raw[i] != '&'; i++ {
-			switch raw[i] {
-			case '=':
+		// plain: nothing to decode and nothing to escape, so the pair goes
+		// into the key as it is.
+		start, eq, escaped, plain := i, -1, false, true
+		for ; i < len(raw); i++ {
+			m := queryMarks[raw[i]]
+			if m == 0 {
+				continue // most bytes: one load and one test
+			}
+			if m == qAmp {
+				break
+			}
+			switch m {
+			case qEq:
 				if eq < 0 {
 					eq = i
+				} else {
+					plain = false // a second '=' is escaped in the value
 				}
-			case '%', '+':
-				escaped = true
-			case ';':
+			case qEscape:
+				escaped, plain = true, false
+			case qSemicolon:
 				return b, skipQuery
+			default: // qUnsafe
+				plain = false
 			}
 		}
 		part := raw[start:i]
@@ -147,7 +209,7 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 		if len(pairs) == maxQueryPairs {
 			return b, skipQuery
 		}
-		pairs = append(pairs, queryPair{name, value})
+		pairs = append(pairs, queryPair{name, value, plain})
 	}
 	s.pairs = pairs
 	if len(pairs) > 1 {
@@ -156,6 +218,12 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 	for i, p := range pairs {
 		if i > 0 {
 			b = append(b, '&')
+		}
+		if p.plain {
+			b = append(b, p.name...)
+			b = append(b, '=')
+			b = append(b, p.value...)
+			continue
 		}
 		b = appendEscaped(b, p.name, valueSafe)
 		b = append(b, '=')
@@ -240,7 +308,8 @@ func unhex(c byte) byte {
 // are distinct and values escaped, so the list reads back one way only.
 func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) {
 	first := true
-	for _, v := range rs.vary {
+	for i := range rs.vary {
+		v := &rs.vary[i]
 		if !first {
 			b = append(b, '&')
 		}
@@ -266,8 +335,13 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 			b = digest(b, start)
 		}
 	}
-	for _, v := range rs.keyed {
-		if len(gc.Request.Header[v.name]) == 0 {
+	h := gc.Request.Header
+	if len(h) == 0 {
+		return b, skipNone
+	}
+	for i := range rs.keyed {
+		v := &rs.keyed[i]
+		if len(h[v.name]) == 0 {
 			continue
 		}
 		if !first {
@@ -276,7 +350,7 @@ func appendVary(b []byte, rs *routeState, gc *gin.Context) ([]byte, skipReason) 
 		first = false
 		b = append(b, v.label...)
 		b = append(b, '=')
-		b, _ = appendHeaderValue(b, gc.Request.Header, v.name)
+		b, _ = appendHeaderValue(b, h, v.name)
 	}
 	return b, skipNone
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
@@ -247,4 +248,109 @@ func canonicalQuery(raw string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The hit path counts segments with pathDepth instead of splitting them;
+// both must agree on the number and on where the depth limit falls.
+func TestPathDepthAgreesWithSegments(t *testing.T) {
+	deep := strings.Repeat("/a", maxDepth)
+	for _, p := range []string{
+		"", "/", "//", "/items", "/items/", "items/42", "/items//42/", "///a///b///",
+		"/a/b/c/d", deep, deep + "/", deep + "/b", "/" + deep + "//",
+	} {
+		segs, segsOK := segments(nil, p)
+		n, ok := pathDepth(p)
+		assert.Equal(t, segsOK, ok, "path %q", p)
+		if ok {
+			assert.Equal(t, len(segs), n, "path %q", p)
+		}
+	}
+}
+
+// appendPath and appendHost take a shortcut for plain input; it must give
+// the key component the general path gives, for every byte.
+func TestKeyShortcutsAgreeWithEscaping(t *testing.T) {
+	for c := range 256 {
+		for _, p := range []string{"/a" + string(rune(c)) + "b", "/" + string([]byte{byte(c)}), "/items/" + string([]byte{byte(c)}) + "/x"} {
+			u := &url.URL{Path: p}
+			want := string(appendEscaped(nil, u.EscapedPath(), pathSafe))
+			assert.Equal(t, want, string(appendPath(nil, u)), "path %q", p)
+		}
+		for _, host := range []string{"Ex" + string([]byte{byte(c)}) + "ample.com:8080", "ex" + string([]byte{byte(c)}) + "ample.com:8080"} {
+			var want []byte
+			for i := 0; i < len(host); i++ {
+				ch := host[i]
+				if 'A' <= ch && ch <= 'Z' {
+					ch += 'a' - 'A'
+				}
+				want = appendEscaped(want, string([]byte{ch}), hostSafe)
+			}
+			assert.Equal(t, string(want), string(appendHost(nil, host)), "host %q", host)
+		}
+	}
+	// A RawPath that differs from the default encoding takes the general
+	// path even when Path is plain.
+	u, err := url.Parse("/a%2Fb")
+	if assert.NoError(t, err) {
+		assert.Equal(t, string(appendEscaped(nil, u.EscapedPath(), pathSafe)), string(appendPath(nil, u)))
+	}
+	star := &url.URL{Path: "*"}
+	assert.Equal(t, string(appendEscaped(nil, star.EscapedPath(), pathSafe)), string(appendPath(nil, star)))
+}
+
+// credQuery rules names out by length first; every length, long ones
+// sharing a bit included, must still find the credential and only it.
+func TestCredentialQueryByLength(t *testing.T) {
+	long := strings.Repeat("t", 70)
+	c := newKeyCache(t, WithCredentialQuery("tok", long))
+	for _, tc := range []struct {
+		target string
+		cred   bool
+	}{
+		{"/x?tok=s", true}, {"/x?" + long + "=s", true},
+		{"/x?top=s", false}, {"/x?" + strings.Repeat("u", 70) + "=s", false}, {"/x?" + long + "t=s", false},
+	} {
+		_, reason := keyFor(t, c, Policy{TTL: time.Minute}, "example.com", tc.target, nil)
+		assert.Equal(t, tc.cred, reason == skipAuth, "target %q", tc.target)
+	}
+}
+
+// appendQuery copies a pair with nothing to decode or escape as it is;
+// for every byte, in a name and in a value, the key must be the one the
+// general path (decode, then escape) gives.
+func TestQueryShortcutAgreesWithEscaping(t *testing.T) {
+	c := newKeyCache(t)
+	rs := c.newRouteState("GET", "/x", &Policy{TTL: time.Minute})
+	for ch := range 256 {
+		if ch == '&' || ch == ';' || ch == '%' || ch == '#' {
+			continue // a separator, a bypass, an escape; '#' ends a URL
+		}
+		x := string([]byte{byte(ch)})
+		for _, raw := range []string{"a" + x + "=b", "a=b" + x + "c", "a" + x + "b=" + x, "z=1&a" + x + "=2"} {
+			got, reason := appendQuery(nil, raw, rs, &scratch{})
+			if !assert.Equal(t, skipNone, reason, "query %q", raw) {
+				continue
+			}
+			var pairs [][2]string
+			for part := range strings.SplitSeq(raw, "&") {
+				n, v, _ := strings.Cut(part, "=")
+				n, err1 := url.QueryUnescape(n)
+				v, err2 := url.QueryUnescape(v)
+				require.NoError(t, err1)
+				require.NoError(t, err2)
+				pairs = append(pairs, [2]string{n, v})
+			}
+			slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+			var want []byte
+			for i, p := range pairs {
+				if i > 0 {
+					want = append(want, '&')
+				}
+				want = appendEscaped(want, p[0], valueSafe)
+				want = append(want, '=')
+				want = appendEscaped(want, p[1], valueSafe)
+			}
+			assert.Equal(t, string(want), string(got), "query %q", raw)
+		}
+	}
 }

@@ -60,9 +60,14 @@ func (st *reqState) release() {
 	if cap(st.key) > 4096 || cap(st.scratch.decoded) > 4096 || cap(st.names.buf) > 4096 {
 		return // an outsized request; let the buffers go
 	}
-	clear(st.segs[:cap(st.segs)])
+	// Only what this request wrote holds its strings: segs and names grow
+	// by append alone, so their lengths cover every write; appendQuery may
+	// return before it records its pairs' length, so pairs clears to cap.
+	clear(st.segs)
+	st.segs = st.segs[:0]
 	clear(st.scratch.pairs[:cap(st.scratch.pairs)])
-	clear(st.names.names[:cap(st.names.names)])
+	clear(st.names.names)
+	st.names.names = st.names.names[:0]
 	statePool.Put(st)
 }
 

@@ -43,9 +43,12 @@ type routeState struct {
 	credFree    bool
 	credHeaders []string
 	credParams  []string // the credential query parameters
-	query       []string // nil: every parameter counts
-	queryNone   bool     // an empty list: none counts
-	targets     []target
+	// credLens has bit n set when a credential parameter is n bytes long
+	// (n >= 63 share bit 63): most names are ruled out by their length.
+	credLens  uint64
+	query     []string // nil: every parameter counts
+	queryNone bool     // an empty list: none counts
+	targets   []target
 
 	// misordered: an authentication middleware marked with Auth (or an
 	// AuthGate, on a route without a context identity) runs after the
@@ -92,8 +95,14 @@ type targetSeg struct {
 // credQuery reports whether the query parameter name carries a
 // credential (WithCredentialQuery).
 func (rs *routeState) credQuery(name string) bool {
+	if rs.credLens&lenBit(len(name)) == 0 {
+		return false
+	}
 	return slices.Contains(rs.credParams, name)
 }
+
+// lenBit is the credLens bit of a name n bytes long.
+func lenBit(n int) uint64 { return 1 << min(n, 63) }
 
 func (rs *routeState) queryAllowed(name string) bool {
 	for _, q := range rs.query {
@@ -252,6 +261,9 @@ func (c *Cache) newRouteState(method, path string, p *Policy) *routeState {
 		}
 		rs.credFree = p.Public || rs.ctxIdentity
 		rs.credParams = c.credQuery
+		for _, name := range rs.credParams {
+			rs.credLens |= lenBit(len(name))
+		}
 		for _, name := range c.credHeaders {
 			if !covered[name] {
 				rs.credHeaders = append(rs.credHeaders, name)

@@ -52,6 +52,22 @@ func newTokenNamer(prefix string) tokenNamer {
 	}
 }
 
+// pathDepth counts the non-empty segments of a decoded path, as segments
+// would split it, without building them: a hit needs only their number
+// (readCount). ok is false past maxDepth.
+func pathDepth(path string) (int, bool) {
+	n := 0
+	for i := 0; i < len(path); i++ {
+		if path[i] != '/' && (i == 0 || path[i-1] == '/') {
+			if n == maxDepth {
+				return n, false
+			}
+			n++
+		}
+	}
+	return n, true
+}
+
 // segments splits a decoded path into its non-empty segments, appending
 // them to dst. ok is false past maxDepth.
 func segments(dst []string, path string) ([]string, bool) {
