@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 	redisv8 "github.com/go-redis/redis/v8"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
@@ -142,18 +143,14 @@ func newGincache(b *testing.B, tab gincache.Table, be backend.Backend) *gincache
 		opts = append(opts, gincache.WithBackend(be), gincache.WithBudget(benchTimeout))
 	}
 	c, err := gincache.New(tab, opts...)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err, "gincache.New")
 	b.Cleanup(func() { c.Close() })
 	return c
 }
 
 func newRedisBackend(b *testing.B, url, prefix string) *redis.Redis {
 	rb, err := redis.New(url, redis.Options{KeyPrefix: prefix, Logger: quiet, SocketTimeout: benchTimeout})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err, "redis.New(%s)", url)
 	b.Cleanup(func() { _ = rb.Close() })
 	return rb
 }
@@ -213,9 +210,7 @@ var (
 		a := newApp(sz)
 		c := newClient(b, addr)
 		key := "raw:" + sz.name
-		if err := c.Set(context.Background(), key, a.body, 0).Err(); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, c.Set(context.Background(), key, a.body, 0).Err(), "SET %s", key)
 		h := func(gc *gin.Context) {
 			a.runs.Add(1)
 			v, err := c.Get(gc.Request.Context(), key).Bytes()
@@ -326,11 +321,10 @@ func (f *fixture) serve(tb testing.TB, req *http.Request, n int, want string) {
 	tb.Helper()
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, req)
-	if w.Code != http.StatusOK || w.Body.Len() != n {
-		tb.Fatalf("%s %s: status %d, %d bytes; want 200, %d bytes", req.Method, req.URL, w.Code, w.Body.Len(), n)
-	}
-	if got := w.Header().Get("X-Cache"); want != "" && got != want {
-		tb.Fatalf("%s: X-Cache %q, want %q", req.URL, got, want)
+	require.Equal(tb, http.StatusOK, w.Code, "%s %s: status", req.Method, req.URL)
+	require.Equal(tb, n, w.Body.Len(), "%s %s: payload bytes", req.Method, req.URL)
+	if want != "" {
+		require.Equal(tb, want, w.Header().Get("X-Cache"), "%s: X-Cache", req.URL)
 	}
 }
 
@@ -341,7 +335,5 @@ func (f *fixture) checkRuns(b *testing.B, m mode, from int64) {
 	if f.baseline {
 		want = int64(b.N)
 	}
-	if got := f.app.runs.Load() - from; got != want {
-		b.Fatalf("%s: the handler ran %d times for %d requests, want %d", m, got, b.N, want)
-	}
+	require.Equal(b, want, f.app.runs.Load()-from, "%s: handler runs for %d requests", m, b.N)
 }

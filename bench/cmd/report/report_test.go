@@ -1,9 +1,11 @@
 package main
 
 import (
-	"math"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const sample = `goos: linux
@@ -26,26 +28,18 @@ ok  	github.com/intelligentcache/gin-intelligent-cache/bench	1.0s
 
 func TestParse(t *testing.T) {
 	r, err := parse(strings.NewReader(sample))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := r.config["cpu"]; got != "Intel(R) Xeon(R) Processor" {
-		t.Errorf("cpu = %q", got)
-	}
-	if len(r.results) != 7 {
-		t.Fatalf("%d results, want 7", len(r.results))
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "Intel(R) Xeon(R) Processor", r.config["cpu"], "cpu")
+	require.Len(t, r.results, 7)
 	first := r.results[0]
-	if first.bench != "Hit" || first.keys["size"] != "1KiB" || first.keys["impl"] != "bare" || first.keys["round"] != "0" {
-		t.Errorf("first result %+v", first)
-	}
-	if first.n != 100000 || first.metrics["ns/op"] != 1000 || first.metrics["cpu-ns/op"] != 800 || first.metrics["allocs/op"] != 12 {
-		t.Errorf("first result's figures %+v", first)
-	}
+	assert.Equal(t, "Hit", first.bench, "first result %+v", first)
+	assert.Equal(t, map[string]string{"size": "1KiB", "impl": "bare", "round": "0"}, first.keys, "first result's keys")
+	assert.Equal(t, 100000, first.n, "first result's iterations")
+	assert.Equal(t, map[string]float64{"ns/op": 1000, "cpu-ns/op": 800, "B/op": 2000, "allocs/op": 12}, first.metrics, "first result's figures")
 	last := r.results[6]
-	if last.bench != "Invalidate" || last.keys["fanout"] != "1" || last.metrics["keys"] != 1011 {
-		t.Errorf("last result %+v", last)
-	}
+	assert.Equal(t, "Invalidate", last.bench, "last result %+v", last)
+	assert.Equal(t, map[string]string{"impl": "gincache-redis", "keys": "1000", "fanout": "1"}, last.keys, "last result's keys")
+	assert.Equal(t, map[string]float64{"ns/op": 60000, "keys": 1011}, last.metrics, "last result's figures")
 }
 
 func TestParseRejectsMalformedResults(t *testing.T) {
@@ -55,9 +49,8 @@ func TestParseRejectsMalformedResults(t *testing.T) {
 		"BenchmarkHit-2 many 12 ns/op",
 		"BenchmarkHit-2 100 twelve ns/op",
 	} {
-		if _, err := parse(strings.NewReader(line + "\n")); err == nil {
-			t.Errorf("parse(%q) succeeded", line)
-		}
+		_, err := parse(strings.NewReader(line + "\n"))
+		assert.Error(t, err, "parse(%q)", line)
 	}
 }
 
@@ -65,56 +58,46 @@ func TestParseRejectsMalformedResults(t *testing.T) {
 // round 1's slow pair (both twice as slow) must not tilt it.
 func TestRatioPairsRounds(t *testing.T) {
 	r, err := parse(strings.NewReader(sample))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ours, bare := pick("Hit", "size", "1KiB", "impl", "gincache-memory"), pick("Hit", "size", "1KiB", "impl", "bare")
 	// cpu: 1000/800 = 1.25, 2000/1000 = 2, 600/500 = 1.2: median 1.25.
-	if got, ok := r.ratio(ours, bare, "cpu-ns/op"); !ok || math.Abs(got-1.25) > 1e-9 {
-		t.Errorf("cpu ratio = %v, %v; want 1.25", got, ok)
+	got, ok := r.ratio(ours, bare, "cpu-ns/op")
+	if assert.True(t, ok, "cpu ratio") {
+		assert.InDelta(t, 1.25, got, 1e-9, "cpu ratio")
 	}
 	// wall: 1.2, 1.5, 1.1: median 1.2.
-	if got, ok := r.ratio(ours, bare, "ns/op"); !ok || math.Abs(got-1.2) > 1e-9 {
-		t.Errorf("wall ratio = %v, %v; want 1.2", got, ok)
+	got, ok = r.ratio(ours, bare, "ns/op")
+	if assert.True(t, ok, "wall ratio") {
+		assert.InDelta(t, 1.2, got, 1e-9, "wall ratio")
 	}
-	if got, ok := r.median(bare, "ns/op"); !ok || got != 1000 {
-		t.Errorf("median = %v, %v; want 1000", got, ok)
+	got, ok = r.median(bare, "ns/op")
+	if assert.True(t, ok, "median") {
+		assert.Equal(t, 1000.0, got, "median")
 	}
-	if _, ok := r.ratio(pick("Hit", "impl", "gincache-redis"), bare, "ns/op"); ok {
-		t.Error("a ratio of a skipped contender")
-	}
+	_, ok = r.ratio(pick("Hit", "impl", "gincache-redis"), bare, "ns/op")
+	assert.False(t, ok, "a ratio of a skipped contender")
 }
 
 func TestMedian(t *testing.T) {
-	if got := median([]float64{3, 1, 2}); got != 2 {
-		t.Errorf("median(3,1,2) = %v", got)
-	}
-	if got := median([]float64{4, 1, 3, 2}); got != 2.5 {
-		t.Errorf("median(4,1,3,2) = %v", got)
-	}
+	assert.Equal(t, 2.0, median([]float64{3, 1, 2}), "median(3,1,2)")
+	assert.Equal(t, 2.5, median([]float64{4, 1, 3, 2}), "median(4,1,3,2)")
 }
 
 func TestFillBlocks(t *testing.T) {
 	doc := "intro\n<!-- bench:a -->\nold\n<!-- /bench:a -->\nmiddle\n<!-- bench:b -->\n<!-- /bench:b -->\nend\n"
 	got, err := fillBlocks(doc, map[string]string{"a": "new A\n", "b": "| t |"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := "intro\n<!-- bench:a -->\nnew A\n<!-- /bench:a -->\nmiddle\n<!-- bench:b -->\n| t |\n<!-- /bench:b -->\nend\n"
-	if got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
+	assert.Equal(t, want, got)
 	// Filling again gives the same document.
 	again, err := fillBlocks(got, map[string]string{"a": "new A\n", "b": "| t |"})
-	if err != nil || again != got {
-		t.Errorf("refilling changed the document (%v):\n%s", err, again)
+	if assert.NoError(t, err, "refilling") {
+		assert.Equal(t, got, again, "refilling changed the document")
 	}
-	if _, err := fillBlocks(doc, map[string]string{"a": "x", "b": "y", "c": "z"}); err == nil || !strings.Contains(err.Error(), "no block for c") {
-		t.Errorf("a missing block: err = %v", err)
-	}
-	if _, err := fillBlocks(doc, map[string]string{"a": "x"}); err == nil || !strings.Contains(err.Error(), `"b" is not generated`) {
-		t.Errorf("an unknown block: err = %v", err)
-	}
+	_, err = fillBlocks(doc, map[string]string{"a": "x", "b": "y", "c": "z"})
+	assert.ErrorContains(t, err, "no block for c", "a missing block")
+	_, err = fillBlocks(doc, map[string]string{"a": "x"})
+	assert.ErrorContains(t, err, `"b" is not generated`, "an unknown block")
 }
 
 func TestFormats(t *testing.T) {
@@ -126,38 +109,26 @@ func TestFormats(t *testing.T) {
 		{count(94123.4), "94,123"}, {count(1_000_000), "1,000,000"}, {count(999), "999"},
 		{ratio(1.234), "1.23×"}, {num(6), "6"}, {num(212.5), "212.5"},
 	} {
-		if c.got != c.want {
-			t.Errorf("got %q, want %q", c.got, c.want)
-		}
+		assert.Equal(t, c.want, c.got)
 	}
 }
 
 func TestChartsAreWellFormedSVG(t *testing.T) {
 	r, err := parse(strings.NewReader(sample))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, c := range charts(r) {
-		if !strings.HasPrefix(c.svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"") || !strings.HasSuffix(c.svg, "</svg>\n") {
-			t.Errorf("%s: not an SVG document", c.file)
-		}
-		if strings.Contains(c.svg, "NaN") || strings.Contains(c.svg, "Inf") {
-			t.Errorf("%s: holds NaN or Inf coordinates", c.file)
-		}
-		if strings.Count(c.svg, "<text") != strings.Count(c.svg, "</text>") {
-			t.Errorf("%s: unbalanced text elements", c.file)
-		}
+		assert.True(t, strings.HasPrefix(c.svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""), "%s: not an SVG document", c.file)
+		assert.True(t, strings.HasSuffix(c.svg, "</svg>\n"), "%s: not an SVG document", c.file)
+		assert.NotContains(t, c.svg, "NaN", "%s: holds NaN coordinates", c.file)
+		assert.NotContains(t, c.svg, "Inf", "%s: holds Inf coordinates", c.file)
+		assert.Equal(t, strings.Count(c.svg, "<text"), strings.Count(c.svg, "</text>"), "%s: unbalanced text elements", c.file)
 	}
 	// The hit-cost chart shows the 1.25 ratio of the sample.
-	if svg := hitCostChart(r).svg; !strings.Contains(svg, ">1.25<") {
-		t.Error("the hit-cost chart does not show the measured ratio 1.25")
-	}
+	assert.Contains(t, hitCostChart(r).svg, ">1.25<", "the hit-cost chart does not show the measured ratio 1.25")
 }
 
 func TestNiceStep(t *testing.T) {
 	for _, c := range []struct{ raw, want float64 }{{0.7, 1}, {1.3, 2}, {3, 5}, {6000, 10000}, {12000, 20000}} {
-		if got := niceStep(c.raw); got != c.want {
-			t.Errorf("niceStep(%v) = %v, want %v", c.raw, got, c.want)
-		}
+		assert.Equal(t, c.want, niceStep(c.raw), "niceStep(%v)", c.raw)
 	}
 }
