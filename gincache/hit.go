@@ -96,7 +96,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		c.skip(gc, rs, skipBackendErr)
 		return
 	}
-	c.fill(gc, rs, newMiss(st.key, tok, spent))
+	c.fill(gc, rs, missIn(st, tok, spent))
 }
 
 // replay writes a stored response: its headers (shared slices, nothing
