@@ -147,9 +147,13 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	if withLength {
 		nvals, nfields = 2, 2
 	}
-	for _, vals := range h {
-		nvals += len(vals)
-		nfields++
+	for name, vals := range h {
+		// The entry sets these itself (counted above); Gin's c.Data sets
+		// Content-Length. Only the sizes depend on this count.
+		if name != "Content-Length" && name != "Etag" {
+			nvals += len(vals)
+			nfields++
+		}
 	}
 	var backing []string
 	var fields []backend.HeaderField
