@@ -107,12 +107,20 @@ func unstored(canon string) bool {
 // most for a body under 4 GiB; a longer text goes to an array of its
 // own). 208 bytes, a size class: what the separate allocations it
 // replaces took (a 128-byte field array, a 48-byte value array, the
-// 24-byte ETag and 8-byte Content-Length strings) with Content-Length,
-// 8 bytes more without.
+// 24-byte ETag and 8-byte Content-Length strings).
 type smallHeader struct {
 	fields [3]backend.HeaderField
 	vals   [3]string
 	text   [40]byte
+}
+
+// smallHeader2 is smallHeader for two fields (a body of 2 KiB or less
+// carries no Content-Length): 144 bytes, a size class, where the separate
+// allocations took 200.
+type smallHeader2 struct {
+	fields [2]backend.HeaderField
+	vals   [2]string
+	text   [32]byte
 }
 
 // newEntry builds the entry for a stored response, in the form a hit
@@ -158,10 +166,14 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	var backing []string
 	var fields []backend.HeaderField
 	var text []byte // where the ETag and Content-Length values are written
-	if nfields <= 3 && nvals <= 3 {
+	switch {
+	case nfields <= 2 && nvals <= 2:
+		sh := new(smallHeader2)
+		fields, backing, text = sh.fields[:0], sh.vals[:0], sh.text[:0]
+	case nfields <= 3 && nvals <= 3:
 		sh := new(smallHeader)
 		fields, backing, text = sh.fields[:0], sh.vals[:0], sh.text[:0]
-	} else {
+	default:
 		fields = make([]backend.HeaderField, 0, nfields)
 		backing = make([]string, 0, nvals)
 	}
