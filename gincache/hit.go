@@ -117,6 +117,9 @@ func setEntryHeaders(h http.Header, e *backend.Entry, xcache, status []string, n
 	for _, f := range e.Header {
 		h[f.Name] = f.Values
 	}
+	if v := e.ETagValues(); v != nil {
+		h["Etag"] = v
+	}
 	h[HeaderXCache] = xcache
 	if status != nil {
 		h[HeaderCacheStatus] = status

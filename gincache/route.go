@@ -55,6 +55,9 @@ type routeState struct {
 	// cache on this route; it is never cached.
 	misordered bool
 
+	// headers interns the header field sets of the route's entries.
+	headers headerSets
+
 	stats routeStats
 }
 

@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"hash/maphash"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/maypok86/otter/v2"
 
@@ -64,14 +66,47 @@ type Memory struct {
 }
 
 // item is what the backend holds for one entry: a copy of the Entry
-// given to Store, the token cells it was stored under (parallel to
-// Tokens), and removeAt (Unix ns) when the backend drops it. The Entry is
-// held by value, so an item is one allocation of the size the Entry alone
-// took when these fields lived in it.
+// given to Store, and removeAt (Unix ns) when the backend drops it. The
+// Entry is held by value, so an item is one allocation (176 bytes). The
+// token cells it was stored under sit in one allocation with its Tokens,
+// just before them (tokenBlock), where tokenCells finds them.
 type item struct {
 	backend.Entry
-	cells    []*tokenCell
 	removeAt int64
+}
+
+// tokenCells returns the cells the item was stored under, parallel to
+// Tokens: the first half of the block whose second half Tokens is.
+func (e *item) tokenCells() []*tokenCell {
+	n := len(e.Tokens)
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((**tokenCell)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.Tokens)), -n*ptrSize)), n)
+}
+
+const ptrSize = int(unsafe.Sizeof(uintptr(0)))
+
+// blockTypes caches tokenBlock's types by n.
+var blockTypes sync.Map // int -> reflect.Type
+
+// tokenBlock allocates n cell pointers and n token values as one object,
+// struct{ cells [n]*tokenCell; values [n]backend.Token }: for the usual
+// 4 to 6 tokens, two slices would each round up to a size class and take
+// 16 bytes more, and the item would need a pointer to the cells.
+func tokenBlock(n int) ([]*tokenCell, []backend.Token) {
+	if n == 0 {
+		return nil, nil
+	}
+	t, ok := blockTypes.Load(n)
+	if !ok {
+		t, _ = blockTypes.LoadOrStore(n, reflect.StructOf([]reflect.StructField{
+			{Name: "Cells", Type: reflect.ArrayOf(n, reflect.TypeFor[*tokenCell]())},
+			{Name: "Values", Type: reflect.ArrayOf(n, reflect.TypeFor[backend.Token]())},
+		}))
+	}
+	p := reflect.New(t.(reflect.Type)).UnsafePointer()
+	return unsafe.Slice((**tokenCell)(p), n), unsafe.Slice((*backend.Token)(unsafe.Add(p, n*ptrSize)), n)
 }
 
 // tokenCell holds one token's value; 0 once it is gone. An entry keeps
@@ -162,7 +197,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 	if m.closed.Load() {
 		return nil, backend.ErrClosed
 	}
-	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && len(e.cells) == len(tok.Names) && e.valid() {
+	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && len(e.Tokens) == len(tok.Names) && e.valid() {
 		return &e.Entry, nil
 	}
 	for i, name := range tok.Names {
@@ -178,7 +213,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 // back to Lookup, so that a hit on the memory backend builds no names and
 // reads the clock once.
 func (m *Memory) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool) {
-	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && len(e.cells) == ntok && e.valid() && !m.closed.Load() {
+	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && len(e.Tokens) == ntok && e.valid() && !m.closed.Load() {
 		return &e.Entry, true
 	}
 	return nil, false
@@ -186,10 +221,7 @@ func (m *Memory) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool
 
 // valid reports whether every token cell still holds the recorded value.
 func (e *item) valid() bool {
-	if len(e.cells) != len(e.Tokens) {
-		return false
-	}
-	for i, c := range e.cells {
+	for i, c := range e.tokenCells() {
 		if backend.Token(c.v.Load()) != e.Tokens[i] {
 			return false
 		}
@@ -224,16 +256,17 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 	}
 	now := m.now().UnixNano()
 	removeAt := now + int64(ttl)
-	cells := make([]*tokenCell, len(tok.Names))
+	cells, values := tokenBlock(len(tok.Names))
 	for i, name := range tok.Names {
 		c, err := m.record(name, &tok.Values[i], now, removeAt)
 		if err != nil {
 			return err
 		}
 		cells[i] = c
+		values[i] = tok.Values[i]
 	}
-	e.Tokens = slices.Clone(tok.Values)
-	m.entries.Set(strings.Clone(key), &item{Entry: *e, cells: cells, removeAt: removeAt})
+	e.Tokens = values // just after cells, where tokenCells finds them
+	m.entries.Set(strings.Clone(key), &item{Entry: *e, removeAt: removeAt})
 	return nil
 }
 
