@@ -122,6 +122,9 @@ type scratch struct {
 	// raw query of at most maxMemoRaw bytes); serveGET does so on a hit.
 	memo         bool
 	qStart, qEnd int
+	// parsed: appendQuery split a query into pairs, which release clears
+	// (a query the memo answered writes none).
+	parsed bool
 }
 
 // queryMemo remembers, per route, the canonical form of the raw queries
@@ -214,6 +217,7 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 			return append(b, canon...), skipNone
 		}
 	}
+	s.parsed = true
 	pairs := s.pairs[:0]
 	s.decoded = s.decoded[:0]
 	// One pass per pair finds its end, its '=' and whether it needs
