@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"hash/maphash"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -66,48 +65,20 @@ type Memory struct {
 }
 
 // item is what the backend holds for one entry: a copy of the Entry
-// given to Store, and removeAt (Unix ns) when the backend drops it. The
-// Entry is held by value, so an item is one allocation (176 bytes). The
-// token cells it was stored under sit in one allocation with its Tokens,
-// just before them (tokenBlock), where tokenCells finds them.
+// given to Store, the token cells it was stored under (parallel to
+// Tokens), and removeAt (Unix ns) when the backend drops it. The Entry is
+// held by value, so an item is one allocation of the size the Entry alone
+// took when these fields lived in it.
 type item struct {
 	backend.Entry
+	// cells points to the first of len(Tokens) cells: a slice header
+	// would take the item from 192 bytes to the next size class (208).
+	cells    **tokenCell
 	removeAt int64
 }
 
-// tokenCells returns the cells the item was stored under, parallel to
-// Tokens: the first half of the block whose second half Tokens is.
-func (e *item) tokenCells() []*tokenCell {
-	n := len(e.Tokens)
-	if n == 0 {
-		return nil
-	}
-	return unsafe.Slice((**tokenCell)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.Tokens)), -n*ptrSize)), n)
-}
-
-const ptrSize = int(unsafe.Sizeof(uintptr(0)))
-
-// blockTypes caches tokenBlock's types by n.
-var blockTypes sync.Map // int -> reflect.Type
-
-// tokenBlock allocates n cell pointers and n token values as one object,
-// struct{ cells [n]*tokenCell; values [n]backend.Token }: for the usual
-// 4 to 6 tokens, two slices would each round up to a size class and take
-// 16 bytes more, and the item would need a pointer to the cells.
-func tokenBlock(n int) ([]*tokenCell, []backend.Token) {
-	if n == 0 {
-		return nil, nil
-	}
-	t, ok := blockTypes.Load(n)
-	if !ok {
-		t, _ = blockTypes.LoadOrStore(n, reflect.StructOf([]reflect.StructField{
-			{Name: "Cells", Type: reflect.ArrayOf(n, reflect.TypeFor[*tokenCell]())},
-			{Name: "Values", Type: reflect.ArrayOf(n, reflect.TypeFor[backend.Token]())},
-		}))
-	}
-	p := reflect.New(t.(reflect.Type)).UnsafePointer()
-	return unsafe.Slice((**tokenCell)(p), n), unsafe.Slice((*backend.Token)(unsafe.Add(p, n*ptrSize)), n)
-}
+// tokenCells returns the cells the item was stored under.
+func (e *item) tokenCells() []*tokenCell { return unsafe.Slice(e.cells, len(e.Tokens)) }
 
 // tokenCell holds one token's value; 0 once it is gone. An entry keeps
 // pointers to the cells it was stored under, so validation never looks a
@@ -256,17 +227,20 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 	}
 	now := m.now().UnixNano()
 	removeAt := now + int64(ttl)
-	cells, values := tokenBlock(len(tok.Names))
+	cells := make([]*tokenCell, len(tok.Names))
 	for i, name := range tok.Names {
 		c, err := m.record(name, &tok.Values[i], now, removeAt)
 		if err != nil {
 			return err
 		}
 		cells[i] = c
-		values[i] = tok.Values[i]
 	}
-	e.Tokens = values // just after cells, where tokenCells finds them
-	m.entries.Set(strings.Clone(key), &item{Entry: *e, removeAt: removeAt})
+	e.Tokens = slices.Clone(tok.Values[:len(tok.Names)]) // parallel to cells, which tokenCells relies on
+	it := &item{Entry: *e, removeAt: removeAt}
+	if len(cells) > 0 {
+		it.cells = &cells[0]
+	}
+	m.entries.Set(strings.Clone(key), it)
 	return nil
 }
 
