@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"hash/crc32"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
@@ -100,32 +102,12 @@ func unstored(canon string) bool {
 	return false
 }
 
-// smallHeader is an entry's header in one allocation, for the common
-// response of up to three stored fields with one value each (a body's
-// Content-Type, the ETag and Content-Length): the fields, their values
-// and the text of the ETag and Content-Length values (27 and 10 bytes at
-// most for a body under 4 GiB; a longer text goes to an array of its
-// own). 208 bytes, a size class: what the separate allocations it
-// replaces took (a 128-byte field array, a 48-byte value array, the
-// 24-byte ETag and 8-byte Content-Length strings).
-type smallHeader struct {
-	fields [3]backend.HeaderField
-	vals   [3]string
-	text   [40]byte
-}
-
-// smallHeader2 is smallHeader for two fields (a body of 2 KiB or less
-// carries no Content-Length): 144 bytes, a size class, where the separate
-// allocations took 200.
-type smallHeader2 struct {
-	fields [2]backend.HeaderField
-	vals   [2]string
-	text   [32]byte
-}
-
 // newEntry builds the entry for a stored response, in the form a hit
 // replays it: sorted canonical header fields with len == cap value slices,
-// Content-Length and a strong ETag among them. The entry keeps body.
+// Content-Length among them, and a strong ETag (SetETag, apart from the
+// fields). The fields are interned (headerSets): entries of a route
+// usually carry the same ones, and then share one read-only slice. The
+// entry keeps body.
 func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.Time, outer headerSnapshot) *backend.Entry {
 	var connection map[string]bool // the fields Connection names: hop-by-hop too
 	for _, line := range h["Connection"] {
@@ -146,70 +128,100 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	if e.Body == nil {
 		e.Body = []byte{}
 	}
-	withLength := bodyAllowed(status) && len(body) > autoLengthLimit
-	// Every field's values are cut from one backing array, each with
-	// len == cap (a later Add on a response copies): one allocation for
-	// all of them rather than one per field; one for everything when the
-	// header is small.
-	nvals, nfields := 1, 1
-	if withLength {
-		nvals, nfields = 2, 2
+	etag := h.Get("Etag")
+	if etag == "" {
+		etag = strongETag(body)
 	}
-	for name, vals := range h {
-		// The entry sets these itself (counted above); Gin's c.Data sets
-		// Content-Length. Only the sizes depend on this count.
-		if name != "Content-Length" && name != "Etag" {
-			nvals += len(vals)
-			nfields++
-		}
-	}
-	var backing []string
-	var fields []backend.HeaderField
-	var text []byte // where the ETag and Content-Length values are written
-	switch {
-	case nfields <= 2 && nvals <= 2:
-		sh := new(smallHeader2)
-		fields, backing, text = sh.fields[:0], sh.vals[:0], sh.text[:0]
-	case nfields <= 3 && nvals <= 3:
-		sh := new(smallHeader)
-		fields, backing, text = sh.fields[:0], sh.vals[:0], sh.text[:0]
-	default:
-		fields = make([]backend.HeaderField, 0, nfields)
-		backing = make([]string, 0, nvals)
-	}
-	// str returns what was appended to text since len start as a string:
-	// the array is never written again. Past its capacity, append copies
-	// to a new array of its own, which the string then keeps.
-	str := func(start int) string { return unsafeString(text[start:len(text):len(text)]) }
-	if v := h["Etag"]; len(v) > 0 { // h.Get("Etag") without canonicalising
-		e.ETag = v[0]
-	}
-	if e.ETag == "" {
-		start := len(text)
-		text = appendStrongETag(text, body)
-		e.ETag = str(start)
-	}
-	add := func(vals ...string) []string {
-		start := len(backing)
-		backing = append(backing, vals...)
-		return backing[start:len(backing):len(backing)]
-	}
+	e.SetETag(etag)
+	var buf [16]backend.HeaderField
+	fields := buf[:0]
 	for name, vals := range h {
 		canon := textproto.CanonicalMIMEHeaderKey(name)
 		if unstored(canon) || connection[canon] || canon == "Etag" || len(vals) == 0 || outer.unchanged(name, vals) {
 			continue
 		}
-		fields = append(fields, backend.HeaderField{Name: canon, Values: add(vals...)})
+		fields = append(fields, backend.HeaderField{Name: canon, Values: vals})
 	}
-	fields = append(fields, backend.HeaderField{Name: "Etag", Values: add(e.ETag)})
-	if withLength {
-		start := len(text)
-		text = strconv.AppendInt(text, int64(len(body)), 10)
-		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: add(str(start))})
+	var length [1]string
+	if bodyAllowed(status) && len(body) > autoLengthLimit {
+		length[0] = strconv.Itoa(len(body))
+		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: length[:]})
 	}
 	slices.SortFunc(fields, func(a, b backend.HeaderField) int { return strings.Compare(a.Name, b.Name) })
-	e.Header = fields
+	e.Header = rs.headers.intern(fields)
 	return e
+}
+
+// headerSets interns a route's header field sets: entries whose stored
+// fields are equal share one read-only slice, so an entry of 1 KiB does
+// not carry a few hundred bytes of header fields its neighbours hold too.
+// At most maxHeaderSets sets are remembered; past that the table starts
+// over (the entries keep theirs), so a route whose every response has
+// fields of its own costs a lookup per store and no more memory than
+// unshared fields.
+type headerSets struct {
+	mu   sync.Mutex
+	sets map[string][]backend.HeaderField
+}
+
+const (
+	maxHeaderSets = 64
+	// maxHeaderSetKey: sets whose encoding is longer are not interned.
+	maxHeaderSetKey = 4 << 10
+)
+
+// intern returns fields as a shared set: a copy made with every values
+// slice cut from one backing array with len == cap (a later Add on a
+// response copies), or the equal set made before. fields is not kept.
+func (s *headerSets) intern(fields []backend.HeaderField) []backend.HeaderField {
+	if len(fields) == 0 {
+		return nil
+	}
+	var kb [512]byte
+	k := kb[:0]
+	for _, f := range fields {
+		k = binary.AppendUvarint(k, uint64(len(f.Name)))
+		k = append(k, f.Name...)
+		k = binary.AppendUvarint(k, uint64(len(f.Values)))
+		for _, v := range f.Values {
+			k = binary.AppendUvarint(k, uint64(len(v)))
+			k = append(k, v...)
+		}
+	}
+	if len(k) > maxHeaderSetKey {
+		return copyFields(fields)
+	}
+	s.mu.Lock()
+	set, ok := s.sets[string(k)]
+	s.mu.Unlock()
+	if ok {
+		return set
+	}
+	set = copyFields(fields)
+	s.mu.Lock()
+	if s.sets == nil || len(s.sets) >= maxHeaderSets {
+		s.sets = make(map[string][]backend.HeaderField)
+	}
+	s.sets[string(k)] = set
+	s.mu.Unlock()
+	return set
+}
+
+// copyFields copies fields into a slice of their own, every field's
+// values cut from one backing array with len == cap.
+func copyFields(fields []backend.HeaderField) []backend.HeaderField {
+	n := 0
+	for _, f := range fields {
+		n += len(f.Values)
+	}
+	backing := make([]string, 0, n)
+	out := make([]backend.HeaderField, len(fields))
+	for i, f := range fields {
+		start := len(backing)
+		backing = append(backing, f.Values...)
+		out[i] = backend.HeaderField{Name: f.Name, Values: backing[start:len(backing):len(backing)]}
+	}
+	return out
 }
 
 // headerSnapshot records the header fields set before the handler chain
@@ -295,21 +307,18 @@ var crcC = crc32.MakeTable(crc32.Castagnoli)
 // about a microsecond) and the length. It depends only on the bytes, so
 // every instance computes the same tag for the same body.
 func strongETag(body []byte) string {
-	return string(appendStrongETag(make([]byte, 0, 32), body))
-}
-
-// appendStrongETag appends body's strongETag to b.
-func appendStrongETag(b, body []byte) []byte {
 	var sum [8]byte
 	c := crc32.Checksum(body, crcC)
 	k := crc32.ChecksumIEEE(body)
 	sum[0], sum[1], sum[2], sum[3] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
 	sum[4], sum[5], sum[6], sum[7] = byte(k>>24), byte(k>>16), byte(k>>8), byte(k)
+	b := make([]byte, 0, 32)
 	b = append(b, '"')
 	b = hex.AppendEncode(b, sum[:])
 	b = append(b, '-')
 	b = strconv.AppendInt(b, int64(len(body)), 16)
-	return append(b, '"')
+	b = append(b, '"')
+	return string(b)
 }
 
 // store saves the entry within what is left of the request's budget. It
@@ -336,10 +345,4 @@ func conflictIsNil(err error) error {
 		return nil
 	}
 	return err
-}
-
-// etagField returns the index of the Etag field among an entry's header
-// fields, which newEntry always adds.
-func etagField(e *backend.Entry) int {
-	return slices.IndexFunc(e.Header, func(f backend.HeaderField) bool { return f.Name == "Etag" })
 }
