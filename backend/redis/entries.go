@@ -272,12 +272,20 @@ func (r *Redis) storeOne(ctx context.Context, keys, wants []string, tokenTTL int
 	pipe := r.client.Pipeline()
 	set := redis.NewStatusCmd(ctx, "set", &staged, data, "px", ttl.Milliseconds())
 	_ = pipe.Process(ctx, set)
-	eval := storeScript.EvalSha(ctx, pipe, keys, args...)
+	// EVALSHA built here rather than by Script.EvalSha, which boxes each
+	// key (an allocation per key per store): the keys go by pointer.
+	evalArgs := make([]any, 0, 3+len(keys)+len(args))
+	evalArgs = append(evalArgs, "evalsha", storeScript.Hash(), len(keys))
+	for i := range keys {
+		evalArgs = append(evalArgs, &keys[i])
+	}
+	eval := redis.NewCmd(ctx, append(evalArgs, args...)...)
+	_ = pipe.Process(ctx, eval)
 	_, _ = pipe.Exec(ctx) // errors are read per command
 	if err := set.Err(); err != nil {
 		return false, err
 	}
-	if redis.HasErrorPrefix(eval.Err(), "NOSCRIPT") {
+	if err := eval.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		eval = storeScript.Eval(ctx, r.client, keys, args...)
 	}
 	stored, err := eval.Int()
