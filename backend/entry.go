@@ -13,17 +13,25 @@ import (
 // The cache builds it once, at store time, in the form it is replayed in:
 // header names canonical, values ready to be assigned to a response header
 // map as they are (each Values slice has len == cap, so a later Add on the
-// response copies instead of writing into the entry), Content-Length and
-// ETag already among the fields. A hit copies nothing.
+// response copies instead of writing into the entry), Content-Length
+// already among the fields. A hit copies nothing.
+//
+// The ETag is not among the header fields: it is the one field that
+// differs between responses of a route, so keeping it apart lets entries
+// share one read-only Header slice (the cache interns them per route).
+// ETagValues gives it as a header value.
 type Entry struct {
 	// Status is the HTTP status code.
 	Status int
-	// Header lists the response header fields to replay, in order.
+	// Header lists the response header fields to replay, in order, the
+	// ETag excepted. It is read-only and may be shared between entries.
 	Header []HeaderField
 	// Body is the response body.
 	Body []byte
-	// ETag is the strong entity tag of Body, quoted ("..."), also present
-	// in Header.
+	// ETag is the strong entity tag of Body, quoted ("..."), sent as the
+	// Etag field (ETagValues). Set it with SetETag, which also sets what
+	// ETagValues returns without allocating; an entry whose ETag was
+	// assigned directly still works, at one allocation per ETagValues.
 	ETag string
 	// StoredAt is when the response was produced; Age counts from it.
 	StoredAt time.Time
@@ -35,6 +43,32 @@ type Entry struct {
 	// Tokens are the generation token values the entry was stored under,
 	// set by Store, in the order of the names Store was given.
 	Tokens []Token
+
+	// etag is ETag as the values of a header field (len == cap), set by
+	// SetETag, so that a hit assigns it without allocating. It is part of
+	// the entry's value: a copy of the entry carries it.
+	etag [1]string
+}
+
+// SetETag sets the entry's ETag.
+func (e *Entry) SetETag(tag string) {
+	e.ETag = tag
+	e.etag[0] = tag
+}
+
+// ETagValues returns the ETag as the values of an Etag header field
+// ([]string{e.ETag}, len == cap, to be treated as read-only), or nil when
+// the entry has none. It does not allocate for an entry whose ETag was
+// set with SetETag, or decoded.
+func (e *Entry) ETagValues() []string {
+	t := e.ETag
+	if len(t) != 0 && len(e.etag[0]) == len(t) && unsafe.StringData(e.etag[0]) == unsafe.StringData(t) {
+		return e.etag[:] // set by SetETag: the same string
+	}
+	if t == "" {
+		return nil
+	}
+	return []string{t}
 }
 
 // HeaderField is one response header field: a canonical name and its
@@ -44,9 +78,12 @@ type HeaderField struct {
 	Values []string
 }
 
-// Size is roughly how many bytes the entry occupies, for memory accounting.
+// Size is roughly how many bytes the entry occupies, for memory
+// accounting: the struct, its body, ETag and tokens, and its header
+// fields counted as if it held them alone (entries of a route usually
+// share them, so this errs high).
 func (e *Entry) Size() int {
-	n := 160 + len(e.Body) + len(e.ETag) + 16*len(e.Tokens)
+	n := 176 + len(e.Body) + len(e.ETag) + 16*len(e.Tokens)
 	for _, f := range e.Header {
 		n += 40 + len(f.Name)
 		for _, v := range f.Values {
@@ -182,7 +219,7 @@ func (e *Entry) decode(s string) error {
 			out.Header[i].Values = values[start : start+m : start+m]
 		}
 	}
-	out.ETag = d.string()
+	out.SetETag(d.string())
 	bodyLen := d.count(1, len(d.b))
 	out.Body = d.bytes(bodyLen)
 	if d.err != "" {

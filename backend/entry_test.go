@@ -200,3 +200,27 @@ func decodeCheck(t *testing.T, data []byte) {
 	last := marshal(t, &back)
 	require.Equal(t, again, last, "encoding is not stable across a round trip")
 }
+
+// SetETag makes ETagValues a slice of the entry itself: a hit assigns it
+// to the response without allocating, a copy of the entry carries it,
+// and an ETag assigned directly is still given right.
+func TestEntryETagValues(t *testing.T) {
+	var e backend.Entry
+	require.Nil(t, e.ETagValues(), "an entry without an ETag")
+	e.SetETag(`"a"`)
+	require.Equal(t, []string{`"a"`}, e.ETagValues())
+	require.Len(t, e.ETagValues(), cap(e.ETagValues()), "ETagValues must have len == cap")
+	require.Zero(t, testing.AllocsPerRun(100, func() { _ = e.ETagValues() }), "ETagValues after SetETag allocates")
+	cp := e
+	require.Equal(t, []string{`"a"`}, cp.ETagValues(), "a copy of the entry")
+	require.Zero(t, testing.AllocsPerRun(100, func() { _ = cp.ETagValues() }), "ETagValues of a copy allocates")
+	require.NotSame(t, &e.ETagValues()[0], &cp.ETagValues()[0], "a copy shares its ETag values with the original")
+	cp.ETag = `"b"`
+	require.Equal(t, []string{`"b"`}, cp.ETagValues(), "an ETag assigned directly")
+	require.Equal(t, []string{`"a"`}, e.ETagValues(), "the original after its copy changed")
+
+	var got backend.Entry
+	require.NoError(t, got.UnmarshalBinary(marshal(t, sampleEntries()["full"])))
+	require.Equal(t, []string{`"e1"`}, got.ETagValues(), "a decoded entry")
+	require.Zero(t, testing.AllocsPerRun(100, func() { _ = got.ETagValues() }), "ETagValues of a decoded entry allocates")
+}

@@ -47,6 +47,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 			if c.near {
 				rs.stats.nearHits.Add(1)
 			}
+			st.remember(rs, req.URL.RawQuery)
 			c.replay(gc, rs, e, now)
 			return
 		}
@@ -73,6 +74,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	case err == nil:
 		now := c.cfg.now()
 		if now.Before(e.Expires) {
+			st.remember(rs, req.URL.RawQuery)
 			c.replay(gc, rs, e, now)
 			return
 		}
@@ -99,6 +101,14 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	c.fill(gc, rs, newMiss(st.key, tok, spent))
 }
 
+// remember puts the canonical query appendQuery computed for a request
+// that hit into the route's memo.
+func (st *reqState) remember(rs *routeState, raw string) {
+	if st.scratch.memo {
+		rs.qmemo.put(raw, st.key[st.scratch.qStart:st.scratch.qEnd])
+	}
+}
+
 // replay writes a stored response: its headers (shared slices, nothing
 // copied), X-Cache and Age, and either the body or a 304 when
 // If-None-Match matches its ETag. A hit carries no Cache-Status: X-Cache
@@ -116,6 +126,9 @@ func (c *Cache) replay(gc *gin.Context, rs *routeState, e *backend.Entry, now ti
 func setEntryHeaders(h http.Header, e *backend.Entry, xcache, status []string, now time.Time) {
 	for _, f := range e.Header {
 		h[f.Name] = f.Values
+	}
+	if v := e.ETagValues(); v != nil {
+		h["Etag"] = v
 	}
 	h[HeaderXCache] = xcache
 	if status != nil {

@@ -1,12 +1,15 @@
 package gincache
 
 import (
+	"hash/maphash"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gin-gonic/gin"
@@ -48,9 +51,11 @@ func (c *Cache) appendKey(b []byte, rs *routeState, gc *gin.Context, scratch *sc
 	b = append(b, ':')
 	start = len(b)
 	var reason skipReason
+	scratch.memo = false
 	if b, reason = appendQuery(b, req.URL.RawQuery, rs, scratch); reason != skipNone {
 		return b, reason
 	}
+	scratch.qStart, scratch.qEnd = start, len(b)
 	b = bound(b, start, maxQueryLen, 0)
 
 	b = append(b, ':')
@@ -112,6 +117,67 @@ type queryPair struct {
 type scratch struct {
 	pairs   []queryPair
 	decoded []byte
+	// memo: appendQuery computed the canonical query, key[qStart:qEnd],
+	// and the route's memo may remember it (no credential parameter, a
+	// raw query of at most maxMemoRaw bytes); serveGET does so on a hit.
+	memo         bool
+	qStart, qEnd int
+	// parsed: appendQuery split a query into pairs, which release clears
+	// (a query the memo answered writes none).
+	parsed bool
+}
+
+// queryMemo remembers, per route, the canonical form of the raw queries
+// its recent hits came with: the same URL requested again skips the
+// split, decode, sort and re-encode of appendQuery. An entry is keyed on
+// the exact raw query, and the canonical form depends on nothing else but
+// the route's policy, which never changes, so a remembered form is the
+// one appendQuery would compute. Only hits are remembered (a query that
+// hit is likely to come again; a miss never pays the allocation), never
+// a query holding a credential parameter, nor one that was bypassed.
+// Its size is fixed: a query that finds its slot taken replaces the
+// entry now and then (put).
+type queryMemo struct {
+	seed  maphash.Seed
+	slots [querySlots]atomic.Pointer[memoEntry]
+}
+
+const (
+	querySlots = 64
+	maxMemoRaw = 256 // longer raw queries are not remembered
+)
+
+// memoEntry is a raw query, s[:n], and its canonical form, s[n:].
+type memoEntry struct {
+	s string
+	n int
+}
+
+func newQueryMemo() *queryMemo { return &queryMemo{seed: maphash.MakeSeed()} }
+
+func (m *queryMemo) slot(raw string) *atomic.Pointer[memoEntry] {
+	return &m.slots[maphash.String(m.seed, raw)%querySlots]
+}
+
+// get returns the canonical form of raw if it is remembered.
+func (m *queryMemo) get(raw string) (string, bool) {
+	e := m.slot(raw).Load()
+	if e == nil || e.n != len(raw) || e.s[:e.n] != raw {
+		return "", false
+	}
+	return e.s[e.n:], true
+}
+
+// put remembers canon as raw's canonical form; both are copied. A slot
+// another query holds is taken over one time in sixteen: when more
+// queries hit than there are slots, most hits then cost no allocation
+// for it, and a query that keeps coming still gets its slot.
+func (m *queryMemo) put(raw string, canon []byte) {
+	slot := m.slot(raw)
+	if slot.Load() != nil && rand.Uint32()%16 != 0 {
+		return
+	}
+	slot.Store(&memoEntry{s: raw + string(canon), n: len(raw)})
 }
 
 // queryMarks classifies the bytes appendQuery's scan stops at: the
@@ -145,6 +211,13 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 	if raw == "" || rs.queryNone {
 		return b, skipNone
 	}
+	memo := rs.qmemo != nil && len(raw) <= maxMemoRaw
+	if memo {
+		if canon, ok := rs.qmemo.get(raw); ok {
+			return append(b, canon...), skipNone
+		}
+	}
+	s.parsed = true
 	pairs := s.pairs[:0]
 	s.decoded = s.decoded[:0]
 	// One pass per pair finds its end, its '=' and whether it needs
@@ -201,6 +274,7 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 			if !rs.credFree {
 				return b, skipAuth
 			}
+			memo = false // a credential is never kept in the memo
 			continue
 		}
 		if rs.query != nil && !rs.queryAllowed(name) {
@@ -212,6 +286,7 @@ func appendQuery(b []byte, raw string, rs *routeState, s *scratch) ([]byte, skip
 		pairs = append(pairs, queryPair{name, value, plain})
 	}
 	s.pairs = pairs
+	s.memo = memo
 	if len(pairs) > 1 {
 		sortPairs(pairs)
 	}

@@ -62,10 +62,14 @@ func (st *reqState) release() {
 	}
 	// Only what this request wrote holds its strings: segs and names grow
 	// by append alone, so their lengths cover every write; appendQuery may
-	// return before it records its pairs' length, so pairs clears to cap.
+	// return before it records its pairs' length, so pairs clears to cap
+	// when the query was parsed at all.
 	clear(st.segs)
 	st.segs = st.segs[:0]
-	clear(st.scratch.pairs[:cap(st.scratch.pairs)])
+	if st.scratch.parsed {
+		clear(st.scratch.pairs[:cap(st.scratch.pairs)])
+		st.scratch.parsed = false
+	}
 	clear(st.names.names)
 	st.names.names = st.names.names[:0]
 	statePool.Put(st)

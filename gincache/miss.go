@@ -102,7 +102,7 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, m *miss) *backend.Entry 
 	e, reason, stored := c.keep(gc, rs, m, h)
 	if e != nil {
 		body = e.Body
-		h["Etag"] = e.Header[etagField(e)].Values // shared: len == cap
+		h["Etag"] = e.ETagValues() // shared: len == cap
 	}
 	rs.stats.misses.Add(1)
 	h[HeaderXCache] = c.hdr.miss

@@ -48,12 +48,18 @@ type routeState struct {
 	credLens  uint64
 	query     []string // nil: every parameter counts
 	queryNone bool     // an empty list: none counts
-	targets   []target
+	// qmemo remembers the canonical queries of recent hits (keys.go);
+	// nil when the key holds no query.
+	qmemo   *queryMemo
+	targets []target
 
 	// misordered: an authentication middleware marked with Auth (or an
 	// AuthGate, on a route without a context identity) runs after the
 	// cache on this route; it is never cached.
 	misordered bool
+
+	// headers interns the header field sets of the route's entries.
+	headers headerSets
 
 	stats routeStats
 }
@@ -272,6 +278,9 @@ func (c *Cache) newRouteState(method, path string, p *Policy) *routeState {
 		if p.Query != nil {
 			rs.query = p.Query
 			rs.queryNone = len(p.Query) == 0
+		}
+		if !rs.queryNone {
+			rs.qmemo = newQueryMemo()
 		}
 		for _, k := range c.keyed {
 			if !rs.variesOnHeader(k.name) {

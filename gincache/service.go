@@ -114,9 +114,8 @@ func (s *Service) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	now := s.c.cfg.now()
 	e := &backend.Entry{
 		Status: http.StatusOK, Body: append([]byte{}, value...), StoredAt: now, Expires: now.Add(ttl),
-		ETag: strongETag(value),
 	}
-	e.Header = []backend.HeaderField{{Name: "Etag", Values: one(e.ETag)}}
+	e.SetETag(strongETag(value))
 	return s.c.backend.Store(ctx, full, e, ttl, backend.Tokens{})
 }
 

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"hash/crc32"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
@@ -97,7 +99,10 @@ var unstoredHeaders = map[string]bool{
 
 // newEntry builds the entry for a stored response, in the form a hit
 // replays it: sorted canonical header fields with len == cap value slices,
-// Content-Length and a strong ETag among them. The entry keeps body.
+// Content-Length among them, and a strong ETag (SetETag, apart from the
+// fields). The fields are interned (headerSets): entries of a route
+// usually carry the same ones, and then share one read-only slice. The
+// entry keeps body.
 func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.Time, outer headerSnapshot) *backend.Entry {
 	var connection map[string]bool // the fields Connection names: hop-by-hop too
 	for _, line := range h["Connection"] {
@@ -118,38 +123,100 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	if e.Body == nil {
 		e.Body = []byte{}
 	}
-	e.ETag = h.Get("Etag")
-	if e.ETag == "" {
-		e.ETag = strongETag(body)
+	etag := h.Get("Etag")
+	if etag == "" {
+		etag = strongETag(body)
 	}
-	// Every field's values are cut from one backing array, each with
-	// len == cap (a later Add on a response copies): one allocation for
-	// all of them rather than one per field.
-	nvals := 2
-	for _, vals := range h {
-		nvals += len(vals)
-	}
-	backing := make([]string, 0, nvals)
-	add := func(vals ...string) []string {
-		start := len(backing)
-		backing = append(backing, vals...)
-		return backing[start:len(backing):len(backing)]
-	}
-	fields := make([]backend.HeaderField, 0, len(h)+2)
+	e.SetETag(etag)
+	var buf [16]backend.HeaderField
+	fields := buf[:0]
 	for name, vals := range h {
 		canon := textproto.CanonicalMIMEHeaderKey(name)
 		if unstoredHeaders[canon] || connection[canon] || canon == "Etag" || len(vals) == 0 || outer.unchanged(name, vals) {
 			continue
 		}
-		fields = append(fields, backend.HeaderField{Name: canon, Values: add(vals...)})
+		fields = append(fields, backend.HeaderField{Name: canon, Values: vals})
 	}
-	fields = append(fields, backend.HeaderField{Name: "Etag", Values: add(e.ETag)})
+	var length [1]string
 	if bodyAllowed(status) && len(body) > autoLengthLimit {
-		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: add(strconv.Itoa(len(body)))})
+		length[0] = strconv.Itoa(len(body))
+		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: length[:]})
 	}
 	slices.SortFunc(fields, func(a, b backend.HeaderField) int { return strings.Compare(a.Name, b.Name) })
-	e.Header = fields
+	e.Header = rs.headers.intern(fields)
 	return e
+}
+
+// headerSets interns a route's header field sets: entries whose stored
+// fields are equal share one read-only slice, so an entry of 1 KiB does
+// not carry a few hundred bytes of header fields its neighbours hold too.
+// At most maxHeaderSets sets are remembered; past that the table starts
+// over (the entries keep theirs), so a route whose every response has
+// fields of its own costs a lookup per store and no more memory than
+// unshared fields.
+type headerSets struct {
+	mu   sync.Mutex
+	sets map[string][]backend.HeaderField
+}
+
+const (
+	maxHeaderSets = 64
+	// maxHeaderSetKey: sets whose encoding is longer are not interned.
+	maxHeaderSetKey = 4 << 10
+)
+
+// intern returns fields as a shared set: a copy made with every values
+// slice cut from one backing array with len == cap (a later Add on a
+// response copies), or the equal set made before. fields is not kept.
+func (s *headerSets) intern(fields []backend.HeaderField) []backend.HeaderField {
+	if len(fields) == 0 {
+		return nil
+	}
+	var kb [512]byte
+	k := kb[:0]
+	for _, f := range fields {
+		k = binary.AppendUvarint(k, uint64(len(f.Name)))
+		k = append(k, f.Name...)
+		k = binary.AppendUvarint(k, uint64(len(f.Values)))
+		for _, v := range f.Values {
+			k = binary.AppendUvarint(k, uint64(len(v)))
+			k = append(k, v...)
+		}
+	}
+	if len(k) > maxHeaderSetKey {
+		return copyFields(fields)
+	}
+	s.mu.Lock()
+	set, ok := s.sets[string(k)]
+	s.mu.Unlock()
+	if ok {
+		return set
+	}
+	set = copyFields(fields)
+	s.mu.Lock()
+	if s.sets == nil || len(s.sets) >= maxHeaderSets {
+		s.sets = make(map[string][]backend.HeaderField)
+	}
+	s.sets[string(k)] = set
+	s.mu.Unlock()
+	return set
+}
+
+// copyFields copies fields into a slice of their own, every field's
+// values cut from one backing array with len == cap.
+func copyFields(fields []backend.HeaderField) []backend.HeaderField {
+	n := 0
+	for _, f := range fields {
+		n += len(f.Values)
+	}
+	backing := make([]string, 0, n)
+	out := make([]backend.HeaderField, len(fields))
+	for i, f := range fields {
+		start := len(backing)
+		backing = append(backing, f.Values...)
+		out[i] = backend.HeaderField{Name: f.Name, Values: backing[start:len(backing):len(backing)]}
+	}
+	return out
 }
 
 // headerSnapshot records the header fields set before the handler chain
@@ -273,10 +340,4 @@ func conflictIsNil(err error) error {
 		return nil
 	}
 	return err
-}
-
-// etagField returns the index of the Etag field among an entry's header
-// fields, which newEntry always adds.
-func etagField(e *backend.Entry) int {
-	return slices.IndexFunc(e.Header, func(f backend.HeaderField) bool { return f.Name == "Etag" })
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/maypok86/otter/v2"
 
@@ -70,9 +71,14 @@ type Memory struct {
 // took when these fields lived in it.
 type item struct {
 	backend.Entry
-	cells    []*tokenCell
+	// cells points to the first of len(Tokens) cells: a slice header
+	// would take the item from 192 bytes to the next size class (208).
+	cells    **tokenCell
 	removeAt int64
 }
+
+// tokenCells returns the cells the item was stored under.
+func (e *item) tokenCells() []*tokenCell { return unsafe.Slice(e.cells, len(e.Tokens)) }
 
 // tokenCell holds one token's value; 0 once it is gone. An entry keeps
 // pointers to the cells it was stored under, so validation never looks a
@@ -162,7 +168,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 	if m.closed.Load() {
 		return nil, backend.ErrClosed
 	}
-	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && len(e.cells) == len(tok.Names) && e.valid() {
+	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && len(e.Tokens) == len(tok.Names) && e.valid() {
 		return &e.Entry, nil
 	}
 	for i, name := range tok.Names {
@@ -178,7 +184,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 // back to Lookup, so that a hit on the memory backend builds no names and
 // reads the clock once.
 func (m *Memory) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool) {
-	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && len(e.cells) == ntok && e.valid() && !m.closed.Load() {
+	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && len(e.Tokens) == ntok && e.valid() && !m.closed.Load() {
 		return &e.Entry, true
 	}
 	return nil, false
@@ -186,10 +192,7 @@ func (m *Memory) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool
 
 // valid reports whether every token cell still holds the recorded value.
 func (e *item) valid() bool {
-	if len(e.cells) != len(e.Tokens) {
-		return false
-	}
-	for i, c := range e.cells {
+	for i, c := range e.tokenCells() {
 		if backend.Token(c.v.Load()) != e.Tokens[i] {
 			return false
 		}
@@ -232,8 +235,12 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 		}
 		cells[i] = c
 	}
-	e.Tokens = slices.Clone(tok.Values)
-	m.entries.Set(strings.Clone(key), &item{Entry: *e, cells: cells, removeAt: removeAt})
+	e.Tokens = slices.Clone(tok.Values[:len(tok.Names)]) // parallel to cells, which tokenCells relies on
+	it := &item{Entry: *e, removeAt: removeAt}
+	if len(cells) > 0 {
+		it.cells = &cells[0]
+	}
+	m.entries.Set(strings.Clone(key), it)
 	return nil
 }
 
