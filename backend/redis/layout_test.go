@@ -231,24 +231,32 @@ func TestRedisRoundTrips(t *testing.T) {
 	// One command: the entry and its tokens share a server.
 	checkSingle("Lookup miss", "mget")
 
+	// A store is one pipeline: the SET that stages the entry and the
+	// script that checks the tokens and moves the entry into place.
+	checkStore := func(what string, eval ...string) {
+		t.Helper()
+		pipelines, singles := counter.take()
+		assert.Equal(t, [][]string{{"set", "evalsha"}}, pipelines, "%s: pipelines", what)
+		assert.Equal(t, eval, singles, "%s: single commands", what)
+	}
 	require.NoError(t, r.Store(ctx, "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
 	// The first store finds the script unknown to the server and sends it.
-	checkSingle("Store creating every token", "evalsha", "eval")
+	checkStore("Store creating every token", "eval")
 
 	_, err = r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: make([]backend.Token, len(itemNames))})
 	require.NoError(t, err)
 	checkSingle("Lookup hit", "mget")
 
 	require.NoError(t, r.Store(ctx, "k2", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
-	checkSingle("Store under present tokens", "evalsha")
+	checkStore("Store under present tokens")
 
 	// After a restart (SCRIPT FLUSH forgets scripts as a restart does) the
 	// store sends the script again.
 	require.NoError(t, srv.Client().ScriptFlush(ctx).Err())
 	require.NoError(t, r.Store(ctx, "k3", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
-	checkSingle("Store after SCRIPT FLUSH", "evalsha", "eval")
+	checkStore("Store after SCRIPT FLUSH", "eval")
 	require.NoError(t, r.Store(ctx, "k4", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
-	checkSingle("Store once the script is back", "evalsha")
+	checkStore("Store once the script is back")
 
 	require.NoError(t, r.Renew(ctx, itemNames[2:], time.Minute))
 	check("Renew of 3 tokens", [][]string{{"set", "set", "set"}})
@@ -304,4 +312,7 @@ func TestRedisStoreChecksPresentTokens(t *testing.T) {
 	n, err := srv.Client().Exists(ctx, "p:e:second").Result()
 	require.NoError(t, err)
 	assert.Zero(t, n, "the entry was written despite the conflict")
+	staged, err := srv.Client().Keys(ctx, "p:s:*").Result()
+	require.NoError(t, err)
+	assert.Empty(t, staged, "the abandoned store left its staged entry")
 }

@@ -91,6 +91,7 @@ type Redis struct {
 	kind    string
 
 	entryNS, tokenNS string
+	stagedNS         string // where a standalone Store stages its entry
 
 	breakers *breakers
 	hookMu   sync.Mutex
@@ -211,7 +212,7 @@ func FromClient(ctx context.Context, client redis.UniversalClient, opts Options)
 
 func newRedis(opts Options, kind string) *Redis {
 	r := &Redis{kind: kind, log: ratelog.New(opts.Logger, opts.Now)}
-	r.entryNS, r.tokenNS = namespaces(opts.KeyPrefix)
+	r.entryNS, r.tokenNS, r.stagedNS = namespaces(opts.KeyPrefix)
 	r.watch = newWatcher(r, opts.CheckInterval)
 	r.breakers = &breakers{
 		nodes: make(map[string]*breaker),
