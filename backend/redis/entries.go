@@ -214,7 +214,11 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 //
 // It returns 1 when it wrote, 0 when a token was not what Lookup read (a
 // write raced the fill), having written nothing and deleted the staged
-// entry. The staged entry carries the entry's TTL, which RENAME keeps.
+// entry. The staged entry carries the entry's TTL, which RENAME keeps. A
+// staged entry already gone when the script runs (evicted under
+// maxmemory, or past a TTL shorter than the round trip) also returns 0:
+// nothing stored, as on a conflict, rather than an error that would count
+// against the circuit breaker.
 var storeScript = redis.NewScript(`
 local n = #ARGV - 1
 if n > 0 then
@@ -240,8 +244,8 @@ if n > 0 then
     end
   end
 end
-if #KEYS > n then
-  redis.call('RENAME', KEYS[n + 1], KEYS[n + 2])
+if #KEYS > n and redis.pcall('RENAME', KEYS[n + 1], KEYS[n + 2])['err'] then
+  return 0
 end
 return 1
 `)

@@ -316,3 +316,51 @@ func TestRedisStoreChecksPresentTokens(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, staged, "the abandoned store left its staged entry")
 }
+
+// stagedElsewhere sends every staged entry's SET to another key, so that
+// the store script finds its staged entry gone, as it would after an
+// eviction under maxmemory.
+type stagedElsewhere struct{}
+
+func (stagedElsewhere) DialHook(next goredis.DialHook) goredis.DialHook          { return next }
+func (stagedElsewhere) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook { return next }
+func (stagedElsewhere) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		for _, cmd := range cmds {
+			if args := cmd.Args(); cmd.Name() == "set" && len(args) > 1 {
+				if k, ok := args[1].(*string); ok && strings.HasPrefix(*k, "p:s:") {
+					args[1] = "elsewhere"
+				}
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// A staged entry gone when the script runs is a store not made, reported
+// as a conflict (a miss served uncached), never an error that would count
+// against the circuit breaker; the tokens are still written.
+func TestRedisStoreWithItsStagedEntryGone(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+	defer client.Close()
+	client.AddHook(stagedElsewhere{})
+	ctx := context.Background()
+	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: "p", Logger: quiet})
+	require.NoError(t, err)
+	defer r.Close()
+	vals := make([]backend.Token, len(itemNames))
+	_, err = r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: vals})
+	require.ErrorIs(t, err, backend.ErrNotFound)
+	err = r.Store(ctx, "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals})
+	require.ErrorIs(t, err, backend.ErrConflict)
+	n, err := srv.Client().Exists(ctx, "p:e:k", "elsewhere").Result()
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n, "the entry was written (or the staged SET never ran)")
+	n, err = srv.Client().Exists(ctx, "p:e:k").Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "an entry was written without its staged copy")
+	_, got, err := lookup(r, "k", itemNames...)
+	require.ErrorIs(t, err, backend.ErrNotFound)
+	assert.NotContains(t, got, backend.Token(0), "the store created its absent tokens")
+}

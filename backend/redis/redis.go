@@ -27,8 +27,14 @@ import (
 // KeyPrefix) holding
 // Entry.MarshalBinary, with the entry's TTL. A token is a string under
 // "<KeyPrefix>:t:<name>" holding 16 hex digits; a value that does not
-// parse counts as a mismatch. The two namespaces keep Scan and
-// ClearPattern, which match under "e:", from ever selecting a token.
+// parse counts as a mismatch. On a standalone or Sentinel master a Store
+// first writes the entry under "<KeyPrefix>:s:<random>" (a staged entry,
+// with the entry's TTL) and its script renames it onto the entry's key
+// once the tokens check out, so the entry's bytes never pass through Lua;
+// a Store cut off between the two (a connection lost mid-pipeline) leaves
+// its staged entry until that TTL ends, never served and outside what
+// Scan and ClearPattern see. The namespaces keep Scan and ClearPattern,
+// which match under "e:", from ever selecting a token or a staged entry.
 //
 // # Round trips
 //
