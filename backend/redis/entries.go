@@ -138,14 +138,17 @@ func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]any, error) {
 }
 
 // Store implements Backend in one round trip on a standalone or Sentinel
-// master: one EVALSHA of storeScript, which checks every token against
-// what Lookup read, creates the absent ones (only if still absent: SET NX
-// semantics), raises the present ones' TTL to at least the entry's
-// (PEXPIRE GT), and sets the entry only if no token changed. On a
-// cluster, where the entry and the tokens live in different slots, it is
-// one script call per hash slot of tokens (one pipeline, which go-redis
-// sends to each node at once), then the entry's SET if none found a
-// change.
+// master: one pipeline of a SET that stages the entry under a key of its
+// own (in the staged namespace, with the entry's TTL) and an EVALSHA of
+// storeScript, which checks every token against what Lookup read, creates
+// the absent ones (only if still absent: SET NX semantics), raises the
+// present ones' TTL to at least the entry's (PEXPIRE GT), and RENAMEs the
+// staged entry over the entry's key only if no token changed (it deletes
+// it otherwise). The entry's bytes never pass through the script: Lua
+// would copy them and hash every byte. On a cluster, where the entry and
+// the tokens live in different slots, it is one script call per hash slot
+// of tokens (one pipeline, which go-redis sends to each node at once),
+// then the entry's SET if none found a change.
 func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
 	if r.closed.Load() {
 		return backend.ErrClosed
@@ -160,9 +163,10 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 		return errTokenLengths
 	}
 	ttl = ceilMillis(ttl)
-	// keys[:n] are the tokens', keys[n] the entry's: storeScript's KEYS.
+	// keys[:n] are the tokens', keys[n] the entry's: storeScript's KEYS
+	// on a cluster; storeOne adds the staged entry's.
 	n := len(tok.Names)
-	keys := make([]string, n+1)
+	keys := make([]string, n+1, n+2)
 	keys[n] = redisKeys(r.entryNS, key, r.tokenNS, tok.Names, keys[:n])
 	values := slices.Clone(tok.Values)
 	// wants[i] is what storeScript expects of token i: its value as read,
@@ -198,60 +202,98 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 	return nil
 }
 
-// storeScript checks and writes one Store's tokens, and its entry when
-// KEYS holds one more key than there are tokens. Everything it touches
-// lives on one node (a slot, on a cluster), and a script runs atomically:
-// no write can slip between the check and the entry's SET.
+// storeScript checks and writes one Store's tokens, and on a single
+// master moves its staged entry into place. Everything it touches lives
+// on one node (a slot, on a cluster), and a script runs atomically: no
+// write can slip between the check and the entry's RENAME.
 //
-//	KEYS[1..n]  the tokens; KEYS[n+1], if present, the entry
-//	ARGV[1]     the tokens' TTL in ms; ARGV[2] the entry's; ARGV[3] the entry
-//	ARGV[3+i]   token i as Lookup read it, or "+" and the value to create
+//	KEYS[1..n]  the tokens; then, on a single master, the staged entry
+//	            and the entry
+//	ARGV[1]     the tokens' TTL in ms
+//	ARGV[1+i]   token i as Lookup read it, or "+" and the value to create
 //
 // It returns 1 when it wrote, 0 when a token was not what Lookup read (a
-// write raced the fill), having written nothing.
+// write raced the fill), having written nothing and deleted the staged
+// entry. The staged entry carries the entry's TTL, which RENAME keeps. A
+// staged entry already gone when the script runs (evicted under
+// maxmemory, or past a TTL shorter than the round trip) also returns 0:
+// nothing stored, as on a conflict, rather than an error that would count
+// against the circuit breaker.
 var storeScript = redis.NewScript(`
-local n = #ARGV - 3
+local n = #ARGV - 1
 if n > 0 then
   local got = redis.call('MGET', unpack(KEYS, 1, n))
   for i = 1, n do
-    local want = ARGV[3 + i]
+    local want = ARGV[1 + i]
     if string.byte(want, 1) == 43 then
-      if got[i] then return 0 end
+      if got[i] then want = nil end
     elseif got[i] ~= want then
+      want = nil
+    end
+    if not want then
+      if #KEYS > n then redis.call('DEL', KEYS[n + 1]) end
       return 0
     end
   end
-end
-for i = 1, n do
-  local want = ARGV[3 + i]
-  if string.byte(want, 1) == 43 then
-    redis.call('SET', KEYS[i], string.sub(want, 2), 'PX', ARGV[1])
-  else
-    redis.call('PEXPIRE', KEYS[i], ARGV[1], 'GT')
+  for i = 1, n do
+    local want = ARGV[1 + i]
+    if string.byte(want, 1) == 43 then
+      redis.call('SET', KEYS[i], string.sub(want, 2), 'PX', ARGV[1])
+    else
+      redis.call('PEXPIRE', KEYS[i], ARGV[1], 'GT')
+    end
   end
 end
-if #KEYS > n then
-  redis.call('SET', KEYS[n + 1], ARGV[3], 'PX', ARGV[2])
+if #KEYS > n and redis.pcall('RENAME', KEYS[n + 1], KEYS[n + 2])['err'] then
+  return 0
 end
 return 1
 `)
 
 // storeArgs lays out storeScript's arguments.
-func storeArgs(wants []string, tokenTTL int64, data []byte, ttl time.Duration) []any {
-	args := make([]any, 3, 3+len(wants))
-	args[0], args[1], args[2] = tokenTTL, ttl.Milliseconds(), data
+func storeArgs(wants []string, tokenTTL int64) []any {
+	args := make([]any, 1, 1+len(wants))
+	args[0] = tokenTTL
 	for i := range wants {
 		args = append(args, &wants[i]) // by pointer: no allocation per string
 	}
 	return args
 }
 
-// storeOne runs storeScript for the tokens and the entry on one master:
-// EVALSHA, then EVAL (which loads it again) if the server does not know
-// the script, after a restart or a failover.
+// storeOne stores on one master in one pipeline: the SET that stages the
+// entry, then EVALSHA of storeScript for the tokens, the staged entry and
+// the entry (keys holds the tokens' and the entry's; it has room for the
+// staged entry's). If the server does not know the script, after a
+// restart or a failover, EVAL sends it (and loads it) in a second round
+// trip; the staged entry is still there for it.
 func (r *Redis) storeOne(ctx context.Context, keys, wants []string, tokenTTL int64, data []byte, ttl time.Duration) (bool, error) {
-	n, err := storeScript.Run(ctx, r.client, keys, storeArgs(wants, tokenTTL, data, ttl)...).Int()
-	return n == 1, err
+	n := len(keys) - 1
+	// A staged key of its own per Store: two fills of one key, in two
+	// processes, never move each other's entry.
+	staged := r.stagedNS + formatToken(backend.NewToken())
+	keys = append(keys[:n], staged, keys[n])
+	args := storeArgs(wants, tokenTTL)
+	pipe := r.client.Pipeline()
+	set := redis.NewStatusCmd(ctx, "set", &staged, data, "px", ttl.Milliseconds())
+	_ = pipe.Process(ctx, set)
+	// EVALSHA built here rather than by Script.EvalSha, which boxes each
+	// key (an allocation per key per store): the keys go by pointer.
+	evalArgs := make([]any, 0, 3+len(keys)+len(args))
+	evalArgs = append(evalArgs, "evalsha", storeScript.Hash(), len(keys))
+	for i := range keys {
+		evalArgs = append(evalArgs, &keys[i])
+	}
+	eval := redis.NewCmd(ctx, append(evalArgs, args...)...)
+	_ = pipe.Process(ctx, eval)
+	_, _ = pipe.Exec(ctx) // errors are read per command
+	if err := set.Err(); err != nil {
+		return false, err
+	}
+	if err := eval.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		eval = storeScript.Eval(ctx, r.client, keys, args...)
+	}
+	stored, err := eval.Int()
+	return stored == 1, err
 }
 
 // clusterStore runs storeScript once per hash slot of tokens, in one
@@ -271,7 +313,7 @@ func (r *Redis) clusterStore(ctx context.Context, keys, wants []string, tokenTTL
 			for n, i := range at {
 				gk[n], gw[n] = tokenKeys[i], wants[i]
 			}
-			cmds[j] = eval(pipe, gk, storeArgs(gw, tokenTTL, nil, 0)...)
+			cmds[j] = eval(pipe, gk, storeArgs(gw, tokenTTL)...)
 		}
 		_, err := pipe.Exec(ctx)
 		return cmds, err

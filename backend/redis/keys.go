@@ -8,20 +8,23 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
-// Where the Redis backend keeps things: entries and tokens in two
-// namespaces under the key prefix, so that a SCAN MATCH for entries can
-// never select a token, whatever the pattern.
+// Where the Redis backend keeps things: entries, tokens and entries being
+// stored in three namespaces under the key prefix, so that a SCAN MATCH
+// for entries can never select a token or a staged entry, whatever the
+// pattern.
 const (
-	redisEntryNS = "e:"
-	redisTokenNS = "t:"
+	redisEntryNS  = "e:"
+	redisTokenNS  = "t:"
+	redisStagedNS = "s:"
 )
 
-// namespaces returns the entry and token key prefixes for a KeyPrefix.
-func namespaces(keyPrefix string) (entry, token string) {
+// namespaces returns the entry, token and staged-entry key prefixes for a
+// KeyPrefix.
+func namespaces(keyPrefix string) (entry, token, staged string) {
 	if keyPrefix != "" {
 		keyPrefix += ":"
 	}
-	return keyPrefix + redisEntryNS, keyPrefix + redisTokenNS
+	return keyPrefix + redisEntryNS, keyPrefix + redisTokenNS, keyPrefix + redisStagedNS
 }
 
 // redisKeys builds the Redis keys of one call: the entry's and the

@@ -231,24 +231,32 @@ func TestRedisRoundTrips(t *testing.T) {
 	// One command: the entry and its tokens share a server.
 	checkSingle("Lookup miss", "mget")
 
+	// A store is one pipeline: the SET that stages the entry and the
+	// script that checks the tokens and moves the entry into place.
+	checkStore := func(what string, eval ...string) {
+		t.Helper()
+		pipelines, singles := counter.take()
+		assert.Equal(t, [][]string{{"set", "evalsha"}}, pipelines, "%s: pipelines", what)
+		assert.Equal(t, eval, singles, "%s: single commands", what)
+	}
 	require.NoError(t, r.Store(ctx, "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
 	// The first store finds the script unknown to the server and sends it.
-	checkSingle("Store creating every token", "evalsha", "eval")
+	checkStore("Store creating every token", "eval")
 
 	_, err = r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: make([]backend.Token, len(itemNames))})
 	require.NoError(t, err)
 	checkSingle("Lookup hit", "mget")
 
 	require.NoError(t, r.Store(ctx, "k2", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
-	checkSingle("Store under present tokens", "evalsha")
+	checkStore("Store under present tokens")
 
 	// After a restart (SCRIPT FLUSH forgets scripts as a restart does) the
 	// store sends the script again.
 	require.NoError(t, srv.Client().ScriptFlush(ctx).Err())
 	require.NoError(t, r.Store(ctx, "k3", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
-	checkSingle("Store after SCRIPT FLUSH", "evalsha", "eval")
+	checkStore("Store after SCRIPT FLUSH", "eval")
 	require.NoError(t, r.Store(ctx, "k4", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals}))
-	checkSingle("Store once the script is back", "evalsha")
+	checkStore("Store once the script is back")
 
 	require.NoError(t, r.Renew(ctx, itemNames[2:], time.Minute))
 	check("Renew of 3 tokens", [][]string{{"set", "set", "set"}})
@@ -304,4 +312,55 @@ func TestRedisStoreChecksPresentTokens(t *testing.T) {
 	n, err := srv.Client().Exists(ctx, "p:e:second").Result()
 	require.NoError(t, err)
 	assert.Zero(t, n, "the entry was written despite the conflict")
+	staged, err := srv.Client().Keys(ctx, "p:s:*").Result()
+	require.NoError(t, err)
+	assert.Empty(t, staged, "the abandoned store left its staged entry")
+}
+
+// stagedElsewhere sends every staged entry's SET to another key, so that
+// the store script finds its staged entry gone, as it would after an
+// eviction under maxmemory.
+type stagedElsewhere struct{}
+
+func (stagedElsewhere) DialHook(next goredis.DialHook) goredis.DialHook          { return next }
+func (stagedElsewhere) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook { return next }
+func (stagedElsewhere) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		for _, cmd := range cmds {
+			if args := cmd.Args(); cmd.Name() == "set" && len(args) > 1 {
+				if k, ok := args[1].(*string); ok && strings.HasPrefix(*k, "p:s:") {
+					args[1] = "elsewhere"
+				}
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// A staged entry gone when the script runs is a store not made, reported
+// as a conflict (a miss served uncached), never an error that would count
+// against the circuit breaker; the tokens are still written.
+func TestRedisStoreWithItsStagedEntryGone(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+	defer client.Close()
+	client.AddHook(stagedElsewhere{})
+	ctx := context.Background()
+	r, err := redis.FromClient(ctx, client, redis.Options{KeyPrefix: "p", Logger: quiet})
+	require.NoError(t, err)
+	defer r.Close()
+	vals := make([]backend.Token, len(itemNames))
+	_, err = r.Lookup(ctx, "k", backend.Tokens{Names: itemNames, Values: vals})
+	require.ErrorIs(t, err, backend.ErrNotFound)
+	err = r.Store(ctx, "k", testEntry("x"), time.Minute, backend.Tokens{Names: itemNames, Values: vals})
+	require.ErrorIs(t, err, backend.ErrConflict)
+	n, err := srv.Client().Exists(ctx, "p:e:k", "elsewhere").Result()
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n, "the entry was written (or the staged SET never ran)")
+	n, err = srv.Client().Exists(ctx, "p:e:k").Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "an entry was written without its staged copy")
+	_, got, err := lookup(r, "k", itemNames...)
+	require.ErrorIs(t, err, backend.ErrNotFound)
+	assert.NotContains(t, got, backend.Token(0), "the store created its absent tokens")
 }

@@ -23,8 +23,8 @@ import (
 type Options struct {
 	// KeyPrefix namespaces every key the backend writes, as
 	// fastapi-intelligent-cache's key_prefix does: entries are stored
-	// under "<KeyPrefix>:e:<key>" and tokens under "<KeyPrefix>:t:<name>"
-	// (without the "<KeyPrefix>:" part when it is empty). Keys passed to
+	// under "<KeyPrefix>:e:<key>", tokens under "<KeyPrefix>:t:<name>" and
+	// entries being stored under "<KeyPrefix>:s:<random>" (without the "<KeyPrefix>:" part when it is empty). Keys passed to
 	// and returned by the Backend methods never include it. It must not
 	// hold '{' or '}', which would change the Redis Cluster hash slot of
 	// every key. Default: "".

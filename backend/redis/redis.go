@@ -27,8 +27,14 @@ import (
 // KeyPrefix) holding
 // Entry.MarshalBinary, with the entry's TTL. A token is a string under
 // "<KeyPrefix>:t:<name>" holding 16 hex digits; a value that does not
-// parse counts as a mismatch. The two namespaces keep Scan and
-// ClearPattern, which match under "e:", from ever selecting a token.
+// parse counts as a mismatch. On a standalone or Sentinel master a Store
+// first writes the entry under "<KeyPrefix>:s:<random>" (a staged entry,
+// with the entry's TTL) and its script renames it onto the entry's key
+// once the tokens check out, so the entry's bytes never pass through Lua;
+// a Store cut off between the two (a connection lost mid-pipeline) leaves
+// its staged entry until that TTL ends, never served and outside what
+// Scan and ClearPattern see. The namespaces keep Scan and ClearPattern,
+// which match under "e:", from ever selecting a token or a staged entry.
 //
 // # Round trips
 //
@@ -91,6 +97,7 @@ type Redis struct {
 	kind    string
 
 	entryNS, tokenNS string
+	stagedNS         string // where a standalone Store stages its entry
 
 	breakers *breakers
 	hookMu   sync.Mutex
@@ -211,7 +218,7 @@ func FromClient(ctx context.Context, client redis.UniversalClient, opts Options)
 
 func newRedis(opts Options, kind string) *Redis {
 	r := &Redis{kind: kind, log: ratelog.New(opts.Logger, opts.Now)}
-	r.entryNS, r.tokenNS = namespaces(opts.KeyPrefix)
+	r.entryNS, r.tokenNS, r.stagedNS = namespaces(opts.KeyPrefix)
 	r.watch = newWatcher(r, opts.CheckInterval)
 	r.breakers = &breakers{
 		nodes: make(map[string]*breaker),
