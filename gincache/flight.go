@@ -20,6 +20,10 @@ type flightGroup struct {
 }
 
 type flight struct {
+	// done is closed when the leader has published its result. It is
+	// made by the first waiter, under the group's lock: a flight nobody
+	// waits on (the common miss) allocates no channel, and goes back to
+	// flightPool when it ends.
 	done chan struct{}
 	// waiters counts the requests waiting on the leader, under the
 	// group's lock.
@@ -31,33 +35,42 @@ type flight struct {
 	entry *backend.Entry
 }
 
+// flightPool recycles the flights that ended with no waiter: no one else
+// ever held them.
+var flightPool = sync.Pool{New: func() any { return new(flight) }}
+
 // flightKey is the key followed by the token values, in one allocation
 // that is never written again: its first len(key) bytes are the key as a
 // string of its own (see newMiss).
 func flightKey(key []byte, vals []backend.Token) string {
-	b := make([]byte, 0, len(key)+1+8*len(vals))
-	b = append(b, key...)
+	b := append(make([]byte, 0, len(key)+1+8*len(vals)), key...)
+	return unsafeString(appendFlightKey(b, vals))
+}
+
+// appendFlightKey appends to a key a 0 byte and the token values: the
+// flight key of the key and vals.
+func appendFlightKey(b []byte, vals []backend.Token) []byte {
 	b = append(b, 0)
 	for _, v := range vals {
 		b = binary.LittleEndian.AppendUint64(b, uint64(v))
 	}
-	return unsafeString(b)
+	return b
 }
 
-// join returns the flight for fk and whether the caller leads it.
-func (g *flightGroup) join(fk string) (*flight, bool) {
+// join returns the flight for fk and whether the caller leads it; a
+// waiter also gets the channel the leader closes when its result is
+// published (read f.entry after it is closed).
+func (g *flightGroup) join(fk string) (*flight, <-chan struct{}, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if f, ok := g.flights[fk]; ok {
 		f.waiters++
-		return f, false
+		if f.done == nil {
+			f.done = make(chan struct{})
+		}
+		return f, f.done, false
 	}
-	if g.flights == nil {
-		g.flights = make(map[string]*flight)
-	}
-	f := &flight{done: make(chan struct{})}
-	g.flights[fk] = f
-	return f, true
+	return g.start(fk), nil, true
 }
 
 // lead starts the flight for fk if none is under way; it never waits.
@@ -67,21 +80,34 @@ func (g *flightGroup) lead(fk string) (*flight, bool) {
 	if _, ok := g.flights[fk]; ok {
 		return nil, false
 	}
+	return g.start(fk), true
+}
+
+// start registers a new flight for fk; the caller holds g.mu.
+func (g *flightGroup) start(fk string) *flight {
 	if g.flights == nil {
 		g.flights = make(map[string]*flight)
 	}
-	f := &flight{done: make(chan struct{})}
+	f := flightPool.Get().(*flight)
 	g.flights[fk] = f
-	return f, true
+	return f
 }
 
-// finish publishes the leader's result and releases the waiters.
+// finish publishes the leader's result and releases the waiters. A
+// flight that had none is recycled: once it is out of the map, no one
+// can join it.
 func (g *flightGroup) finish(fk string, f *flight, e *backend.Entry) {
 	g.mu.Lock()
 	delete(g.flights, fk)
+	done := f.done
 	g.mu.Unlock()
+	if done == nil {
+		*f = flight{}
+		flightPool.Put(f)
+		return
+	}
 	f.entry = e
-	close(f.done)
+	close(done)
 }
 
 // waiting reports how many requests wait on flights, for tests and stats.

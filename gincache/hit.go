@@ -98,7 +98,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		c.skip(gc, rs, skipBackendErr)
 		return
 	}
-	c.fill(gc, rs, newMiss(st.key, tok, spent))
+	c.fill(gc, rs, missIn(st, tok, spent))
 }
 
 // remember puts the canonical query appendQuery computed for a request

@@ -86,15 +86,20 @@ func (rs *routeState) variesOnHeader(name string) bool {
 	return false
 }
 
-// unstoredHeaders are never stored: hop-by-hop fields (RFC 9110 7.6.1),
-// fields that describe this very response (Date, Age), the cache's own,
-// and Content-Length, which the entry sets itself.
-var unstoredHeaders = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
-	"Proxy-Authorization": true, "Proxy-Connection": true, "Te": true,
-	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Date": true, "Age": true, "Content-Length": true, "Set-Cookie": true,
-	HeaderXCache: true, HeaderCacheStatus: true,
+// unstored reports the fields never stored: hop-by-hop fields (RFC 9110
+// 7.6.1), fields that describe this very response (Date, Age), the
+// cache's own, and Content-Length, which the entry sets itself. canon is
+// a canonical name.
+func unstored(canon string) bool {
+	switch canon {
+	case "Connection", "Keep-Alive", "Proxy-Authenticate",
+		"Proxy-Authorization", "Proxy-Connection", "Te",
+		"Trailer", "Transfer-Encoding", "Upgrade",
+		"Date", "Age", "Content-Length", "Set-Cookie",
+		HeaderXCache, HeaderCacheStatus:
+		return true
+	}
+	return false
 }
 
 // newEntry builds the entry for a stored response, in the form a hit
@@ -132,7 +137,7 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	fields := buf[:0]
 	for name, vals := range h {
 		canon := textproto.CanonicalMIMEHeaderKey(name)
-		if unstoredHeaders[canon] || connection[canon] || canon == "Etag" || len(vals) == 0 || outer.unchanged(name, vals) {
+		if unstored(canon) || connection[canon] || canon == "Etag" || len(vals) == 0 || outer.unchanged(name, vals) {
 			continue
 		}
 		fields = append(fields, backend.HeaderField{Name: canon, Values: vals})

@@ -168,11 +168,14 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 	if m.closed.Load() {
 		return nil, backend.ErrClosed
 	}
-	if e, ok := m.entries.GetIfPresent(key); ok && m.now().UnixNano() < e.removeAt && len(e.Tokens) == len(tok.Names) && e.valid() {
+	// One reading of the clock for the entry and every token: a miss
+	// reads as many tokens as the path is deep.
+	now := m.now().UnixNano()
+	if e, ok := m.entries.GetIfPresent(key); ok && now < e.removeAt && len(e.Tokens) == len(tok.Names) && e.valid() {
 		return &e.Entry, nil
 	}
 	for i, name := range tok.Names {
-		tok.Values[i] = m.current(name)
+		tok.Values[i] = m.current(name, now)
 	}
 	return nil, backend.ErrNotFound
 }
@@ -206,12 +209,13 @@ func (m *Memory) token(name string) (*tokenShard, uint64) {
 	return &m.tokens[h%tokenShards], h
 }
 
-// current returns the live value of the named token, 0 when absent.
-func (m *Memory) current(name string) backend.Token {
+// current returns the value of the named token live at now, 0 when
+// absent.
+func (m *Memory) current(name string, now int64) backend.Token {
 	s, h := m.token(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.cells[h]; c != nil && c.expires > m.now().UnixNano() {
+	if c := s.cells[h]; c != nil && c.expires > now {
 		return backend.Token(c.v.Load())
 	}
 	return 0
