@@ -45,10 +45,11 @@ import (
 // names carry a hash tag per first path segment ({/spaces}), and the epoch
 // and root tokens {/}, so that is usually two MGETs; entries carry no hash
 // tag and spread over the cluster. No command or script spans slots.
-// Store is one round trip too: one EVALSHA of a script (EVAL after a
-// restart, which loads it again) that checks the tokens against what
-// Lookup read, creates the absent ones, and sets the entry only if none
-// changed. On a cluster it is one script call per hash slot of tokens (one
+// Store is one round trip too: one pipeline of the SET that stages the
+// entry (see Keys) and an EVALSHA of a script (EVAL after a restart, which
+// loads it again) that checks the tokens against what Lookup read,
+// creates the absent ones, and renames the staged entry onto the entry's
+// key only if none changed. On a cluster it is one script call per hash slot of tokens (one
 // pipeline), then the entry's SET. Renew is one pipeline
 // of SETs: O(number of tokens), whatever the number of entries or keys.
 // The epoch token and the tokens of the first path segments are hot,
