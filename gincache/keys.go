@@ -56,6 +56,11 @@ func (c *Cache) appendKey(b []byte, rs *routeState, gc *gin.Context, scratch *sc
 		return b, reason
 	}
 	scratch.qStart, scratch.qEnd = start, len(b)
+	if len(b)-start > maxQueryLen {
+		// bound replaces it by its digest: key[qStart:qEnd] will not hold
+		// the canonical form a hit would remember.
+		scratch.memo = false
+	}
 	b = bound(b, start, maxQueryLen, 0)
 
 	b = append(b, ':')
