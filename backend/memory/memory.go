@@ -71,14 +71,18 @@ type Memory struct {
 // took when these fields lived in it.
 type item struct {
 	backend.Entry
-	// cells points to the first of len(Tokens) cells: a slice header
-	// would take the item from 192 bytes to the next size class (208).
+	// cells points to the first of ncells cells: a slice header would take
+	// the item from 192 bytes to the next size class (208); the count
+	// fits in the same class. It is the item's own, not len(Tokens): the
+	// Entry is handed out (read-only by contract), and a caller breaking
+	// that contract must not make the item read past its cells.
 	cells    **tokenCell
+	ncells   int32
 	removeAt int64
 }
 
 // tokenCells returns the cells the item was stored under.
-func (e *item) tokenCells() []*tokenCell { return unsafe.Slice(e.cells, len(e.Tokens)) }
+func (e *item) tokenCells() []*tokenCell { return unsafe.Slice(e.cells, e.ncells) }
 
 // tokenCell holds one token's value; 0 once it is gone. An entry keeps
 // pointers to the cells it was stored under, so validation never looks a
@@ -171,7 +175,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 	// One reading of the clock for the entry and every token: a miss
 	// reads as many tokens as the path is deep.
 	now := m.now().UnixNano()
-	if e, ok := m.entries.GetIfPresent(key); ok && now < e.removeAt && len(e.Tokens) == len(tok.Names) && e.valid() {
+	if e, ok := m.entries.GetIfPresent(key); ok && now < e.removeAt && int(e.ncells) == len(tok.Names) && e.valid() {
 		return &e.Entry, nil
 	}
 	for i, name := range tok.Names {
@@ -187,7 +191,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 // back to Lookup, so that a hit on the memory backend builds no names and
 // reads the clock once.
 func (m *Memory) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool) {
-	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && len(e.Tokens) == ntok && e.valid() && !m.closed.Load() {
+	if e, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < e.removeAt && int(e.ncells) == ntok && e.valid() && !m.closed.Load() {
 		return &e.Entry, true
 	}
 	return nil, false
@@ -195,6 +199,9 @@ func (m *Memory) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool
 
 // valid reports whether every token cell still holds the recorded value.
 func (e *item) valid() bool {
+	if len(e.Tokens) != int(e.ncells) {
+		return false
+	}
 	for i, c := range e.tokenCells() {
 		if backend.Token(c.v.Load()) != e.Tokens[i] {
 			return false
@@ -239,8 +246,8 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 		}
 		cells[i] = c
 	}
-	e.Tokens = slices.Clone(tok.Values[:len(tok.Names)]) // parallel to cells, which tokenCells relies on
-	it := &item{Entry: *e, removeAt: removeAt}
+	e.Tokens = slices.Clone(tok.Values[:len(tok.Names)]) // parallel to cells
+	it := &item{Entry: *e, ncells: int32(len(cells)), removeAt: removeAt}
 	if len(cells) > 0 {
 		it.cells = &cells[0]
 	}
