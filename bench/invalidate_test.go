@@ -21,6 +21,7 @@ import (
 	"github.com/intelligentcache/gin-intelligent-cache/backend/memory"
 	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
 	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 // What a write costs to invalidate, against the size of the keyspace (the
@@ -169,7 +170,9 @@ func BenchmarkInvalidate(b *testing.B) {
 		srv := ownRedis(b)
 		if srv != nil {
 			addr = srv.Addr()
-			loadKeys(b, srv.Addr(), keys)
+			c := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+			testutil.FillKeyspace(b, c, "fill:", keys)
+			_ = c.Close()
 		}
 		for _, inv := range invalidators {
 			if inv.redis && addr == "" {
@@ -275,29 +278,4 @@ func fill(tb testing.TB, h http.Handler, paths []string, n int) {
 	wg.Wait()
 	close(errs)
 	require.NoError(tb, <-errs)
-}
-
-// loadKeys writes n small keys with pipelined MSETs, so that the keyspace
-// is that large.
-func loadKeys(b *testing.B, addr string, n int) {
-	c := goredis.NewClient(&goredis.Options{Addr: addr})
-	defer c.Close()
-	ctx := context.Background()
-	const batch = 1000
-	for done := 0; done < n; {
-		pipe := c.Pipeline()
-		for range 50 {
-			if done >= n {
-				break
-			}
-			args := make([]any, 0, 2*batch)
-			for i := 0; i < batch && done < n; i++ {
-				args = append(args, "fill:"+strconv.Itoa(done), "v")
-				done++
-			}
-			pipe.MSet(ctx, args...)
-		}
-		_, err := pipe.Exec(ctx)
-		require.NoError(b, err)
-	}
 }

@@ -138,30 +138,6 @@ func BenchmarkRedisRawMGet6(b *testing.B) {
 	}
 }
 
-// loadKeys writes n unrelated keys (MSET batches) so that the keyspace is
-// that large.
-func loadKeys(b *testing.B, c *goredis.Client, n int) {
-	b.Helper()
-	ctx := context.Background()
-	const batch = 1000
-	for done := 0; done < n; {
-		pipe := c.Pipeline()
-		for range 50 {
-			if done >= n {
-				break
-			}
-			args := make([]any, 0, 2*batch)
-			for i := 0; i < batch && done < n; i++ {
-				args = append(args, "unrelated:"+strconv.Itoa(done), "v")
-				done++
-			}
-			pipe.MSet(ctx, args...)
-		}
-		_, err := pipe.Exec(ctx)
-		require.NoError(b, err)
-	}
-}
-
 // BenchmarkRedisRenew is the invalidation of a PUT on /items/7/parts/3:
 // S of the path and E of its three ancestors, four SETs in one pipeline,
 // with 1,000 entries cached under /items and 1K to 1M other keys.
@@ -170,7 +146,7 @@ func BenchmarkRedisRenew(b *testing.B) {
 		b.Run(fmt.Sprintf("keys=%d", others), func(b *testing.B) {
 			srv := testutil.StartRealRedis(b)
 			r := benchBackend(b, srv, redis.Options{KeyPrefix: "bench"})
-			loadKeys(b, srv.Client(), others)
+			testutil.FillKeyspace(b, srv.Client(), "unrelated:", others)
 			for i := range 1000 {
 				benchFill(b, r, treeKey(i), treeNames(i))
 			}

@@ -190,6 +190,32 @@ func (r *Redis) Flush(prefix string) int {
 	return n
 }
 
+// FillKeyspace writes n small keys, prefix followed by 0..n-1, with
+// pipelined MSETs (50 batches of 1,000 a round trip): for benchmarks that
+// need the keyspace that large.
+func FillKeyspace(tb testing.TB, c *redis.Client, prefix string, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	const batch = 1000
+	for done := 0; done < n; {
+		pipe := c.Pipeline()
+		for range 50 {
+			if done >= n {
+				break
+			}
+			args := make([]any, 0, 2*batch)
+			for i := 0; i < batch && done < n; i++ {
+				args = append(args, prefix+strconv.Itoa(done), "v")
+				done++
+			}
+			pipe.MSet(ctx, args...)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			tb.Fatalf("testutil: filling the keyspace with %d keys: %v", n, err)
+		}
+	}
+}
+
 // flushNode deletes the keys under prefix on one node, one key per UNLINK
 // so that it works on a cluster node too (keys of different slots).
 func flushNode(ctx context.Context, c *redis.Client, prefix string) (int, error) {
