@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# callgrind.sh: instructions per op of one benchmark, counted by callgrind,
+# as BENCHMARKS.md's "Where the time and the bytes go" quotes them.
+#
+#   bench/callgrind.sh PKG BENCH N1 N2 [test flags...]
+#
+# PKG is a package directory (./bench, ./gincache, ...), BENCH a -bench
+# pattern that selects one benchmark. The binary runs it N1 and N2 times
+# (-benchtime Nx) under callgrind, and the difference of the two totals
+# divided by N2-N1 is the cost of one op with the setup cancelled out.
+# Examples (from the repository root):
+#
+#   bench/callgrind.sh ./bench 'BenchmarkHit/size=1KiB/impl=gincache-memory/' 2000 12000 -rounds=1
+#   bench/callgrind.sh ./gincache 'BenchmarkHit/cached$' 5000 25000
+#
+# The run is made repeatable rather than realistic: no cgo, one P, the GC
+# off, no asynchronous preemption; cpu.rdtscp=off because valgrind cannot
+# run the RDTSCP instruction Go 1.26 reads the clock with (SIGILL); and no
+# redis-server on PATH, so the Redis contenders skip (a forked server would
+# end up in the count).
+set -euo pipefail
+if [ $# -lt 4 ]; then
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2
+fi
+pkg=$1 bench=$2 n1=$3 n2=$4; shift 4
+valgrind=$(command -v valgrind) || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+mod=.
+case $pkg in # bench/ is a module of its own
+  ./bench) mod=bench pkg=. ;;
+  ./bench/*) mod=bench pkg=./${pkg#./bench/} ;;
+esac
+(cd "$mod" && CGO_ENABLED=0 go test -c -o "$tmp/x.test" "$pkg")
+count() {
+  local n=$1; shift
+  env -i HOME="$tmp" PATH="$tmp/nopath" GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off \
+    "$valgrind" --tool=callgrind --callgrind-out-file="$tmp/cg.$n" "$tmp/x.test" \
+    -test.run '^$' -test.bench "$bench" -test.benchtime "${n}x" "$@" 2>"$tmp/log.$n" >/dev/null
+  grep -o 'Collected : [0-9]*' "$tmp/log.$n" | grep -o '[0-9]*$'
+}
+i1=$(count "$n1" "${@}")
+i2=$(count "$n2" "${@}")
+echo "$bench: $(( (i2 - i1) / (n2 - n1) )) instructions per op ($i1 at ${n1}x, $i2 at ${n2}x)"
