@@ -128,7 +128,12 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	if e.Body == nil {
 		e.Body = []byte{}
 	}
-	etag := h.Get("Etag")
+	// Indexed by the canonical name, as Header.Get would look it up,
+	// without canonicalising a constant on every miss.
+	var etag string
+	if v := h["Etag"]; len(v) > 0 {
+		etag = v[0]
+	}
 	if etag == "" {
 		etag = strongETag(body)
 	}

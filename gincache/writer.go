@@ -116,8 +116,10 @@ func (w *captureWriter) WriteHeaderNow() {
 // checkDeclaredLength switches to writing through at once when the
 // handler declared a Content-Length over the cap.
 func (w *captureWriter) checkDeclaredLength() {
-	if cl := w.Header().Get("Content-Length"); cl != "" {
-		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n > w.c.cfg.maxResponseSize {
+	// Indexed by the canonical name, as Header.Get (and net/http) would
+	// look it up, without canonicalising a constant on every miss.
+	if cl := w.Header()["Content-Length"]; len(cl) > 0 && cl[0] != "" {
+		if n, err := strconv.ParseInt(cl[0], 10, 64); err == nil && n > w.c.cfg.maxResponseSize {
 			w.writeThrough(skipTooLarge)
 		}
 	}
