@@ -30,10 +30,14 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok backend.Tokens) (*ba
 	// keys[0] is the entry's, keys[1:] the tokens'.
 	keys := make([]string, 1+len(tok.Names))
 	keys[0] = redisKeys(r.entryNS, key, r.tokenNS, tok.Names, keys[1:])
-	var vals []any
+	// vals[i] is keys[i]'s value, "" when the key is absent: no stored
+	// value is empty (an entry has its encoding's header, a token its 16
+	// digits), and reading strings rather than []any spares a boxed copy
+	// of each of the reply's values.
+	var vals []string
 	var err error
 	if r.cluster == nil {
-		cmd := redis.NewSliceCmd(ctx, argsOf("mget", keys)...)
+		cmd := redis.NewStringSliceCmd(ctx, argsOf("mget", keys)...)
 		_ = r.client.Process(ctx, cmd)
 		vals, err = cmd.Result()
 	} else {
@@ -45,8 +49,7 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok backend.Tokens) (*ba
 	if err != nil {
 		return nil, fmt.Errorf("backend: redis lookup: %w", err)
 	}
-	data, found := vals[0].(string)
-	if found {
+	if data := vals[0]; data != "" {
 		e := new(backend.Entry)
 		// The entry's strings and body are views of the reply's string: no
 		// copy, and an Entry from Lookup is read-only.
@@ -56,10 +59,7 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok backend.Tokens) (*ba
 		}
 	}
 	for i, v := range vals[1:] {
-		tok.Values[i] = 0
-		if s, ok := v.(string); ok {
-			tok.Values[i], _ = parseToken(s)
-		}
+		tok.Values[i], _ = parseToken(v) // 0 when absent or malformed
 	}
 	if err != nil {
 		return nil, err // ErrCorrupt: a miss the cache stores over
@@ -69,13 +69,12 @@ func (r *Redis) Lookup(ctx context.Context, key string, tok backend.Tokens) (*ba
 
 // tokensMatch reports whether the entry's recorded tokens are the current
 // values, every one present and well formed.
-func tokensMatch(recorded []backend.Token, current []any) bool {
+func tokensMatch(recorded []backend.Token, current []string) bool {
 	if len(recorded) != len(current) {
 		return false
 	}
 	for i, v := range current {
-		s, _ := v.(string)
-		t, ok := parseToken(s)
+		t, ok := parseToken(v)
 		if !ok || t != recorded[i] {
 			return false
 		}
@@ -100,22 +99,23 @@ var errTokenLengths = errors.New("backend: Tokens.Names and Tokens.Values differ
 
 // clusterGet reads keys[0] (an entry, in a slot of its own) and keys[1:]
 // (tokens, grouped by hash slot, one MGET each) in one pipeline, which
-// go-redis sends to each node at once, and returns their values in order.
-func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]any, error) {
+// go-redis sends to each node at once, and returns their values in order,
+// "" for an absent key (as Lookup reads them).
+func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]string, error) {
 	groups := bySlot(keys[1:]) // positions in keys[1:], per slot
 	pipe := r.client.Pipeline()
 	get := pipe.Get(ctx, keys[0])
-	mgets := make([]*redis.SliceCmd, len(groups))
+	mgets := make([]*redis.StringSliceCmd, len(groups))
 	for j, at := range groups {
 		group := make([]string, len(at))
 		for n, i := range at {
 			group[n] = keys[1+i]
 		}
-		mgets[j] = redis.NewSliceCmd(ctx, argsOf("mget", group)...)
+		mgets[j] = redis.NewStringSliceCmd(ctx, argsOf("mget", group)...)
 		_ = pipe.Process(ctx, mgets[j])
 	}
 	_, _ = pipe.Exec(ctx) // errors are read per command
-	vals := make([]any, len(keys))
+	vals := make([]string, len(keys))
 	switch data, err := get.Result(); {
 	case err == nil:
 		vals[0] = data
