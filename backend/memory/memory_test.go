@@ -174,3 +174,39 @@ func TestMemoryStoreConflictsOnRenewedToken(t *testing.T) {
 	require.ErrorIs(t, err, backend.ErrConflict, "Store after the present token was renewed")
 	require.Equal(t, 0, m.Len(), "Len() = %d after an abandoned store", m.Len())
 }
+
+// An entry is stored under its tokens, and invalidated by the renewal of
+// any one of them, whatever their number: Store keeps the cells and
+// values of 4 to 8 tokens in one block and of other counts in two
+// slices, and every count here validates, and invalidates, through them.
+func TestMemoryEntryUnderAnyNumberOfTokens(t *testing.T) {
+	m := newTestMemory(t, memory.Options{})
+	ctx := context.Background()
+	for n := 0; n <= 10; n++ {
+		key := fmt.Sprintf("k%d", n)
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("t:%d:%d", n, i)
+		}
+		tok := backend.Tokens{Names: names, Values: make([]backend.Token, n)}
+		_, err := m.Lookup(ctx, key, tok)
+		require.ErrorIs(t, err, backend.ErrNotFound, "%d tokens: first lookup", n)
+		require.NoError(t, m.Store(ctx, key, &backend.Entry{Status: 200, Body: []byte(key), Expires: time.Now().Add(time.Hour)}, time.Hour, tok), "%d tokens: Store", n)
+		e, err := m.Lookup(ctx, key, backend.Tokens{Names: names, Values: make([]backend.Token, n)})
+		require.NoError(t, err, "%d tokens: lookup after the store", n)
+		require.Equal(t, key, string(e.Body), "%d tokens: body", n)
+		require.Equal(t, tok.Values, e.Tokens, "%d tokens: the entry's recorded tokens", n)
+		if n == 0 {
+			continue
+		}
+		for i := range names { // each token, renewed, invalidates the entry
+			require.NoError(t, m.Renew(ctx, names[i:i+1], time.Hour))
+			tok := backend.Tokens{Names: names, Values: make([]backend.Token, n)}
+			_, err = m.Lookup(ctx, key, tok)
+			require.ErrorIs(t, err, backend.ErrNotFound, "%d tokens: lookup after token %d was renewed", n, i)
+			require.NoError(t, m.Store(ctx, key, &backend.Entry{Status: 200, Body: []byte(key), Expires: time.Now().Add(time.Hour)}, time.Hour, tok), "%d tokens: store again", n)
+			_, err = m.Lookup(ctx, key, backend.Tokens{Names: names, Values: make([]backend.Token, n)})
+			require.NoError(t, err, "%d tokens: lookup after the store again", n)
+		}
+	}
+}
