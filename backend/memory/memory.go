@@ -7,7 +7,6 @@ import (
 	"errors"
 	"hash/maphash"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,27 +83,6 @@ type item struct {
 // tokenCells returns the cells the item was stored under.
 func (e *item) tokenCells() []*tokenCell { return unsafe.Slice(e.cells, e.ncells) }
 
-// tokenCell holds one token's value; 0 once it is gone. An entry keeps
-// pointers to the cells it was stored under, so validation never looks a
-// name up.
-type tokenCell struct {
-	v atomic.Uint64
-	// expires is the cell's end of life in Unix ns, guarded by its shard.
-	expires int64
-}
-
-// tokenShard holds the cells of the tokens whose name hashes to it, keyed
-// by that 64-bit hash (seeded per backend), not by the name: keeping every
-// name would cost about 60 bytes per token, and the two tokens of each
-// path make up much of the footprint (see TestMemoryFootprint). Two names
-// whose hashes collide share a cell, so renewing one renews both: more
-// invalidation than asked, never less, and with a random seed a collision
-// is a 2^-64 chance per pair that no request can steer.
-type tokenShard struct {
-	mu    sync.Mutex
-	cells map[uint64]*tokenCell
-}
-
 var (
 	_ backend.Backend = (*Memory)(nil)
 	_ backend.Kinder  = (*Memory)(nil)
@@ -153,9 +131,6 @@ func newMemory(opts Options, swept chan<- struct{}) (*Memory, error) {
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		swept:    swept,
-	}
-	for i := range m.tokens {
-		m.tokens[i].cells = make(map[uint64]*tokenCell)
 	}
 	go m.sweepLoop()
 	return m, nil
@@ -222,7 +197,7 @@ func (m *Memory) current(name string, now int64) backend.Token {
 	s, h := m.token(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.cells[h]; c != nil && c.expires > now {
+	if c := s.lookup(h); c != nil && c.expires > now {
 		return backend.Token(c.v.Load())
 	}
 	return 0
@@ -252,8 +227,23 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 	if len(cells) > 0 {
 		it.cells = &cells[0]
 	}
-	m.entries.Set(strings.Clone(key), it)
+	key, tag := cloneKeyAndTag(key, e.ETag)
+	it.SetETag(tag)
+	m.entries.Set(key, it)
 	return nil
+}
+
+// cloneKeyAndTag copies an entry's key and ETag into one allocation: for
+// the key of a short path and a 16-hex-digit ETag, 64 bytes where two
+// took 48 + 24 (TestMemoryFootprint).
+func cloneKeyAndTag(key, tag string) (string, string) {
+	if len(key)+len(tag) == 0 {
+		return key, tag
+	}
+	b := make([]byte, 0, len(key)+len(tag))
+	b = append(append(b, key...), tag...)
+	s := unsafe.String(&b[0], len(b))
+	return s[:len(key)], s[len(key):]
 }
 
 // tokenArrays returns an entry's token cells and values, n of each. For
@@ -305,19 +295,17 @@ func (m *Memory) record(name string, v *backend.Token, now, until int64) (*token
 	s, h := m.token(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.cells[h]
+	c := s.lookup(h)
 	if c != nil && c.expires <= now {
-		c.v.Store(0)
-		delete(s.cells, h)
+		s.remove(c)
 		c = nil
 	}
 	switch {
 	case *v == 0 && c != nil:
 		return nil, backend.ErrConflict // created by a write since Lookup
 	case *v == 0:
-		c = &tokenCell{}
+		c = s.add(h)
 		c.v.Store(uint64(backend.NewToken()))
-		s.cells[h] = c
 		*v = backend.Token(c.v.Load())
 	case c == nil || backend.Token(c.v.Load()) != *v:
 		return nil, backend.ErrConflict // renewed or gone since Lookup
@@ -335,13 +323,13 @@ func (m *Memory) Renew(_ context.Context, names []string, ttl time.Duration) err
 	for _, name := range names {
 		s, h := m.token(name)
 		s.mu.Lock()
-		c := s.cells[h]
-		if c == nil || c.expires <= now {
-			if c != nil {
-				c.v.Store(0)
-			}
-			c = &tokenCell{}
-			s.cells[h] = c
+		c := s.lookup(h)
+		if c != nil && c.expires <= now {
+			s.remove(c)
+			c = nil
+		}
+		if c == nil {
+			c = s.add(h)
 		}
 		c.v.Store(uint64(backend.NewToken()))
 		c.expires = max(c.expires, now+int64(ttl))
@@ -502,12 +490,7 @@ func (m *Memory) sweep() {
 	for i := range m.tokens {
 		s := &m.tokens[i]
 		s.mu.Lock()
-		for h, c := range s.cells {
-			if c.expires <= now {
-				c.v.Store(0)
-				delete(s.cells, h)
-			}
-		}
+		s.removeExpired(now)
 		s.mu.Unlock()
 	}
 }

@@ -17,7 +17,7 @@ func (m *Memory) tokenCount() int {
 	for i := range m.tokens {
 		s := &m.tokens[i]
 		s.mu.Lock()
-		n += len(s.cells)
+		n += s.n
 		s.mu.Unlock()
 	}
 	return n
@@ -42,7 +42,10 @@ func TestMemorySweepRemovesExpired(t *testing.T) {
 	storeFor(t, m, "long", "t:long", time.Hour)
 	require.NoError(t, m.Renew(context.Background(), []string{"t:renewed"}, time.Second))
 	shard, h := m.token("t:short")
-	shortCell := shard.cells[h]
+	shard.mu.Lock()
+	shortCell := shard.lookup(h)
+	shard.mu.Unlock()
+	require.NotNil(t, shortCell, "no cell for the token t:short after a Store under it")
 	clock.Advance(2 * time.Second)
 	require.Equal(t, 2, m.Len(), "before the sweep: %d entries, %d tokens; want 2, 3 (nothing read them)", m.Len(), m.tokenCount())
 	require.Equal(t, 3, m.tokenCount(), "before the sweep: %d entries, %d tokens; want 2, 3 (nothing read them)", m.Len(), m.tokenCount())
