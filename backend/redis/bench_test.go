@@ -279,3 +279,65 @@ func BenchmarkRedisMiss(b *testing.B) {
 	}
 	b.ReportMetric((cpu()-start)*1e9/float64(b.N), "redis-cpu-ns/op")
 }
+
+// BenchmarkRedisFillServerTime is a miss's fill (Lookup, then Store) of a
+// new path under /items, as in the report's Redis miss: two tokens of its
+// own to create, three shared ones present (the epoch, / and /items). It
+// reports the server's time in the store script (script-us/op, EVALSHA's
+// usec from INFO commandstats, its own calls included) and all its CPU
+// time (server-cpu-us/op, used_cpu_user + used_cpu_sys, the network
+// included). With tokens=known the backend remembers how long the
+// shared tokens live and leaves them be; tokens=unknown forgets before
+// every store, so each extends all three, as every store did before
+// lives.go.
+func BenchmarkRedisFillServerTime(b *testing.B) {
+	for _, known := range []bool{true, false} {
+		b.Run(fmt.Sprintf("tokens=%s", map[bool]string{true: "known", false: "unknown"}[known]), func(b *testing.B) {
+			srv := testutil.StartRealRedis(b)
+			r := benchBackend(b, srv, redis.Options{KeyPrefix: "bench"})
+			benchFill(b, r, treeKey(0), treeNames(0)) // loads the script, creates the shared tokens
+			raw := srv.Client()
+			before := serverTimes(b, raw)
+			i := 0
+			for b.Loop() {
+				i++
+				if !known {
+					r.ForgetTokenLives()
+				}
+				benchFill(b, r, treeKey(i), treeNames(i))
+			}
+			after := serverTimes(b, raw)
+			n := float64(b.N)
+			b.ReportMetric(float64(after.script-before.script)/n, "script-us/op")
+			b.ReportMetric(float64(after.cpu-before.cpu)/n, "server-cpu-us/op")
+		})
+	}
+}
+
+// serverTimes reads a server's time in EVALSHA and its CPU time (µs).
+type serverTimesInfo struct{ script, cpu int64 }
+
+func serverTimes(b *testing.B, c *goredis.Client) serverTimesInfo {
+	b.Helper()
+	info, err := c.Info(context.Background(), "cpu", "commandstats").Result()
+	require.NoError(b, err, "INFO")
+	var s serverTimesInfo
+	for line := range strings.SplitSeq(info, "\r\n") {
+		name, value, ok := strings.Cut(line, ":")
+		switch {
+		case !ok:
+		case name == "used_cpu_user" || name == "used_cpu_sys":
+			f, err := strconv.ParseFloat(value, 64)
+			require.NoError(b, err, "%s", line)
+			s.cpu += int64(f * 1e6)
+		case name == "cmdstat_evalsha":
+			for field := range strings.SplitSeq(value, ",") {
+				if v, ok := strings.CutPrefix(field, "usec="); ok {
+					s.script, err = strconv.ParseInt(v, 10, 64)
+					require.NoError(b, err, "%s", line)
+				}
+			}
+		}
+	}
+	return s
+}

@@ -142,7 +142,8 @@ func (r *Redis) clusterGet(ctx context.Context, keys []string) ([]string, error)
 // own (in the staged namespace, with the entry's TTL) and an EVALSHA of
 // storeScript, which checks every token against what Lookup read, creates
 // the absent ones (only if still absent: SET NX semantics), raises the
-// present ones' TTL to at least the entry's (PEXPIRE GT), and RENAMEs the
+// present ones' TTL to at least the entry's (PEXPIRE GT) unless they are
+// known to live that long already (lives.go), and RENAMEs the
 // staged entry over the entry's key only if no token changed (it deletes
 // it otherwise). The entry's bytes never pass through the script: Lua
 // would copy them and hash every byte. On a cluster, where the entry and
@@ -169,14 +170,23 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 	keys := make([]string, n+1, n+2)
 	keys[n] = redisKeys(r.entryNS, key, r.tokenNS, tok.Names, keys[:n])
 	values := slices.Clone(tok.Values)
-	// wants[i] is what storeScript expects of token i: its value as read,
-	// or "+" and the value to create it with.
+	// Every token must live at least need from now; those created or
+	// extended get life.
+	now := r.lives.now()
+	need := ttl + tokenTTLMargin
+	life := tokenLifeFactor * need
+	// wants[i] is what storeScript expects of token i: its value as read
+	// (then extended), "=" and its value as read (not extended: it is
+	// known to live long enough), or "+" and the value to create it with.
 	wants := make([]string, len(values))
 	for i, v := range values {
-		if v == 0 {
+		switch {
+		case v == 0:
 			values[i] = backend.NewToken()
-			wants[i] = "+" + formatToken(values[i])
-		} else {
+			wants[i] = formatMarkedToken('+', values[i])
+		case r.lives.covers(keys[i], v, now+need):
+			wants[i] = formatMarkedToken('=', v)
+		default:
 			wants[i] = formatToken(v)
 		}
 	}
@@ -185,18 +195,22 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 	if err != nil {
 		return err
 	}
-	tokenTTL := (ttl + tokenTTLMargin).Milliseconds()
 	var stored bool
 	if r.cluster == nil {
-		stored, err = r.storeOne(ctx, keys, wants, tokenTTL, data, ttl)
+		stored, err = r.storeOne(ctx, keys, wants, life.Milliseconds(), data, ttl)
 	} else {
-		stored, err = r.clusterStore(ctx, keys, wants, tokenTTL, data, ttl)
+		stored, err = r.clusterStore(ctx, keys, wants, life.Milliseconds(), data, ttl)
 	}
 	switch {
 	case err != nil:
 		return fmt.Errorf("backend: redis store: %w", err)
 	case !stored:
 		return backend.ErrConflict
+	}
+	for i, w := range wants {
+		if w[0] != '=' {
+			r.lives.note(keys[i], values[i], now+life)
+		}
 	}
 	copy(tok.Values, values)
 	return nil
@@ -209,8 +223,10 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 //
 //	KEYS[1..n]  the tokens; then, on a single master, the staged entry
 //	            and the entry
-//	ARGV[1]     the tokens' TTL in ms
-//	ARGV[1+i]   token i as Lookup read it, or "+" and the value to create
+//	ARGV[1]     the TTL in ms of the tokens created or extended
+//	ARGV[1+i]   token i as Lookup read it (then extended: PEXPIRE GT), "="
+//	            and token i as Lookup read it (not extended), or "+" and
+//	            the value to create it with
 //
 // It returns 1 when it wrote, 0 when a token was not what Lookup read (a
 // write raced the fill), having written nothing and deleted the staged
@@ -225,8 +241,11 @@ if n > 0 then
   local got = redis.call('MGET', unpack(KEYS, 1, n))
   for i = 1, n do
     local want = ARGV[1 + i]
-    if string.byte(want, 1) == 43 then
+    local mode = string.byte(want, 1)
+    if mode == 43 then
       if got[i] then want = nil end
+    elseif mode == 61 then
+      if got[i] ~= string.sub(want, 2) then want = nil end
     elseif got[i] ~= want then
       want = nil
     end
@@ -237,9 +256,10 @@ if n > 0 then
   end
   for i = 1, n do
     local want = ARGV[1 + i]
-    if string.byte(want, 1) == 43 then
+    local mode = string.byte(want, 1)
+    if mode == 43 then
       redis.call('SET', KEYS[i], string.sub(want, 2), 'PX', ARGV[1])
-    else
+    elseif mode ~= 61 then
       redis.call('PEXPIRE', KEYS[i], ARGV[1], 'GT')
     end
   end

@@ -153,6 +153,7 @@ type masterNode struct {
 // renewEpoch changes the number Epoch reports, so that the cache renews
 // its epoch token.
 func (r *Redis) renewEpoch(why string) {
+	r.lives.forget()
 	e := r.epoch.Add(1)
 	r.log.Log(slog.LevelWarn, "epoch:"+why, "backend: redis epoch renewed, cached entries will be dropped", "reason", why, "epoch", e)
 }

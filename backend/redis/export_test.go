@@ -16,3 +16,7 @@ func (r *Redis) KnownRunIDs() map[string]string {
 	}
 	return out
 }
+
+// ForgetTokenLives drops what the backend knows of its tokens' lives, so
+// that the next store extends every present token.
+func (r *Redis) ForgetTokenLives() { r.lives.forget() }

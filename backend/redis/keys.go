@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"strings"
 	"unsafe"
@@ -53,11 +54,20 @@ const tokenLen = 16
 
 // formatToken is the stored form of a token value.
 func formatToken(t backend.Token) string {
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(t >> (56 - 8*i))
-	}
-	return hex.EncodeToString(b[:])
+	return string(appendToken(make([]byte, 0, tokenLen), t))
+}
+
+// formatMarkedToken is mark followed by formatToken(t), in one
+// allocation.
+func formatMarkedToken(mark byte, t backend.Token) string {
+	return string(appendToken(append(make([]byte, 0, 1+tokenLen), mark), t))
+}
+
+// appendToken appends t as 16 hex digits, big-endian.
+func appendToken(b []byte, t backend.Token) []byte {
+	var raw [8]byte
+	binary.BigEndian.PutUint64(raw[:], uint64(t))
+	return hex.AppendEncode(b, raw[:])
 }
 
 // parseToken reads a stored token; anything else than 16 hex digits, or

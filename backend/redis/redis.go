@@ -27,7 +27,10 @@ import (
 // KeyPrefix) holding
 // Entry.MarshalBinary, with the entry's TTL. A token is a string under
 // "<KeyPrefix>:t:<name>" holding 16 hex digits; a value that does not
-// parse counts as a mismatch. On a standalone or Sentinel master a Store
+// parse counts as a mismatch. A Store creates or extends the tokens it
+// records to live twice its entry's TTL (plus a second), and remembers it
+// per token and value, so that later stores leave a token be while it is
+// known to outlive their entries (lives.go). On a standalone or Sentinel master a Store
 // first writes the entry under "<KeyPrefix>:s:<random>" (a staged entry,
 // with the entry's TTL) and its script renames it onto the entry's key
 // once the tokens check out, so the entry's bytes never pass through Lua;
@@ -106,6 +109,7 @@ type Redis struct {
 	watch    *watcher
 	log      *ratelog.Logger
 	epoch    atomic.Uint64
+	lives    *tokenLives // until when tokens are known to live (lives.go)
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -218,7 +222,7 @@ func FromClient(ctx context.Context, client redis.UniversalClient, opts Options)
 }
 
 func newRedis(opts Options, kind string) *Redis {
-	r := &Redis{kind: kind, log: ratelog.New(opts.Logger, opts.Now)}
+	r := &Redis{kind: kind, log: ratelog.New(opts.Logger, opts.Now), lives: newTokenLives()}
 	r.entryNS, r.tokenNS, r.stagedNS = namespaces(opts.KeyPrefix)
 	r.watch = newWatcher(r, opts.CheckInterval)
 	r.breakers = &breakers{
