@@ -24,17 +24,17 @@ import (
 // # Keys
 //
 // An entry is a string under "<KeyPrefix>:e:<key>" ("e:<key>" without a
-// KeyPrefix) holding
-// Entry.MarshalBinary, with the entry's TTL. A token is a string under
-// "<KeyPrefix>:t:<name>" holding 16 hex digits; a value that does not
-// parse counts as a mismatch. A Store creates or extends the tokens it
-// records to live twice its entry's TTL (plus a second), and remembers it
-// per token and value, so that later stores leave a token be while it is
-// known to outlive their entries (lives.go). On a standalone or Sentinel master a Store
-// first writes the entry under "<KeyPrefix>:s:<random>" (a staged entry,
-// with the entry's TTL) and its script renames it onto the entry's key
-// once the tokens check out, so the entry's bytes never pass through Lua;
-// a Store cut off between the two (a connection lost mid-pipeline) leaves
+// KeyPrefix) holding Entry.MarshalBinary, with the entry's TTL. A token is
+// a string under "<KeyPrefix>:t:<name>" holding 16 hex digits; a value
+// that does not parse counts as a mismatch. A Store creates or extends
+// the tokens it records to live twice what its entry needs (the entry's
+// TTL and a second's margin), and remembers that per token and value, so
+// that later stores leave a token be while it is known to outlive their
+// entries (lives.go). On a standalone or Sentinel master a Store first
+// writes the entry under "<KeyPrefix>:s:<random>" (a staged entry, with
+// the entry's TTL) and its script renames it onto the entry's key once
+// the tokens check out, so the entry's bytes never pass through Lua; a
+// Store cut off between the two (a connection lost mid-pipeline) leaves
 // its staged entry until that TTL ends, never served and outside what
 // Scan and ClearPattern see. The namespaces keep Scan and ClearPattern,
 // which match under "e:", from ever selecting a token or a staged entry.
