@@ -46,6 +46,18 @@ func TestMemoryConformanceRealClock(t *testing.T) {
 	})
 }
 
+// The suite on the real clock with the sweeper running every millisecond:
+// expired entries and tokens are removed, and removed token cells reused,
+// while the suite's goroutines store, renew, read and clear (run under
+// -race, as CI does).
+func TestMemoryConformanceSweeping(t *testing.T) {
+	backendtest.Run(t, backendtest.Harness{
+		New: func(t *testing.T) backend.Backend {
+			return newTestMemory(t, memory.Options{SweepInterval: time.Millisecond})
+		},
+	})
+}
+
 func TestNewMemoryRejectsNegativeOptions(t *testing.T) {
 	for _, tc := range []struct {
 		opts  memory.Options
