@@ -24,6 +24,9 @@ func blocks(r *run, benchtime string, rounds int) map[string]string {
 		"invalidate": invalidateTable(r),
 		"footprint":  footprintTable(r),
 		"cachegen":   cachegenTable(r),
+		"near-hit":   nearHitTable(r),
+		"near-e2e":   nearEndToEndTable(r),
+		"near-renew": nearRenewTable(r),
 	}
 }
 
