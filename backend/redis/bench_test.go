@@ -314,9 +314,10 @@ func BenchmarkRedisFillServerTime(b *testing.B) {
 	}
 }
 
-// serverTimes reads a server's time in EVALSHA and its CPU time (µs).
+// serverTimesInfo is a server's time in EVALSHA and its CPU time, in µs.
 type serverTimesInfo struct{ script, cpu int64 }
 
+// serverTimes reads them from INFO.
 func serverTimes(b *testing.B, c *goredis.Client) serverTimesInfo {
 	b.Helper()
 	info, err := c.Info(context.Background(), "cpu", "commandstats").Result()

@@ -12,9 +12,10 @@ import (
 // the entry (a token that dies first only turns the entry into a miss,
 // never into a stale hit, but a miss all the same). Raising a present
 // token's TTL took a PEXPIRE inside the store script for every token on
-// every store: about 3 µs of server time each, a seventh of a 1 KiB
-// miss's, most of it spent on the epoch and the shared tokens of the
-// root and the first segment, whose TTLs were already far off.
+// every store, most of them on the epoch and the shared tokens of the
+// root and the first segment, whose TTLs were already far off; inside a
+// script each is a write, dearer than its own line in INFO commandstats
+// shows. BenchmarkRedisFillServerTime measures what skipping them saves.
 //
 // So a token is created or extended to live tokenLifeFactor times what
 // the store needs, and the backend remembers, per token and value, until
