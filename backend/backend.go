@@ -159,13 +159,20 @@ type Local interface {
 
 // Peeker is implemented by backends with an in-process hit path cheaper
 // than Lookup: the memory backend, and a near cache in front of a
-// networked one (backend/near). Peek returns the entry under key if it is valid for a lookup of
-// ntok token names (it recorded that many, all unchanged) and not yet due
-// for removal at now; otherwise false, and the caller falls back to
-// Lookup, which fills in the token values a miss needs. The cache calls it
-// first so that a hit builds no token names and reads the clock once.
+// networked one (backend/near). Peek fills dst with the entry under key
+// and reports true if it is valid for a lookup of ntok token names (it
+// recorded that many, all unchanged) and not yet due for removal at now;
+// otherwise it reports false, and the caller falls back to Lookup, which
+// fills in the token values a miss needs. The cache calls it first so that
+// a hit builds no token names and reads the clock once.
+//
+// dst is the caller's, reused after the response: what dst refers to
+// (body, header fields, the ETag's values through ShareETag or
+// ShareInto) must be the backend's and read-only, as an entry from Lookup
+// is. Filling a caller's Entry, rather than returning one, lets a backend
+// hold its entries in a layout smaller than Entry.
 type Peeker interface {
-	Peek(key string, ntok int, now time.Time) (*Entry, bool)
+	Peek(key string, ntok int, now time.Time, dst *Entry) bool
 }
 
 // BreakerReporter is implemented by backends with a circuit breaker, for

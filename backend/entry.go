@@ -48,6 +48,30 @@ type Entry struct {
 	// SetETag, so that a hit assigns it without allocating. It is part of
 	// the entry's value: a copy of the entry carries it.
 	etag [1]string
+	// shared, set by ShareETag, holds the ETag as header values in memory
+	// that outlives the entry: a backend's own record, when the entry is a
+	// caller's scratch filled by Peek and reused after the response.
+	shared *[1]string
+}
+
+// ShareETag sets the entry's ETag to v[0] and makes ETagValues return v[:]
+// itself. A backend that fills a caller's Entry from a record of its own
+// (Peeker) passes the record's array, so that the response's Etag field
+// refers to the record, not to the caller's Entry, which the caller may
+// reuse once the response is written. v must not change afterwards.
+func (e *Entry) ShareETag(v *[1]string) {
+	e.ETag = v[0]
+	e.shared = v
+}
+
+// ShareInto sets *dst to a copy of e whose ETagValues are e's own (see
+// ShareETag): dst may be a scratch Entry reused after the response, while
+// e lives on.
+func (e *Entry) ShareInto(dst *Entry) {
+	*dst = *e
+	if e.ETag != "" && sameString(e.etag[0], e.ETag) {
+		dst.shared = &e.etag
+	}
 }
 
 // SetETag sets the entry's ETag.
@@ -59,16 +83,24 @@ func (e *Entry) SetETag(tag string) {
 // ETagValues returns the ETag as the values of an Etag header field
 // ([]string{e.ETag}, len == cap, to be treated as read-only), or nil when
 // the entry has none. It does not allocate for an entry whose ETag was
-// set with SetETag, or decoded.
+// set with SetETag or ShareETag, or decoded.
 func (e *Entry) ETagValues() []string {
 	t := e.ETag
-	if len(t) != 0 && len(e.etag[0]) == len(t) && unsafe.StringData(e.etag[0]) == unsafe.StringData(t) {
+	switch {
+	case t == "":
+		return nil
+	case e.shared != nil && sameString(e.shared[0], t):
+		return e.shared[:] // set by ShareETag
+	case sameString(e.etag[0], t):
 		return e.etag[:] // set by SetETag: the same string
 	}
-	if t == "" {
-		return nil
-	}
 	return []string{t}
+}
+
+// sameString reports whether a and b are the same bytes in memory, which
+// is what tells a value set by SetETag or ShareETag from a reassigned one.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
 // HeaderField is one response header field: a canonical name and its
@@ -132,8 +164,8 @@ func (e *Entry) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, entryMagic...)
 	b = append(b, entryVersion)
 	b = binary.AppendUvarint(b, uint64(e.Status))
-	b = binary.AppendVarint(b, unixNano(e.StoredAt))
-	b = binary.AppendVarint(b, unixNano(e.Expires))
+	b = binary.AppendVarint(b, UnixNano(e.StoredAt))
+	b = binary.AppendVarint(b, UnixNano(e.Expires))
 	b = binary.AppendVarint(b, int64(e.Stale))
 	b = binary.AppendUvarint(b, uint64(len(e.Tokens)))
 	for _, t := range e.Tokens {
@@ -195,8 +227,8 @@ func (e *Entry) decode(s string) error {
 		return corrupt("status out of range")
 	}
 	out.Status = int(status)
-	out.StoredAt = fromUnixNano(d.varint())
-	out.Expires = fromUnixNano(d.varint())
+	out.StoredAt = FromUnixNano(d.varint())
+	out.Expires = FromUnixNano(d.varint())
 	out.Stale = time.Duration(d.varint())
 	if n := d.count(8, maxEncodedTokens); n > 0 {
 		out.Tokens = make([]Token, n)
@@ -234,14 +266,19 @@ func (e *Entry) decode(s string) error {
 
 func corrupt(why string) error { return fmt.Errorf("%w: %s", ErrCorrupt, why) }
 
-func unixNano(t time.Time) int64 {
+// UnixNano is t in Unix ns, 0 for the zero time: how the entry encoding,
+// and a backend that keeps an entry's times as integers, store them.
+// FromUnixNano turns it back.
+func UnixNano(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
 	return t.UnixNano()
 }
 
-func fromUnixNano(n int64) time.Time {
+// FromUnixNano is the time of n Unix ns, the zero time for 0
+// (UnixNano's inverse, up to the location and the monotonic reading).
+func FromUnixNano(n int64) time.Time {
 	if n == 0 {
 		return time.Time{}
 	}

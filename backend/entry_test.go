@@ -224,3 +224,34 @@ func TestEntryETagValues(t *testing.T) {
 	require.Equal(t, []string{`"e1"`}, got.ETagValues(), "a decoded entry")
 	require.Zero(t, testing.AllocsPerRun(100, func() { _ = got.ETagValues() }), "ETagValues of a decoded entry allocates")
 }
+
+// ShareETag and ShareInto make a scratch Entry's ETag values the record's
+// own: what a response took from the scratch stays right when the scratch
+// is filled again for the next request.
+func TestEntryShareETag(t *testing.T) {
+	record := [1]string{`"r1"`}
+	var scratch backend.Entry
+	scratch.ShareETag(&record)
+	require.Equal(t, `"r1"`, scratch.ETag)
+	sent := scratch.ETagValues()
+	require.Same(t, &record[0], &sent[0], "ETagValues after ShareETag is not the record's array")
+	require.Zero(t, testing.AllocsPerRun(100, func() { _ = scratch.ETagValues() }), "ETagValues after ShareETag allocates")
+
+	var owner backend.Entry
+	owner.SetETag(`"o1"`)
+	owner.ShareInto(&scratch)
+	require.Equal(t, `"o1"`, scratch.ETag)
+	again := scratch.ETagValues()
+	require.Same(t, &owner.ETagValues()[0], &again[0], "ETagValues after ShareInto is not the owner's")
+	scratch = backend.Entry{} // the caller reuses its scratch
+	scratch.SetETag(`"other"`)
+	require.Equal(t, []string{`"r1"`}, sent, "the values sent from the first fill changed with the scratch")
+	require.Equal(t, []string{`"o1"`}, again, "the values sent from the second fill changed with the scratch")
+
+	scratch.ShareETag(&record)
+	scratch.ETag = `"assigned"`
+	require.Equal(t, []string{`"assigned"`}, scratch.ETagValues(), "an ETag assigned after ShareETag")
+	var none backend.Entry
+	none.ShareETag(new([1]string))
+	require.Nil(t, none.ETagValues(), "an empty shared ETag")
+}

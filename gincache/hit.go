@@ -42,7 +42,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	if c.peek != nil {
 		start := c.observeStart()
 		now := c.cfg.now()
-		if e, ok := c.peek.Peek(key, readCount(depth), now); ok && now.Before(e.Expires) {
+		if e := &st.hit; c.peek.Peek(key, readCount(depth), now, e) && now.Before(e.Expires) {
 			c.observe(OpLookup, rs, start, nil)
 			if c.near {
 				rs.stats.nearHits.Add(1)

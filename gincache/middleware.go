@@ -50,6 +50,10 @@ type reqState struct {
 	segs    []string
 	vals    [maxNames]backend.Token
 	scratch scratch
+	// hit is what a Peeker fills on a hit; it refers to the backend's
+	// memory only, so the response may keep using what it points to
+	// after release.
+	hit backend.Entry
 }
 
 var statePool = sync.Pool{New: func() any {
@@ -72,6 +76,7 @@ func (st *reqState) release() {
 	}
 	clear(st.names.names)
 	st.names.names = st.names.names[:0]
+	st.hit = backend.Entry{}
 	statePool.Put(st)
 }
 

@@ -71,8 +71,7 @@ func TestNearFillRacingARenewal(t *testing.T) {
 	assert.Equal(t, "old", string(e.Body))
 
 	require.True(t, n.leased())
-	_, ok := n.Peek("k", len(names), time.Now())
-	assert.False(t, ok, "the near cache kept a fill that raced a renewal")
+	assert.False(t, n.Peek("k", len(names), time.Now(), new(backend.Entry)), "the near cache kept a fill that raced a renewal")
 	_, err = n.Lookup(ctx, "k", backend.Tokens{Names: names, Values: make([]backend.Token, len(names))})
 	assert.True(t, errors.Is(err, backend.ErrNotFound), "after the renewal: %v", err)
 }

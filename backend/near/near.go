@@ -207,15 +207,16 @@ func (n *Near) leased() bool {
 }
 
 // Peek implements backend.Peeker: the near hit, which touches no network.
-func (n *Near) Peek(key string, ntok int, now time.Time) (*backend.Entry, bool) {
+func (n *Near) Peek(key string, ntok int, now time.Time, dst *backend.Entry) bool {
 	if !n.leased() {
-		return nil, false
+		return false
 	}
 	ne, ok := n.entries.GetIfPresent(key)
 	if !ok || !ne.valid(n, ntok, now) {
-		return nil, false
+		return false
 	}
-	return ne.e, true
+	ne.e.ShareInto(dst)
+	return true
 }
 
 func (ne *nearEntry) valid(n *Near, ntok int, now time.Time) bool {
