@@ -24,10 +24,25 @@ func (rs *routeState) storable(status int, h http.Header, outer headerSnapshot) 
 	if status < 200 || status > 299 || status == http.StatusPartialContent {
 		return notStoredStatus, false
 	}
-	if len(h["Set-Cookie"]) > 0 {
+	// One pass over the map for the four fields read below: a lookup by
+	// name costs about as much as the pass, and there were four.
+	var setCookie, cc, contentEncoding, vary []string
+	for name, vals := range h {
+		switch name {
+		case "Set-Cookie":
+			setCookie = vals
+		case "Cache-Control":
+			cc = vals
+		case "Content-Encoding":
+			contentEncoding = vals
+		case "Vary":
+			vary = vals
+		}
+	}
+	if len(setCookie) > 0 {
 		return notStoredCookie, false
 	}
-	if cc := h["Cache-Control"]; len(cc) > 0 {
+	if len(cc) > 0 {
 		if hasDirective(cc, "no-store") {
 			return notStoredNoStore, false
 		}
@@ -41,7 +56,7 @@ func (rs *routeState) storable(status int, h http.Header, outer headerSnapshot) 
 		}
 	}
 	encoded := false
-	for _, ce := range h["Content-Encoding"] {
+	for _, ce := range contentEncoding {
 		if strings.TrimSpace(ce) != "" && !strings.EqualFold(strings.TrimSpace(ce), "identity") {
 			encoded = true
 		}
@@ -54,7 +69,7 @@ func (rs *routeState) storable(status int, h http.Header, outer headerSnapshot) 
 	// hits included: it runs again for each. Only what the chain inside
 	// the cache added decides.
 	outerVary := outer.values("Vary")
-	for _, line := range h["Vary"] {
+	for _, line := range vary {
 		for line != "" {
 			var name string
 			name, line, _ = strings.Cut(line, ",")
@@ -77,7 +92,7 @@ func (rs *routeState) storable(status int, h http.Header, outer headerSnapshot) 
 
 // variesOnHeader reports whether the key holds the named request header.
 func (rs *routeState) variesOnHeader(name string) bool {
-	canon := textproto.CanonicalMIMEHeaderKey(name)
+	canon := canonicalKey(name)
 	for _, v := range rs.vary {
 		if v.kind == varyHeader && v.name == canon {
 			return true
@@ -109,15 +124,6 @@ func unstored(canon string) bool {
 // usually carry the same ones, and then share one read-only slice. The
 // entry keeps body.
 func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.Time, outer headerSnapshot) *backend.Entry {
-	var connection map[string]bool // the fields Connection names: hop-by-hop too
-	for _, line := range h["Connection"] {
-		for _, f := range strings.Split(line, ",") {
-			if connection == nil {
-				connection = map[string]bool{}
-			}
-			connection[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(f))] = true
-		}
-	}
 	e := &backend.Entry{
 		Status:   status,
 		Body:     body,
@@ -128,25 +134,35 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	if e.Body == nil {
 		e.Body = []byte{}
 	}
-	// Indexed by the canonical name, as Header.Get would look it up,
-	// without canonicalising a constant on every miss.
+	// One pass over the map: the fields to store, and the Etag and
+	// Connection fields, found by their canonical names (as Header.Get
+	// would find them) without a lookup each.
 	var etag string
-	if v := h["Etag"]; len(v) > 0 {
-		etag = v[0]
+	var connection []string
+	var buf [16]backend.HeaderField
+	fields := buf[:0]
+	for name, vals := range h {
+		canon := canonicalKey(name)
+		switch {
+		case len(vals) == 0:
+		case canon == "Etag":
+			if etag == "" || name == "Etag" { // Header.Get's, if both
+				etag = vals[0]
+			}
+		case canon == "Connection":
+			connection = append(connection, vals...)
+		case unstored(canon) || outer.unchanged(name, vals):
+		default:
+			fields = append(fields, backend.HeaderField{Name: canon, Values: vals})
+		}
+	}
+	if len(connection) > 0 {
+		fields = withoutConnectionFields(fields, connection)
 	}
 	if etag == "" {
 		etag = strongETag(body)
 	}
 	e.SetETag(etag)
-	var buf [16]backend.HeaderField
-	fields := buf[:0]
-	for name, vals := range h {
-		canon := textproto.CanonicalMIMEHeaderKey(name)
-		if unstored(canon) || connection[canon] || canon == "Etag" || len(vals) == 0 || outer.unchanged(name, vals) {
-			continue
-		}
-		fields = append(fields, backend.HeaderField{Name: canon, Values: vals})
-	}
 	var length [1]string
 	if bodyAllowed(status) && len(body) > autoLengthLimit {
 		length[0] = strconv.Itoa(len(body))
@@ -155,6 +171,37 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 	slices.SortFunc(fields, func(a, b backend.HeaderField) int { return strings.Compare(a.Name, b.Name) })
 	e.Header = rs.headers.intern(fields)
 	return e
+}
+
+// withoutConnectionFields drops from fields those the Connection field's
+// lines name: they are hop-by-hop too (RFC 9110 7.6.1).
+func withoutConnectionFields(fields []backend.HeaderField, lines []string) []backend.HeaderField {
+	named := map[string]bool{}
+	for _, line := range lines {
+		for _, f := range strings.Split(line, ",") {
+			named[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(f))] = true
+		}
+	}
+	return slices.DeleteFunc(fields, func(f backend.HeaderField) bool { return named[f.Name] })
+}
+
+// canonicalKey is textproto.CanonicalMIMEHeaderKey(name) at a fraction of
+// its cost for a name already canonical, as every name set through
+// Header.Set is: about 30 instructions a byte there (the standard
+// library checks each byte against the token table first), 5 here. A
+// name with a letter in the wrong case goes to the standard library,
+// which also leaves a name holding a byte not allowed in a field name
+// as it is, as this does.
+func canonicalKey(name string) string {
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			return textproto.CanonicalMIMEHeaderKey(name)
+		}
+		upper = c == '-'
+	}
+	return name
 }
 
 // headerSets interns a route's header field sets: entries whose stored

@@ -1,7 +1,9 @@
 package gincache
 
 import (
+	"math/rand/v2"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"testing"
 	"time"
@@ -57,5 +59,26 @@ func TestEntriesShareHeaderFields(t *testing.T) {
 	assert.Equal(t, `"mine"`, e.ETag)
 	for _, f := range e.Header {
 		assert.NotEqual(t, "Etag", f.Name, "the ETag is among the fields")
+	}
+}
+
+// canonicalKey gives what textproto.CanonicalMIMEHeaderKey gives, for
+// canonical names, names in any case, and names with bytes a field name
+// may not hold.
+func TestCanonicalKeyAgreesWithTextproto(t *testing.T) {
+	names := []string{"", "a", "A", "-", "--", "Content-Type", "content-type", "CONTENT-TYPE", "Content-type",
+		"X-Cache", "x-cache", "Etag", "ETag", "etag", "X-Request-Id", "X-Request-ID", "Www-Authenticate",
+		"Foo Bar", "foo bar", "Foo_bar", "foo_bar", "Ünïcode", "a-b-c", "A-B-C", "-x", "x-", "1a", "1A", "A1b", "a1B"}
+	const alphabet = "aAzZ-_ 1é\x00:"
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 5000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		names = append(names, string(b))
+	}
+	for _, n := range names {
+		require.Equal(t, textproto.CanonicalMIMEHeaderKey(n), canonicalKey(n), "canonicalKey(%q)", n)
 	}
 }
