@@ -98,33 +98,60 @@ func (n *nameSet) reset() {
 	n.names = n.names[:0]
 }
 
+// builtName locates a name add built in the buffer, for the next name of
+// the same path to start from a copy of it. ok is false when there is
+// none, or its node part was replaced by a digest.
+type builtName struct {
+	start, kindAt, nodeAt, end, depth int
+	ok                                bool
+}
+
 // add appends the name of token kind ('S' or 'E') at the node made of
-// segs[:depth] (depth 0 is the root).
-func (n *nameSet) add(t *tokenNamer, kind byte, segs []string, depth int) {
+// segs[:depth] (depth 0 is the root). prev is the last name add built for
+// the same segs: a name at least as deep starts as a copy of it with the
+// kind changed, and only the segments past it are escaped (a GET's names
+// come as S of each node, then E of the deepest, so each extends the one
+// before). It returns the name it built, for the next call.
+func (n *nameSet) add(t *tokenNamer, kind byte, segs []string, depth int, prev builtName) builtName {
 	if depth == 0 {
 		if kind == 'S' {
 			n.addConst(t.rootS)
 		} else {
 			n.addConst(t.rootE)
 		}
-		return
+		return prev
 	}
-	b := append(n.buf, t.head...)
-	b = append(b, "{/"...)
-	start := len(b)
-	b = appendEscaped(b, segs[0], segmentSafe)
-	b = bound(b, start, maxTagLen, 0)
-	b = append(b, "}:"...)
-	b = append(b, kind, ':')
-	start = len(b)
-	for _, s := range segs[:depth] {
+	b := n.buf
+	cur := builtName{start: len(b), depth: depth}
+	from := 0
+	if prev.ok && depth >= prev.depth {
+		b = append(b, b[prev.start:prev.end]...)
+		cur.kindAt = cur.start + prev.kindAt - prev.start
+		cur.nodeAt = cur.start + prev.nodeAt - prev.start
+		b[cur.kindAt] = kind
+		from = prev.depth
+	} else {
+		b = append(b, t.head...)
+		b = append(b, "{/"...)
+		tag := len(b)
+		b = appendEscaped(b, segs[0], segmentSafe)
+		b = bound(b, tag, maxTagLen, 0)
+		b = append(b, "}:"...)
+		cur.kindAt = len(b)
+		b = append(b, kind, ':')
+		cur.nodeAt = len(b)
+	}
+	for _, s := range segs[from:depth] {
 		b = append(b, '/')
 		b = appendEscaped(b, s, segmentSafe)
 	}
-	b = bound(b, start, maxNodeLen, 0)
+	cur.ok = len(b)-cur.nodeAt <= maxNodeLen
+	b = bound(b, cur.nodeAt, maxNodeLen, 0)
+	cur.end = len(b)
 	n.buf = b
 	n.ends = append(n.ends, len(b))
 	n.names = append(n.names, "")
+	return cur
 }
 
 // addConst adds a name that is a constant string.
@@ -170,12 +197,13 @@ func (n *nameSet) writeNames(t *tokenNamer, method string, segs []string) {
 // path, S of a path given with a trailing "/*" (policy.Target.Token).
 func (n *nameSet) targetNames(t *tokenNamer, segs []string, subtree bool) {
 	tok := policy.Target{Segments: segs, Subtree: subtree}.Token()
-	n.add(t, byte(tok.Kind), segs, tok.Depth)
+	n.add(t, byte(tok.Kind), segs, tok.Depth, builtName{})
 }
 
 // addTokens adds the names of toks, nodes of the path segs.
 func (n *nameSet) addTokens(t *tokenNamer, segs []string, toks []policy.Token) {
+	var prev builtName
 	for _, tok := range toks {
-		n.add(t, byte(tok.Kind), segs, tok.Depth)
+		prev = n.add(t, byte(tok.Kind), segs, tok.Depth, prev)
 	}
 }
