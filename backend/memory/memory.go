@@ -13,16 +13,14 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/maypok86/otter/v2"
-
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 )
 
 // Options configures New. The zero value gives the defaults.
 type Options struct {
 	// MaxBytes bounds the bytes held by entries (bodies, headers, keys and
-	// bookkeeping, as Entry.Size counts them). Past it the least valuable
-	// entries are evicted (W-TinyLFU, from maypok86/otter).
+	// bookkeeping, as Entry.Size counts them). Past it the least recently
+	// used entries are evicted (sampled LRU: see entries.go).
 	// Default: 64 MiB. Negative is an error.
 	MaxBytes int64
 
@@ -38,7 +36,8 @@ const (
 	defaultMemoryMaxBytes = 64 << 20
 	defaultSweepInterval  = time.Second
 	tokenShards           = 64
-	// entryOverhead approximates what otter and the key add per entry.
+	// entryOverhead approximates what the table's slot, the key and the
+	// ETag's allocation add per entry, beyond what Entry.Size counts.
 	entryOverhead = 96
 )
 
@@ -49,7 +48,7 @@ const (
 // Scan returns keys in lexical order with the last key as the cursor, so a
 // full iteration returns every key present throughout exactly once.
 type Memory struct {
-	entries  *otter.Cache[string, *item]
+	entries  *entryTable
 	tokens   [tokenShards]tokenShard
 	seed     maphash.Seed
 	now      func() time.Time
@@ -85,8 +84,18 @@ type item struct {
 	removeAt int64
 	bodyLen  uint32
 	nheader  uint32
-	ncells   uint32
-	status   uint32
+	ncells   uint16
+	status   uint16
+	// used is the table's clock when the item was last stored or read,
+	// for eviction (entryTable).
+	used atomic.Uint32
+}
+
+// weight is what the item counts for against MaxBytes, held under key.
+func (it *item) weight(key string) int64 {
+	var e backend.Entry
+	it.fill(&e)
+	return int64(len(key) + e.Size() + entryOverhead)
 }
 
 // fill sets *e to the entry the item holds, sharing its memory. It
@@ -137,21 +146,8 @@ func newMemory(opts Options, swept chan<- struct{}) (*Memory, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	entries, err := otter.New(&otter.Options[string, *item]{
-		MaximumWeight: uint64(opts.MaxBytes),
-		Weigher: func(key string, it *item) uint32 {
-			var e backend.Entry
-			it.fill(&e)
-			return uint32(min(len(key)+e.Size()+entryOverhead, 1<<32-1))
-		},
-		// Maintenance runs on the calling goroutine: no goroutine outlives Close.
-		Executor: func(fn func()) { fn() },
-	})
-	if err != nil {
-		return nil, err
-	}
 	m := &Memory{
-		entries:  entries,
+		entries:  newEntryTable(opts.MaxBytes),
 		seed:     maphash.MakeSeed(),
 		now:      opts.Now,
 		interval: opts.SweepInterval,
@@ -177,7 +173,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 	// One reading of the clock for the entry and every token: a miss
 	// reads as many tokens as the path is deep.
 	now := m.now().UnixNano()
-	if it, ok := m.entries.GetIfPresent(key); ok && now < it.removeAt && int(it.ncells) == len(tok.Names) && it.valid() {
+	if it, ok := m.entries.get(key); ok && now < it.removeAt && int(it.ncells) == len(tok.Names) && it.valid() {
 		e := new(backend.Entry)
 		it.fill(e)
 		return e, nil
@@ -195,7 +191,7 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 // back to Lookup, so that a hit on the memory backend builds no names,
 // reads the clock once and allocates nothing.
 func (m *Memory) Peek(key string, ntok int, now time.Time, dst *backend.Entry) bool {
-	if it, ok := m.entries.GetIfPresent(key); ok && now.UnixNano() < it.removeAt && int(it.ncells) == ntok && it.valid() && !m.closed.Load() {
+	if it, ok := m.entries.get(key); ok && now.UnixNano() < it.removeAt && int(it.ncells) == ntok && it.valid() && !m.closed.Load() {
 		it.fill(dst)
 		return true
 	}
@@ -239,8 +235,8 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 	if ttl <= 0 {
 		return errors.New("backend: Store needs a positive ttl")
 	}
-	if !fitsUint32(len(e.Body)) || !fitsUint32(len(e.Header)) || !fitsUint32(len(tok.Names)) || !fitsUint32(e.Status) {
-		return errors.New("backend: memory entry too large (4 GiB body, 2^32 header fields or tokens)")
+	if uint64(len(e.Body)) > math.MaxUint32 || uint64(len(e.Header)) > math.MaxUint32 || len(tok.Names) > math.MaxUint16 || e.Status < 0 || e.Status > math.MaxUint16 {
+		return errors.New("backend: memory entry out of bounds (a 4 GiB body, 2^32 header fields, 65,535 tokens, status 65,535)")
 	}
 	now := m.now().UnixNano()
 	removeAt := now + int64(ttl)
@@ -263,8 +259,8 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 		removeAt: removeAt,
 		bodyLen:  uint32(len(e.Body)),
 		nheader:  uint32(len(e.Header)),
-		ncells:   uint32(len(cells)),
-		status:   uint32(e.Status),
+		ncells:   uint16(len(cells)),
+		status:   uint16(e.Status),
 	}
 	if len(e.Body) == 0 && e.Body != nil {
 		it.body = unsafe.SliceData(emptyBody)
@@ -273,12 +269,9 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 		it.cells, it.values = &cells[0], &values[0]
 	}
 	key, it.etag[0] = cloneKeyAndTag(key, e.ETag)
-	m.entries.Set(key, it)
+	m.entries.set(key, it)
 	return nil
 }
-
-// fitsUint32 reports whether n fits the item's uint32 lengths.
-func fitsUint32(n int) bool { return n >= 0 && uint64(n) <= math.MaxUint32 }
 
 // cloneKeyAndTag copies an entry's key and ETag into one allocation: for
 // the key of a short path and a 16-hex-digit ETag, 64 bytes where two
@@ -390,8 +383,8 @@ func (m *Memory) Delete(_ context.Context, key string) (bool, error) {
 	if m.closed.Load() {
 		return false, backend.ErrClosed
 	}
-	e, ok := m.entries.Invalidate(key)
-	return ok && e.removeAt > m.now().UnixNano(), nil
+	it, ok := m.entries.delete(key)
+	return ok && it.removeAt > m.now().UnixNano(), nil
 }
 
 // Scan implements Backend. The cursor is the last key of the previous
@@ -407,17 +400,17 @@ func (m *Memory) Scan(_ context.Context, pattern, cursor string, count int) ([]b
 	// Keep the count+1 smallest matching keys after the cursor; the extra
 	// one tells whether another page follows.
 	h := &maxHeap{}
-	for k, e := range m.entries.All() {
-		if k <= cursor && cursor != "" || e.removeAt <= now || !backend.Match(pattern, k) {
-			continue
+	m.entries.each(func(k string, it *item) {
+		if k <= cursor && cursor != "" || it.removeAt <= now || !backend.Match(pattern, k) {
+			return
 		}
 		if h.Len() <= count {
-			heap.Push(h, scanItem{k, e.removeAt})
+			heap.Push(h, scanItem{k, it.removeAt})
 		} else if k < (*h)[0].key {
-			(*h)[0] = scanItem{k, e.removeAt}
+			(*h)[0] = scanItem{k, it.removeAt}
 			heap.Fix(h, 0)
 		}
-	}
+	})
 	items := []scanItem(*h)
 	slices.SortFunc(items, func(a, b scanItem) int { return cmp.Compare(a.key, b.key) })
 	next := ""
@@ -456,19 +449,7 @@ func (m *Memory) ClearPattern(_ context.Context, pattern string) (int, error) {
 	if m.closed.Load() {
 		return 0, backend.ErrClosed
 	}
-	now := m.now().UnixNano()
-	var doomed []string
-	for k := range m.entries.Keys() {
-		if backend.Match(pattern, k) {
-			doomed = append(doomed, k)
-		}
-	}
-	n := 0
-	for _, k := range doomed {
-		if e, ok := m.entries.Invalidate(k); ok && e.removeAt > now {
-			n++
-		}
-	}
+	n := m.entries.removeIf(m.now().UnixNano(), func(k string, _ *item) bool { return backend.Match(pattern, k) })
 	return n, nil
 }
 
@@ -482,10 +463,10 @@ func (m *Memory) Ping(context.Context) error {
 
 // Len reports how many entries are held, expired ones not yet swept
 // included.
-func (m *Memory) Len() int { return m.entries.EstimatedSize() }
+func (m *Memory) Len() int { return int(m.entries.count.Load()) }
 
 // Bytes reports the bytes held by entries, as MaxBytes counts them.
-func (m *Memory) Bytes() int64 { return int64(m.entries.WeightedSize()) }
+func (m *Memory) Bytes() int64 { return m.entries.weight.Load() }
 
 // Close implements Backend: it stops the sweeper and drops every entry.
 func (m *Memory) Close() error {
@@ -493,7 +474,7 @@ func (m *Memory) Close() error {
 		m.closed.Store(true)
 		close(m.stop)
 		<-m.done
-		m.entries.InvalidateAll()
+		m.entries.removeIf(0, func(string, *item) bool { return true })
 	})
 	return nil
 }
@@ -523,17 +504,7 @@ func (m *Memory) sweepLoop() {
 // time, so Store and Renew wait at most one shard's pass.
 func (m *Memory) sweep() {
 	now := m.now().UnixNano()
-	for k, e := range m.entries.All() {
-		if e.removeAt <= now {
-			// Only this entry: a fresh one stored under k meanwhile stays.
-			m.entries.ComputeIfPresent(k, func(cur *item) (*item, otter.ComputeOp) {
-				if cur == e {
-					return nil, otter.InvalidateOp
-				}
-				return cur, otter.CancelOp
-			})
-		}
-	}
+	m.entries.removeIf(now, func(_ string, it *item) bool { return it.removeAt <= now })
 	for i := range m.tokens {
 		s := &m.tokens[i]
 		s.mu.Lock()
