@@ -12,8 +12,9 @@ import (
 // It took the place of maypok86/otter (W-TinyLFU) for what a response
 // cache pays on every miss: in a CPU profile of bench/'s 1 KiB memory
 // miss, otter's Set took about 1 µs a store (its policy's bookkeeping
-// after each write, and its concurrent map), a seventh of the miss's own
-// cost over the handler's; and its node and table took about 90 bytes an
+// after each write, and its concurrent map) of the 4 µs by which the miss
+// then cost more than chenyahui/gin-cache's (BENCHMARKS.md, "Where the
+// time and the bytes go"); and its node and table took about 90 bytes an
 // entry, a Go map's slot about 40 (TestMemoryFootprint). What is given
 // up is TinyLFU's admission filter, which keeps a burst of one-off URLs
 // from pushing out frequently read ones; LRU evicts what was read least
@@ -23,9 +24,9 @@ const (
 	entryShards = 64
 	// evictionSamples is how many entries eviction compares to choose one.
 	// Redis samples 5 by default and documents 10 as very close to true
-	// LRU; with 5, an entry read every 100 stores in a table of about 190
-	// was evicted about half the time over 2,000 stores of unread ones
-	// (TestMemoryEvictsLeastRecentlyUsed), with 10 rarely.
+	// LRU. With 5, an entry read regularly but not often is too likely to
+	// be the oldest of its sample: the more samples, the closer the victim
+	// is to the least recently used of all.
 	evictionSamples = 10
 )
 
