@@ -187,8 +187,8 @@ func withoutConnectionFields(fields []backend.HeaderField, lines []string) []bac
 
 // canonicalKey is textproto.CanonicalMIMEHeaderKey(name) at a fraction of
 // its cost for a name already canonical, as every name set through
-// Header.Set is: about 30 instructions a byte there (the standard
-// library checks each byte against the token table first), 5 here. A
+// Header.Set is: the standard library checks each byte against the token
+// table before it looks at the case, this looks at the case alone. A
 // name with a letter in the wrong case goes to the standard library,
 // which also leaves a name holding a byte not allowed in a field name
 // as it is, as this does.
