@@ -88,6 +88,15 @@ func (s *Service) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p := s.c.peek; p != nil {
+		// The hit path a GET takes: no Entry allocated for a body the
+		// backend holds.
+		st := statePool.Get().(*reqState)
+		defer st.release()
+		if p.Peek(full, 0, s.c.cfg.now(), &st.hit) {
+			return st.hit.Body, nil
+		}
+	}
 	e, err := s.c.backend.Lookup(ctx, full, backend.Tokens{})
 	if err != nil {
 		return nil, err

@@ -105,6 +105,8 @@ func TestServiceGetSetDeleteKeys(t *testing.T) {
 	b, err := s.Get(ctx, "warm:greeting")
 	require.NoError(t, err, "Get = %q, %v", b, err)
 	require.Equal(t, "hello", string(b), "Get = %q, %v", b, err)
+	// A hit on the memory backend allocates the full key and nothing more.
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _, _ = s.Get(ctx, "warm:greeting") }), "allocations per Get hit")
 	_, err = s.Get(ctx, "warm:nothing")
 	require.ErrorIs(t, err, backend.ErrNotFound, "Get of a missing key")
 	for i := range 25 {
