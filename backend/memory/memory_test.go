@@ -247,3 +247,20 @@ func TestMemoryPeekSharesNothingWithItsDestination(t *testing.T) {
 	require.False(t, m.Peek("a", 1, time.Now(), &dst), "a peek for a different number of tokens")
 	require.False(t, m.Peek("c", 0, time.Now(), &dst), "a peek of an absent key")
 }
+
+// What the item's narrow fields cannot hold is refused, not truncated: a
+// status or a token count past 65,535 would otherwise come back as
+// another.
+func TestMemoryStoreRefusesWhatTheItemCannotHold(t *testing.T) {
+	m := newTestMemory(t, memory.Options{})
+	ctx := context.Background()
+	err := m.Store(ctx, "status", &backend.Entry{Status: 70_000, Body: []byte("x")}, time.Hour, backend.Tokens{})
+	require.Error(t, err, "a status of 70,000")
+	names := make([]string, 1<<16)
+	for i := range names {
+		names[i] = fmt.Sprint("t", i)
+	}
+	err = m.Store(ctx, "tokens", &backend.Entry{Status: 200}, time.Hour, backend.Tokens{Names: names, Values: make([]backend.Token, len(names))})
+	require.Error(t, err, "65,536 tokens")
+	require.Equal(t, 0, m.Len(), "entries held after refused stores")
+}
