@@ -177,11 +177,17 @@ func (t *entryTable) each(fn func(key string, it *item)) {
 }
 
 // removeIf removes every item for which doomed reports true, and reports
-// how many of them were still due (their removeAt after now).
+// how many of them were still due (their removeAt after now). A shard is
+// write-locked only when its read-locked pass finds something to remove:
+// the sweep runs every second, and a write lock held over a pass would
+// stall the shard's hits while most passes remove nothing.
 func (t *entryTable) removeIf(now int64, doomed func(key string, it *item) bool) int {
 	n := 0
 	for i := range t.shards {
 		s := &t.shards[i]
+		if !s.any(doomed) {
+			continue
+		}
 		s.mu.Lock()
 		for k, it := range s.items {
 			if doomed(k, it) {
@@ -196,4 +202,16 @@ func (t *entryTable) removeIf(now int64, doomed func(key string, it *item) bool)
 		s.mu.Unlock()
 	}
 	return n
+}
+
+// any reports whether doomed reports true for some item of s.
+func (s *entryShard) any(doomed func(key string, it *item) bool) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for k, it := range s.items {
+		if doomed(k, it) {
+			return true
+		}
+	}
+	return false
 }
