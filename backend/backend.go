@@ -169,7 +169,10 @@ type Local interface {
 // dst is the caller's, reused after the response: what dst refers to
 // (body, header fields, the ETag's values through ShareETag or
 // ShareInto) must be the backend's and read-only, as an entry from Lookup
-// is. Filling a caller's Entry, rather than returning one, lets a backend
+// is, except for the token values: a backend may write them into the
+// array of dst.Tokens when its capacity holds ntok (the memory backend,
+// which keeps a digest of them, does), or point dst.Tokens at its own.
+// Filling a caller's Entry, rather than returning one, lets a backend
 // hold its entries in a layout smaller than Entry.
 type Peeker interface {
 	Peek(key string, ntok int, now time.Time, dst *Entry) bool

@@ -42,7 +42,11 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	if c.peek != nil {
 		start := c.observeStart()
 		now := c.cfg.now()
-		if e := &st.hit; c.peek.Peek(key, readCount(depth), now, e) && now.Before(e.Expires) {
+		// The token values a Peeker reads may go to the request's array:
+		// a miss overwrites them.
+		e := &st.hit
+		e.Tokens = st.vals[:0]
+		if c.peek.Peek(key, readCount(depth), now, e) && now.Before(e.Expires) {
 			c.observe(OpLookup, rs, start, nil)
 			if c.near {
 				rs.stats.nearHits.Add(1)

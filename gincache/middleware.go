@@ -50,9 +50,10 @@ type reqState struct {
 	segs    []string
 	vals    [maxNames]backend.Token
 	scratch scratch
-	// hit is what a Peeker fills on a hit; it refers to the backend's
-	// memory only, so the response may keep using what it points to
-	// after release.
+	// hit is what a Peeker fills on a hit; but for its Tokens (in vals,
+	// which the response does not use) it refers to the backend's memory
+	// only, so the response may keep using what it points to after
+	// release.
 	hit backend.Entry
 }
 

@@ -49,6 +49,7 @@ const (
 // full iteration returns every key present throughout exactly once.
 type Memory struct {
 	entries  *entryTable
+	cells    *cellDir
 	tokens   [tokenShards]tokenShard
 	seed     maphash.Seed
 	now      func() time.Time
@@ -66,17 +67,18 @@ type Memory struct {
 // item is what the backend holds for one entry: the Entry given to Store
 // in 96 bytes where a copy of it took 192 (TestMemoryFootprint). Its
 // slices are a pointer and a length each (the body, the route's shared
-// header fields, the token cells and the values recorded, parallel),
-// its times Unix ns, and its ETag is kept as the values of a header field,
-// which an Entry filled by Peek shares (backend.Entry.ShareETag). The
-// cells and values are the item's own: an Entry handed out refers to them
-// read-only and cannot make validation read past them. removeAt (Unix ns)
-// is when the backend drops the item.
+// header fields, the refs of its token cells), its times Unix ns, and
+// its ETag is kept as the values of a header field, which an Entry filled
+// by Peek shares (backend.Entry.ShareETag). The cell refs live in the
+// allocation of the entry's key (keyBlock); in place of the token values
+// recorded, the item keeps their digest (tokenDigest), which validation
+// computes again from the cells' values, and those values are the
+// Entry's Tokens. removeAt (Unix ns) is when the backend drops the item.
 type item struct {
 	body     *byte
 	header   *backend.HeaderField
-	cells    **tokenCell
-	values   *backend.Token
+	cells    *cellRef
+	digest   uint64
 	etag     [1]string
 	storedAt int64
 	expires  int64
@@ -91,26 +93,31 @@ type item struct {
 	used atomic.Uint32
 }
 
-// weight is what the item counts for against MaxBytes, held under key.
+// weight is what the item counts for against MaxBytes, held under key:
+// Entry.Size of the entry it holds, and entryOverhead.
 func (it *item) weight(key string) int64 {
-	var e backend.Entry
-	it.fill(&e)
-	return int64(len(key) + e.Size() + entryOverhead)
+	e := backend.Entry{
+		Header: unsafe.Slice(it.header, it.nheader),
+		Body:   unsafe.Slice(it.body, it.bodyLen),
+		ETag:   it.etag[0],
+	}
+	// Entry.Size counts 16 bytes a token.
+	return int64(len(key) + e.Size() + 16*int(it.ncells) + entryOverhead)
 }
 
-// fill sets *e to the entry the item holds, sharing its memory. It
-// assigns field by field: a composite literal is built apart and then
-// copied in whole, with a write barrier over all of it, which cost a hit
-// more than the fill itself (callgrind, bench/callgrind.sh on bench/'s
-// BenchmarkHit).
-func (it *item) fill(e *backend.Entry) {
+// fill sets *e to the entry the item holds, sharing its memory, with
+// tokens the values its validation read. It assigns field by field: a
+// composite literal is built apart and then copied in whole, with a write
+// barrier over all of it, which cost a hit more than the fill itself
+// (callgrind, bench/callgrind.sh on bench/'s BenchmarkHit).
+func (it *item) fill(e *backend.Entry, tokens []backend.Token) {
 	e.Status = int(it.status)
 	e.Header = unsafe.Slice(it.header, it.nheader)
 	e.Body = unsafe.Slice(it.body, it.bodyLen)
 	e.StoredAt = backend.FromUnixNano(it.storedAt)
 	e.Expires = backend.FromUnixNano(it.expires)
 	e.Stale = time.Duration(it.stale)
-	e.Tokens = unsafe.Slice(it.values, it.ncells)
+	e.Tokens = tokens
 	e.ShareETag(&it.etag)
 }
 
@@ -149,12 +156,16 @@ func newMemory(opts Options, swept chan<- struct{}) (*Memory, error) {
 	}
 	m := &Memory{
 		entries:  newEntryTable(opts.MaxBytes),
+		cells:    newCellDir(),
 		seed:     maphash.MakeSeed(),
 		now:      opts.Now,
 		interval: opts.SweepInterval,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		swept:    swept,
+	}
+	for i := range m.tokens {
+		m.tokens[i].dir = m.cells
 	}
 	go m.sweepLoop()
 	return m, nil
@@ -174,10 +185,12 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 	// One reading of the clock for the entry and every token: a miss
 	// reads as many tokens as the path is deep.
 	now := m.now().UnixNano()
-	if it, ok := m.entries.get(key); ok && now < it.removeAt && int(it.ncells) == len(tok.Names) && it.valid() {
-		e := new(backend.Entry)
-		it.fill(e)
-		return e, nil
+	if it, ok := m.entries.get(key); ok && now < it.removeAt && int(it.ncells) == len(tok.Names) {
+		if vals := make([]backend.Token, it.ncells); m.check(it, vals) {
+			e := new(backend.Entry)
+			it.fill(e, vals)
+			return e, nil
+		}
 	}
 	for i, name := range tok.Names {
 		tok.Values[i] = m.current(name, now)
@@ -190,24 +203,72 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 // removal at now. It is Lookup's hit path without the token names and
 // values, which only a miss needs: the cache calls it first and falls
 // back to Lookup, so that a hit on the memory backend builds no names,
-// reads the clock once and allocates nothing.
+// reads the clock once and allocates nothing. The token values go to
+// dst.Tokens's array when it holds ntok (the cache passes one of its
+// request's), else to a new one.
 func (m *Memory) Peek(key string, ntok int, now time.Time, dst *backend.Entry) bool {
-	if it, ok := m.entries.get(key); ok && now.UnixNano() < it.removeAt && int(it.ncells) == ntok && it.valid() && !m.closed.Load() {
-		it.fill(dst)
-		return true
+	it, ok := m.entries.get(key)
+	if !ok || now.UnixNano() >= it.removeAt || int(it.ncells) != ntok || m.closed.Load() {
+		return false
 	}
-	return false
+	vals := dst.Tokens[:0]
+	if cap(vals) < ntok {
+		vals = make([]backend.Token, ntok)
+	}
+	vals = vals[:ntok]
+	if !m.check(it, vals) {
+		return false
+	}
+	it.fill(dst, vals)
+	return true
 }
 
-// valid reports whether every token cell still holds the recorded value.
-func (it *item) valid() bool {
-	values := unsafe.Slice(it.values, it.ncells)
-	for i, c := range unsafe.Slice(it.cells, it.ncells) {
-		if backend.Token(c.v.Load()) != values[i] {
-			return false
-		}
+// check reads the value of each of the item's token cells into vals (of
+// its length) and reports whether they are the values it was stored
+// under, by their digest.
+func (m *Memory) check(it *item, vals []backend.Token) bool {
+	refs := unsafe.Slice(it.cells, it.ncells)
+	vals = vals[:len(refs)]
+	// The item was stored after its cells' blocks were published, and
+	// read after it was stored: this view holds them.
+	view := *m.cells.view.Load()
+	var d digest
+	for i, r := range refs {
+		v := view[r/cellsPerBlock][r%cellsPerBlock].v.Load()
+		vals[i] = backend.Token(v)
+		d.add(v)
 	}
-	return true
+	return uint64(d) == it.digest
+}
+
+// digest folds an entry's token values into 64 bits, Horner's way:
+// ((v0*φ + v1)*φ + v2)... mod 2^64, with φ the 64-bit golden ratio, odd
+// and ≡ 1 mod 4. An item keeps the digest in place of the values (8
+// bytes where 5 tokens took 40); validation folds the cells' values
+// again.
+//
+// Why that is enough: value i is weighted by a power of φ, odd. The
+// values recorded are random and non-zero (backend.NewToken), and a cell
+// that changes gets either a new random value or 0 (its token gone). One
+// cell going to 0 changes the digest by -φ^k*v_i, never 0 mod 2^64 as
+// φ^k is odd and v_i is not 0; any change that involves a new random
+// value, or several cells going to 0 at once, keeps the digest with
+// probability 2^-64, or 2^-63 for a cell that two names share through a
+// hash collision (itself a 2^-64 chance): φ^a + φ^b ≡ 2 mod 4. Nothing a
+// request sends chooses a value.
+type digest uint64
+
+const digestWeight = 0x9e3779b97f4a7c15
+
+func (d *digest) add(v uint64) { *d = *d*digestWeight + digest(v) }
+
+// tokenDigest is the digest of values.
+func tokenDigest(values []backend.Token) uint64 {
+	var d digest
+	for _, v := range values {
+		d.add(uint64(v))
+	}
+	return uint64(d)
 }
 
 // token returns the shard of the named token and its key there.
@@ -241,118 +302,90 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 	}
 	now := m.now().UnixNano()
 	removeAt := now + int64(ttl)
-	cells, values := tokenArrays(len(tok.Names))
+	refs, key, tag := keyBlock(len(tok.Names), key, e.ETag)
 	for i, name := range tok.Names {
-		c, err := m.record(name, &tok.Values[i], now, removeAt)
+		r, err := m.record(name, &tok.Values[i], now, removeAt)
 		if err != nil {
 			return err
 		}
-		cells[i] = c
+		refs[i] = r
 	}
-	copy(values, tok.Values[:len(tok.Names)])
-	e.Tokens = values // parallel to cells
 	it := &item{
 		body:     unsafe.SliceData(e.Body),
 		header:   unsafe.SliceData(e.Header),
+		cells:    unsafe.SliceData(refs),
+		digest:   tokenDigest(tok.Values[:len(refs)]),
 		storedAt: backend.UnixNano(e.StoredAt),
 		expires:  backend.UnixNano(e.Expires),
 		stale:    int64(e.Stale),
 		removeAt: removeAt,
 		bodyLen:  uint32(len(e.Body)),
 		nheader:  uint32(len(e.Header)),
-		ncells:   uint16(len(cells)),
+		ncells:   uint16(len(refs)),
 		status:   uint16(e.Status),
 	}
+	it.etag[0] = tag
 	if len(e.Body) == 0 && e.Body != nil {
 		it.body = unsafe.SliceData(emptyBody)
 	}
-	if len(cells) > 0 {
-		it.cells, it.values = &cells[0], &values[0]
-	}
-	key, it.etag[0] = cloneKeyAndTag(key, e.ETag)
 	m.entries.set(key, it)
 	return nil
 }
 
-// cloneKeyAndTag copies an entry's key and ETag into one allocation: for
-// the key of a short path and a 16-hex-digit ETag, 64 bytes where two
-// took 48 + 24 (TestMemoryFootprint).
-func cloneKeyAndTag(key, tag string) (string, string) {
-	if len(key)+len(tag) == 0 {
-		return key, tag
+// keyBlock copies an entry's key and ETag into one allocation, after room
+// for n cell refs, and returns the three. For the key of a short path, a
+// 16-hex-digit ETag and 5 tokens, 80 bytes where the key and ETag took 64
+// and the cells with the values recorded another 80 (TestMemoryFootprint).
+// The allocation is of cellRefs, aligned for them and scanned by no GC:
+// it holds no pointers.
+func keyBlock(n int, key, tag string) ([]cellRef, string, string) {
+	size := 4*n + len(key) + len(tag)
+	if size == 0 {
+		return nil, key, tag
 	}
-	b := make([]byte, 0, len(key)+len(tag))
-	b = append(append(b, key...), tag...)
-	s := unsafe.String(&b[0], len(b))
-	return s[:len(key)], s[len(key):]
+	w := make([]cellRef, (size+3)/4)
+	if len(key)+len(tag) == 0 {
+		return w[:n], key, tag
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), size)[4*n:]
+	copy(b[copy(b, key):], tag)
+	s := unsafe.String(&b[0], len(key)+len(tag))
+	return w[:n:n], s[:len(key)], s[len(key):]
 }
 
-// tokenArrays returns an entry's token cells and values, n of each. For
-// the token counts of paths one to five segments deep (4 to 8 tokens)
-// both arrays come in one allocation: one fewer per store, and for 5 and
-// 7 tokens a smaller size class (80 bytes where two slices took 48 + 48;
-// 112 where they took 64 + 64). The item keeps its own pointer to the
-// cells and their count, as with two slices, so the block is reached
-// through both and freed with the last.
-func tokenArrays(n int) ([]*tokenCell, []backend.Token) {
-	switch n {
-	case 4:
-		b := new(struct {
-			cells [4]*tokenCell
-			vals  [4]backend.Token
-		})
-		return b.cells[:], b.vals[:]
-	case 5:
-		b := new(struct {
-			cells [5]*tokenCell
-			vals  [5]backend.Token
-		})
-		return b.cells[:], b.vals[:]
-	case 6:
-		b := new(struct {
-			cells [6]*tokenCell
-			vals  [6]backend.Token
-		})
-		return b.cells[:], b.vals[:]
-	case 7:
-		b := new(struct {
-			cells [7]*tokenCell
-			vals  [7]backend.Token
-		})
-		return b.cells[:], b.vals[:]
-	case 8:
-		b := new(struct {
-			cells [8]*tokenCell
-			vals  [8]backend.Token
-		})
-		return b.cells[:], b.vals[:]
-	}
-	return make([]*tokenCell, n), make([]backend.Token, n)
-}
+// errTokensFull is Store's and Renew's error when the backend holds as
+// many token cells as a cellRef can name.
+var errTokensFull = errors.New("backend: memory token table full (2^32 tokens)")
 
 // record checks one token for Store: an absent one (*v == 0) is created,
 // a present one must still hold *v; both then live at least until until.
-func (m *Memory) record(name string, v *backend.Token, now, until int64) (*tokenCell, error) {
+// It returns the token's cell.
+func (m *Memory) record(name string, v *backend.Token, now, until int64) (cellRef, error) {
 	s, h := m.token(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.lookup(h)
-	if c != nil && c.expires <= now {
-		s.remove(c)
-		c = nil
+	i, ok := s.find(h)
+	var c *tokenCell
+	if ok {
+		if c = s.cell(i); c.expires <= now {
+			s.remove(c)
+			c = nil
+		}
 	}
 	switch {
 	case *v == 0 && c != nil:
-		return nil, backend.ErrConflict // created by a write since Lookup
+		return 0, backend.ErrConflict // created by a write since Lookup
 	case *v == 0:
-		c = s.add(h)
+		if c, i = s.add(h); c == nil {
+			return 0, errTokensFull
+		}
 		c.v.Store(uint64(backend.NewToken()))
 		*v = backend.Token(c.v.Load())
 	case c == nil || backend.Token(c.v.Load()) != *v:
-		return nil, backend.ErrConflict // renewed or gone since Lookup
+		return 0, backend.ErrConflict // renewed or gone since Lookup
 	}
 	c.expires = max(c.expires, until)
-	return c, nil
+	return i, nil
 }
 
 // Renew implements Backend.
@@ -370,7 +403,10 @@ func (m *Memory) Renew(_ context.Context, names []string, ttl time.Duration) err
 			c = nil
 		}
 		if c == nil {
-			c = s.add(h)
+			if c, _ = s.add(h); c == nil {
+				s.mu.Unlock()
+				return errTokensFull
+			}
 		}
 		c.v.Store(uint64(backend.NewToken()))
 		c.expires = max(c.expires, now+int64(ttl))

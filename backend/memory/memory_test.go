@@ -189,9 +189,9 @@ func TestMemoryStoreConflictsOnRenewedToken(t *testing.T) {
 }
 
 // An entry is stored under its tokens, and invalidated by the renewal of
-// any one of them, whatever their number: Store keeps the cells and
-// values of 4 to 8 tokens in one block and of other counts in two
-// slices, and every count here validates, and invalidates, through them.
+// any one of them, whatever their number: Store keeps the refs of their
+// cells in its key's allocation and a digest of their values, and every
+// count here validates, and invalidates, through them.
 func TestMemoryEntryUnderAnyNumberOfTokens(t *testing.T) {
 	m := newTestMemory(t, memory.Options{})
 	ctx := context.Background()
@@ -246,6 +246,37 @@ func TestMemoryPeekSharesNothingWithItsDestination(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(100, func() { m.Peek("a", 0, time.Now(), &dst) }), "a peek allocates")
 	require.False(t, m.Peek("a", 1, time.Now(), &dst), "a peek for a different number of tokens")
 	require.False(t, m.Peek("c", 0, time.Now(), &dst), "a peek of an absent key")
+}
+
+// Peek reads the entry's token values into the array of dst.Tokens when
+// it holds them, allocating nothing, and into a new one when it does not;
+// either way they are the values Store recorded.
+func TestMemoryPeekTokenValues(t *testing.T) {
+	m := newTestMemory(t, memory.Options{})
+	ctx := context.Background()
+	names := []string{"t:epoch", "t:S:/", "t:S:/items", "t:E:/items/1", "t:S:/items/1"}
+	tok := backend.Tokens{Names: names, Values: make([]backend.Token, len(names))}
+	_, err := m.Lookup(ctx, "k", tok)
+	require.ErrorIs(t, err, backend.ErrNotFound)
+	require.NoError(t, m.Store(ctx, "k", &backend.Entry{Status: 200, Body: []byte("b"), Expires: time.Now().Add(time.Hour)}, time.Hour, tok))
+
+	var buf [8]backend.Token
+	dst := backend.Entry{Tokens: buf[:0]}
+	require.True(t, m.Peek("k", len(names), time.Now(), &dst), "peek")
+	require.Equal(t, tok.Values, dst.Tokens, "the token values of a peek")
+	require.Same(t, &buf[0], &dst.Tokens[0], "a peek put the token values outside the array it was given")
+	require.Zero(t, testing.AllocsPerRun(100, func() {
+		dst.Tokens = buf[:0]
+		m.Peek("k", len(names), time.Now(), &dst)
+	}), "a peek with room for the token values allocates")
+
+	dst = backend.Entry{Tokens: buf[:0:2]}
+	require.True(t, m.Peek("k", len(names), time.Now(), &dst), "peek with room for 2 token values")
+	require.Equal(t, tok.Values, dst.Tokens, "the token values of a peek with room for 2")
+
+	require.NoError(t, m.Renew(ctx, names[3:4], time.Hour))
+	dst = backend.Entry{Tokens: buf[:0]}
+	require.False(t, m.Peek("k", len(names), time.Now(), &dst), "peek after a token was renewed")
 }
 
 // What the item's narrow fields cannot hold is refused, not truncated: a

@@ -6,7 +6,7 @@ import (
 )
 
 // The token table: the cells of one shard's tokens, found by the 64-bit
-// hash of their names.
+// hash of their names, carved from the backend's cell directory.
 //
 // It takes the place of a map[uint64]*tokenCell to save memory: a token
 // per path node makes tokens as many as entries, twice over, in
@@ -17,12 +17,66 @@ import (
 // a token (see TestMemoryFootprint). Like a Go map's buckets, a shard's
 // blocks and slots are kept at the most it ever held, to be reused.
 
-// cellsPerBlock is how many cells a shard allocates at a time: small, so
-// that 64 shards' partly used last blocks cost little.
+// cellsPerBlock is how many cells a shard takes at a time: small, so that
+// 64 shards' partly used last blocks cost little.
 const cellsPerBlock = 64
 
+// cellRef names a token cell by its index in the backend's cellDir: 4
+// bytes where a pointer takes 8. An entry keeps the refs of its cells in
+// the allocation of its key, which holds no pointers (TestMemoryFootprint);
+// that is sound because a cell is never freed while the backend lives:
+// the directory keeps every block, and shards reuse their cells.
+type cellRef = uint32
+
+// maxCells is how many cells a backend can hold: as many as a slot (index
+// + 1, 32 bits) can name, in whole blocks; 96 GiB of cells. Past it a
+// Store or Renew that needs a new token fails with errTokensFull.
+const maxCells = 1<<32 - cellsPerBlock
+
+// cellDir holds every token cell of a backend, in blocks found by a cell's
+// index / cellsPerBlock. Shards take blocks from it under its lock;
+// validation reads cells through view, without any.
+type cellDir struct {
+	mu     sync.Mutex
+	blocks []*[cellsPerBlock]tokenCell
+	// view is blocks as a reader without the lock sees them, published
+	// again after each new block. The blocks a view holds never change,
+	// so a view is true for every cell handed out before it was loaded.
+	view atomic.Pointer[[]*[cellsPerBlock]tokenCell]
+	// limit is maxCells; tests lower it.
+	limit uint32
+}
+
+func newCellDir() *cellDir {
+	d := &cellDir{limit: maxCells}
+	d.view.Store(new([]*[cellsPerBlock]tokenCell))
+	return d
+}
+
+// newBlock allocates a block and returns it with the index of its first
+// cell, or nil when the directory holds limit cells.
+func (d *cellDir) newBlock() (*[cellsPerBlock]tokenCell, uint32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	base := len(d.blocks) * cellsPerBlock
+	if uint64(base)+cellsPerBlock > uint64(d.limit) {
+		return nil, 0
+	}
+	b := new([cellsPerBlock]tokenCell)
+	d.blocks = append(d.blocks, b)
+	view := d.blocks
+	d.view.Store(&view)
+	return b, uint32(base)
+}
+
+// cell returns the cell of index i, which newBlock handed out before the
+// call; no lock is needed.
+func (d *cellDir) cell(i cellRef) *tokenCell {
+	return &(*d.view.Load())[i/cellsPerBlock][i%cellsPerBlock]
+}
+
 // tokenCell holds one token's value; 0 once it is gone. An entry keeps
-// pointers to the cells it was stored under, so validation never looks a
+// refs to the cells it was stored under, so validation never looks a
 // name up. A cell removed from its shard may later hold another token:
 // its value is then a new random one, which no entry stored under the
 // old token recorded, so such an entry still reads as invalid.
@@ -43,19 +97,20 @@ type tokenCell struct {
 // never less, and with a random seed a collision is a 2^-64 chance per
 // pair that no request can steer.
 type tokenShard struct {
-	mu sync.Mutex
+	mu  sync.Mutex
+	dir *cellDir
 	// slots is an open-addressing table with linear probing: 0 is an
 	// empty slot, i+1 the cell of index i. Its length is a power of two
 	// (or 0), at most 3/4 full.
 	slots  []uint32
-	n      int // cells in the table
-	blocks []*[cellsPerBlock]tokenCell
-	free   uint32 // index + 1 of the first free cell, 0 for none
+	n      int                         // cells in the table
+	blocks []*[cellsPerBlock]tokenCell // the blocks taken, for removeExpired
+	free   uint32                      // index + 1 of the first free cell, 0 for none
 }
 
 // cell returns the cell of index i.
-func (s *tokenShard) cell(i uint32) *tokenCell {
-	return &s.blocks[i/cellsPerBlock][i%cellsPerBlock]
+func (s *tokenShard) cell(i cellRef) *tokenCell {
+	return s.dir.cell(i)
 }
 
 // home is the slot where the probe for h starts. The low bits of h chose
@@ -64,32 +119,41 @@ func (s *tokenShard) home(h uint64) int {
 	return int(h>>32) & (len(s.slots) - 1)
 }
 
-// lookup returns the cell of the token whose name hashes to h, or nil.
-func (s *tokenShard) lookup(h uint64) *tokenCell {
+// find returns the index of the cell of the token whose name hashes to h.
+func (s *tokenShard) find(h uint64) (cellRef, bool) {
 	if len(s.slots) == 0 {
-		return nil
+		return 0, false
 	}
 	mask := len(s.slots) - 1
 	for i := s.home(h); ; i = (i + 1) & mask {
 		ref := s.slots[i]
 		if ref == 0 {
-			return nil
+			return 0, false
 		}
-		if c := s.cell(ref - 1); c.hash == h {
-			return c
+		if s.cell(ref-1).hash == h {
+			return ref - 1, true
 		}
 	}
 }
 
+// lookup returns the cell of the token whose name hashes to h, or nil.
+func (s *tokenShard) lookup(h uint64) *tokenCell {
+	if i, ok := s.find(h); ok {
+		return s.cell(i)
+	}
+	return nil
+}
+
 // add puts a cell for h in the table, which must not hold one, and
-// returns it with value 0 and expires 0; the caller sets both (expires
-// to a time after 0).
-func (s *tokenShard) add(h uint64) *tokenCell {
+// returns it and its index, with value 0 and expires 0; the caller sets
+// both (expires to a time after 0). It returns nil when the directory
+// is full.
+func (s *tokenShard) add(h uint64) (*tokenCell, cellRef) {
+	if s.free == 0 && !s.newBlock() {
+		return nil, 0
+	}
 	if (s.n+1)*4 > len(s.slots)*3 {
 		s.grow()
-	}
-	if s.free == 0 {
-		s.newBlock()
 	}
 	i := s.free - 1
 	c := s.cell(i)
@@ -97,7 +161,7 @@ func (s *tokenShard) add(h uint64) *tokenCell {
 	c.hash = h
 	s.place(i+1, h)
 	s.n++
-	return c
+	return c, i
 }
 
 // place puts ref (a cell index + 1) in the first empty slot from h's home.
@@ -121,16 +185,20 @@ func (s *tokenShard) grow() {
 	}
 }
 
-// newBlock allocates cellsPerBlock cells and puts them on the free list.
-func (s *tokenShard) newBlock() {
-	b := new([cellsPerBlock]tokenCell)
-	base := uint32(len(s.blocks) * cellsPerBlock)
+// newBlock takes a block from the directory and puts its cells on the
+// free list, or reports false when the directory is full.
+func (s *tokenShard) newBlock() bool {
+	b, base := s.dir.newBlock()
+	if b == nil {
+		return false
+	}
 	s.blocks = append(s.blocks, b)
 	for j := range b {
 		b[j].hash = uint64(base) + uint64(j) + 2 // the next cell's index + 1
 	}
 	b[cellsPerBlock-1].hash = uint64(s.free)
 	s.free = base + 1
+	return true
 }
 
 // remove takes c, a cell in the table, out of it: its value becomes 0,

@@ -15,6 +15,9 @@ func checkShard(t *testing.T, s *tokenShard, want map[uint64]*tokenCell, absent 
 	require.Equal(t, len(want), s.n, "cells in the table")
 	for h, c := range want {
 		require.Same(t, c, s.lookup(h), "lookup(%#x)", h)
+		i, ok := s.find(h)
+		require.True(t, ok, "find(%#x)", h)
+		require.Same(t, c, s.dir.cell(i), "the cell of find(%#x)'s index, read without the lock", h)
 	}
 	for _, h := range absent {
 		if want[h] == nil {
@@ -41,7 +44,7 @@ func TestTokenShardAgainstAMap(t *testing.T) {
 			// placed at the top of the table, so runs wrap.
 			return uint64(^uint32(0)-uint32(r.IntN(homes)))<<32 | uint64(r.Uint32())
 		}
-		var s tokenShard
+		s := tokenShard{dir: newCellDir()}
 		want := map[uint64]*tokenCell{}
 		var seen []uint64
 		for step := range 5000 {
@@ -62,7 +65,8 @@ func TestTokenShardAgainstAMap(t *testing.T) {
 				if want[h] != nil {
 					continue
 				}
-				c := s.add(h)
+				c, i := s.add(h)
+				require.Same(t, c, s.dir.cell(i), "add's cell against its index read without the lock")
 				require.Zero(t, c.v.Load(), "add returned a cell with a value")
 				require.Zero(t, c.expires, "add returned a cell with an end of life")
 				c.expires = int64(step) + 1
@@ -82,13 +86,13 @@ func TestTokenShardAgainstAMap(t *testing.T) {
 // removeExpired takes out exactly the cells whose life ended, and their
 // cells are reused by later adds, not allocated again.
 func TestTokenShardRemoveExpired(t *testing.T) {
-	var s tokenShard
+	s := tokenShard{dir: newCellDir()}
 	want := map[uint64]*tokenCell{}
 	var all []uint64
 	for i := range 1000 {
 		h := uint64(i)*0x9e3779b97f4a7c15 + 1
 		all = append(all, h)
-		c := s.add(h)
+		c, _ := s.add(h)
 		c.v.Store(uint64(i) + 1)
 		c.expires = int64(i%10) + 1
 		if i%10 >= 5 {
@@ -103,9 +107,32 @@ func TestTokenShardRemoveExpired(t *testing.T) {
 	}
 	for i := range 500 {
 		h := uint64(i) + 1<<40
-		want[h] = s.add(h)
+		want[h], _ = s.add(h)
 		want[h].expires = 100
 	}
 	checkShard(t, &s, want, all)
 	require.Equal(t, blocks, len(s.blocks), "blocks after reusing the 500 removed cells")
+}
+
+// A directory holds at most limit cells: a shard's add then reports nil,
+// and takes nothing; a removed cell makes room again.
+func TestTokenShardLimit(t *testing.T) {
+	d := newCellDir()
+	d.limit = 2 * cellsPerBlock
+	s := tokenShard{dir: d}
+	var cells []*tokenCell
+	for i := range 2 * cellsPerBlock {
+		c, _ := s.add(uint64(i) + 1)
+		require.NotNil(t, c, "add %d of %d", i+1, 2*cellsPerBlock)
+		c.expires = 1
+		cells = append(cells, c)
+	}
+	c, _ := s.add(1 << 40)
+	require.Nil(t, c, "add past the limit")
+	require.Equal(t, 2*cellsPerBlock, s.n, "cells after a refused add")
+	require.Len(t, s.blocks, 2, "blocks after a refused add")
+	s.remove(cells[7])
+	c, i := s.add(1 << 40)
+	require.Same(t, cells[7], c, "add after a remove reuses the cell")
+	require.Equal(t, uint32(7), i, "index of the reused cell")
 }
