@@ -80,14 +80,18 @@ func main() {
 }
 
 func publish(in, raw, md, chartDir, benchtime string, rounds int) error {
+	// Read the Markdown first: a path that does not exist should fail
+	// now, not after the ten minutes the benchmarks take.
+	doc, err := os.ReadFile(md)
+	if err != nil {
+		return err
+	}
 	var output []byte
 	if in != "" {
-		var err error
 		if output, err = os.ReadFile(in); err != nil {
 			return err
 		}
 	} else {
-		var err error
 		if output, err = runBenchmarks(benchtime, rounds); err != nil {
 			return err
 		}
@@ -113,10 +117,6 @@ func publish(in, raw, md, chartDir, benchtime string, rounds int) error {
 		if err := os.WriteFile(filepath.Join(chartDir, c.file), []byte(c.svg), 0o666); err != nil {
 			return err
 		}
-	}
-	doc, err := os.ReadFile(md)
-	if err != nil {
-		return err
 	}
 	out, err := fillBlocks(string(doc), blocks(r, benchtime, rounds))
 	if err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -131,4 +133,16 @@ func TestNiceStep(t *testing.T) {
 	for _, c := range []struct{ raw, want float64 }{{0.7, 1}, {1.3, 2}, {3, 5}, {6000, 10000}, {12000, 20000}} {
 		assert.Equal(t, c.want, niceStep(c.raw), "niceStep(%v)", c.raw)
 	}
+}
+
+// A Markdown file that cannot be read stops the report before any
+// benchmark runs (they take ten minutes) and before the run's output or
+// the charts are written.
+func TestPublishChecksTheMarkdownFirst(t *testing.T) {
+	dir := t.TempDir()
+	raw, charts := filepath.Join(dir, "raw.txt"), filepath.Join(dir, "charts")
+	err := publish("", raw, filepath.Join(dir, "missing.md"), charts, "1x", 1)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	require.NoFileExists(t, raw)
+	require.NoDirExists(t, charts)
 }
