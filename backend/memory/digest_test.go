@@ -46,23 +46,25 @@ func TestTokenDigestSeesEveryChange(t *testing.T) {
 	}
 }
 
-// keyBlock's strings are the key and ETag, its refs are aligned and
-// writable without touching them, for any count and lengths.
+// keyBlock's refs are aligned and writable without touching the key and
+// ETag, which the item finds after them, for any count and lengths.
 func TestKeyBlock(t *testing.T) {
 	for n := range 10 {
 		for kl := range 20 {
 			for tl := range 20 {
 				key, tag := strings.Repeat("k", kl), strings.Repeat("t", tl)
-				refs, k, g := keyBlock(n, key, tag)
+				block, refs, g := keyBlock(n, key, tag)
 				require.Len(t, refs, n)
 				require.Equal(t, n, cap(refs), "refs' capacity")
 				if n > 0 {
+					require.Same(t, block, &refs[0], "the block's start")
 					require.Zero(t, uintptr(unsafe.Pointer(&refs[0]))%4, "refs at %p", &refs[0])
 				}
 				for i := range refs {
 					refs[i] = ^cellRef(0)
 				}
-				require.Equal(t, key, k, "key after writing %d refs", n)
+				it := item{cells: block, ncells: uint16(n), keyLen: uint16(kl)}
+				require.Equal(t, key, it.key(), "key after writing %d refs", n)
 				require.Equal(t, tag, g, "ETag after writing %d refs", n)
 			}
 		}

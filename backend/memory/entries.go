@@ -15,7 +15,7 @@ import (
 // after each write, and its concurrent map) of the 4 µs by which the miss
 // then cost more than chenyahui/gin-cache's (BENCHMARKS.md, "Where the
 // time and the bytes go"); and its node and table took about 90 bytes an
-// entry, a Go map's slot about 40 (TestMemoryFootprint). What is given
+// entry, a Go map's slot about 33 (TestMemoryFootprint). What is given
 // up is TinyLFU's admission filter, which keeps a burst of one-off URLs
 // from pushing out frequently read ones; LRU evicts what was read least
 // recently, which is what most response caches do.
@@ -31,10 +31,16 @@ const (
 )
 
 // entryShard is one shard: a map under a lock, padded to a cache line so
-// that hits on neighbouring shards do not contend.
+// that hits on neighbouring shards do not contend. The map is keyed by the
+// key's 64-bit hash, not the key: its slot is 16 bytes where a string key
+// made it 24 (TestMemoryFootprint), and a lookup hashes the key once, for
+// the shard and the map both. The item holds its key (item.key), which a
+// lookup compares: two keys whose hashes collide, a 2^-64 chance with a
+// seed per backend, never read each other's entry; the later stored
+// replaces the earlier, as an eviction would.
 type entryShard struct {
 	mu    sync.RWMutex
-	items map[string]*item
+	items map[uint64]*item
 	_     [64 - 32]byte
 }
 
@@ -55,49 +61,53 @@ type entryTable struct {
 func newEntryTable(maxBytes int64) *entryTable {
 	t := &entryTable{seed: maphash.MakeSeed(), max: maxBytes}
 	for i := range t.shards {
-		t.shards[i].items = make(map[string]*item)
+		t.shards[i].items = make(map[uint64]*item)
 	}
 	return t
 }
 
-func (t *entryTable) shard(key string) *entryShard {
-	return &t.shards[maphash.String(t.seed, key)%entryShards]
+// locate returns the shard of key and the key's hash, its key there.
+func (t *entryTable) locate(key string) (*entryShard, uint64) {
+	h := maphash.String(t.seed, key)
+	return &t.shards[h%entryShards], h
 }
 
 // get returns the item under key and stamps it as used.
 func (t *entryTable) get(key string) (*item, bool) {
-	s := t.shard(key)
+	s, h := t.locate(key)
 	s.mu.RLock()
-	it, ok := s.items[key]
+	it, ok := s.items[h]
 	s.mu.RUnlock()
-	if ok {
-		// Written only when it changes: an item read again and again
-		// between stores is not written again and again.
-		if now := t.clock.Load(); it.used.Load() != now {
-			it.used.Store(now)
-		}
+	if !ok || it.key() != key {
+		return nil, false
 	}
-	return it, ok
+	// Written only when it changes: an item read again and again
+	// between stores is not written again and again.
+	if now := t.clock.Load(); it.used.Load() != now {
+		it.used.Store(now)
+	}
+	return it, true
 }
 
-// set stores it under key, which it keeps, replacing what was there, and
+// set stores it, under the key it holds, replacing what was there, and
 // evicts until the bytes held are within the bound. An item heavier than
 // the whole bound is not held (it would evict everything and then
 // itself), and the one it replaces goes.
-func (t *entryTable) set(key string, it *item) {
-	s := t.shard(key)
-	w := it.weight(key)
+func (t *entryTable) set(it *item) {
+	key := it.key()
+	s, h := t.locate(key)
+	w := it.weight()
 	if w > t.max {
-		t.remove(s, key, nil)
+		t.remove(s, h, key, nil)
 		return
 	}
 	it.used.Store(t.clock.Add(1))
 	s.mu.Lock()
-	old := s.items[key]
-	s.items[key] = it
+	old := s.items[h]
+	s.items[h] = it
 	s.mu.Unlock()
 	if old != nil {
-		w -= old.weight(key)
+		w -= old.weight()
 	} else {
 		t.count.Add(1)
 	}
@@ -106,19 +116,19 @@ func (t *entryTable) set(key string, it *item) {
 	}
 }
 
-// remove deletes the item under key from s, if it is want (any item when
-// want is nil), and returns it.
-func (t *entryTable) remove(s *entryShard, key string, want *item) (*item, bool) {
+// remove deletes the item under hash h from s, if it is want, or when want
+// is nil if it holds key, and returns it.
+func (t *entryTable) remove(s *entryShard, h uint64, key string, want *item) (*item, bool) {
 	s.mu.Lock()
-	it, ok := s.items[key]
-	if ok && (want == nil || it == want) {
-		delete(s.items, key)
+	it, ok := s.items[h]
+	if ok && (it == want || want == nil && it.key() == key) {
+		delete(s.items, h)
 	} else {
 		ok = false
 	}
 	s.mu.Unlock()
 	if ok {
-		t.weight.Add(-it.weight(key))
+		t.weight.Add(-it.weight())
 		t.count.Add(-1)
 	}
 	return it, ok
@@ -126,7 +136,8 @@ func (t *entryTable) remove(s *entryShard, key string, want *item) (*item, bool)
 
 // delete removes the item under key and returns it.
 func (t *entryTable) delete(key string) (*item, bool) {
-	return t.remove(t.shard(key), key, nil)
+	s, h := t.locate(key)
+	return t.remove(s, h, key, nil)
 }
 
 // evict removes entries until the bytes held are within the bound. Each
@@ -137,18 +148,18 @@ func (t *entryTable) evict() {
 	for t.weight.Load() > t.max {
 		now := t.clock.Load()
 		var victim *item
-		var vkey string
+		var vhash uint64
 		var vshard *entryShard
 		var oldest int32
 		n := 0
 		for visited := 0; n < evictionSamples && visited < entryShards; visited++ {
 			s := &t.shards[t.hand.Add(1)%entryShards]
 			s.mu.RLock()
-			for k, it := range s.items {
+			for h, it := range s.items {
 				// A stamp read after now (a concurrent read) makes a
 				// negative age: as young as can be.
 				if age := int32(now - it.used.Load()); victim == nil || age > oldest {
-					victim, vkey, vshard, oldest = it, k, s, age
+					victim, vhash, vshard, oldest = it, h, s, age
 				}
 				if n++; n == evictionSamples {
 					break
@@ -159,7 +170,7 @@ func (t *entryTable) evict() {
 		if victim == nil {
 			return // nothing held
 		}
-		t.remove(vshard, vkey, victim)
+		t.remove(vshard, vhash, "", victim)
 	}
 }
 
@@ -169,8 +180,8 @@ func (t *entryTable) each(fn func(key string, it *item)) {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.RLock()
-		for k, it := range s.items {
-			fn(k, it)
+		for _, it := range s.items {
+			fn(it.key(), it)
 		}
 		s.mu.RUnlock()
 	}
@@ -189,10 +200,10 @@ func (t *entryTable) removeIf(now int64, doomed func(key string, it *item) bool)
 			continue
 		}
 		s.mu.Lock()
-		for k, it := range s.items {
-			if doomed(k, it) {
-				delete(s.items, k) // allowed while ranging
-				t.weight.Add(-it.weight(k))
+		for h, it := range s.items {
+			if doomed(it.key(), it) {
+				delete(s.items, h) // allowed while ranging
+				t.weight.Add(-it.weight())
 				t.count.Add(-1)
 				if it.removeAt > now {
 					n++
@@ -208,8 +219,8 @@ func (t *entryTable) removeIf(now int64, doomed func(key string, it *item) bool)
 func (s *entryShard) any(doomed func(key string, it *item) bool) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for k, it := range s.items {
-		if doomed(k, it) {
+	for _, it := range s.items {
+		if doomed(it.key(), it) {
 			return true
 		}
 	}

@@ -104,7 +104,8 @@ func TestEntryTableAccountingUnderConcurrency(t *testing.T) {
 	var n, bytes int64
 	m.entries.each(func(k string, it *item) {
 		n++
-		bytes += it.weight(k)
+		bytes += it.weight()
+		require.Equal(t, k, it.key())
 	})
 	require.Equal(t, n, int64(m.Len()), "Len")
 	require.Equal(t, bytes, m.Bytes(), "Bytes")
@@ -112,4 +113,47 @@ func TestEntryTableAccountingUnderConcurrency(t *testing.T) {
 	require.NoError(t, m.Close())
 	require.Equal(t, 0, m.Len(), "Len after Close")
 	require.Equal(t, int64(0), m.Bytes(), "Bytes after Close")
+}
+
+// Two keys whose hashes collide (forced here: with a seed per backend
+// it is a 2^-64 chance) never read or delete each other's entry; the
+// later stored replaces the earlier, and the accounting follows.
+func TestEntryTableHashCollision(t *testing.T) {
+	m := newTestMemoryInternal(t)
+	ctx := context.Background()
+	require.NoError(t, m.Store(ctx, "a", &backend.Entry{Status: 200, Body: []byte("body a")}, time.Hour, backend.Tokens{}))
+	tb := m.entries
+	sa, ha := tb.locate("a")
+	itA := sa.items[ha]
+	// Move a's item to where b would be.
+	sb, hb := tb.locate("b")
+	sa.mu.Lock()
+	delete(sa.items, ha)
+	sa.mu.Unlock()
+	sb.mu.Lock()
+	sb.items[hb] = itA
+	sb.mu.Unlock()
+
+	_, ok := tb.get("b")
+	require.False(t, ok, "b read a's entry, which sits under b's hash")
+	ok, err := m.Delete(ctx, "b")
+	require.NoError(t, err)
+	require.False(t, ok, "deleting b deleted a's entry")
+	require.Same(t, itA, sb.items[hb], "a's entry after b was deleted")
+
+	before := m.Bytes()
+	require.NoError(t, m.Store(ctx, "b", &backend.Entry{Status: 200, Body: []byte("body b, longer")}, time.Hour, backend.Tokens{}))
+	var dst backend.Entry
+	require.True(t, m.Peek("b", 0, time.Now(), &dst), "peek b")
+	require.Equal(t, "body b, longer", string(dst.Body))
+	require.Equal(t, 1, m.Len(), "entries after b replaced a's colliding entry")
+	require.Equal(t, before-itA.weight()+sb.items[hb].weight(), m.Bytes(), "Bytes after b replaced a's colliding entry")
+}
+
+func newTestMemoryInternal(t *testing.T) *Memory {
+	t.Helper()
+	m, err := New(Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close() })
+	return m
 }

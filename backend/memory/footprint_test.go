@@ -66,16 +66,18 @@ func heapInUse() uint64 {
 
 // footprintBound guards the memory backend's footprint against
 // regressions, at issue 16's target (DESIGN.md's is 1.5x): the figure is
-// 1.279x, 285 bytes per entry beyond its 1 KiB body. Where they go (heap
+// 1.269x, 275 bytes per entry beyond its 1 KiB body. Where they go (heap
 // profile of this scenario): the item 96 (the entry's slices as pointers
 // and lengths, its times as Unix ns, its ETag as header values, its
 // tokens as a digest of their values; a copy of the Entry in it took 192:
 // 494 bytes an entry, 1.483x), the refs of its 5 token cells (4 bytes
 // each), its key and its ETag in one allocation of 80 (the key and ETag
 // took 64, and 8-byte cell pointers with the values recorded another 80:
-// 349 bytes an entry, 1.341x), its slot in its shard's Go map about 41
-// (a 24-byte slot, at the load of 156 entries in a 256-slot table;
-// otter's node and table took 64 + 26: 398 bytes an entry, 1.389x), and
+// 349 bytes an entry, 1.341x), its slot in its shard's Go map about 33
+// (a 16-byte slot keyed by the key's hash, at the load of 156 entries in
+// a 256-slot table; keyed by the key string, 24 bytes a slot made it
+// about 41: 285 bytes an entry, 1.279x; otter's node and table took
+// 64 + 26: 398 bytes an entry, 1.389x), and
 // its two own tokens' cells and table slots about 2 x 33 (a
 // map[uint64]*tokenCell took 2 x 46: 529 bytes an entry, 1.517x). The
 // header fields are shared by the route's entries (the cache interns

@@ -85,7 +85,8 @@ type item struct {
 	stale    int64
 	removeAt int64
 	bodyLen  uint32
-	nheader  uint32
+	nheader  uint16
+	keyLen   uint16
 	ncells   uint16
 	status   uint16
 	// used is the table's clock when the item was last stored or read,
@@ -93,16 +94,25 @@ type item struct {
 	used atomic.Uint32
 }
 
-// weight is what the item counts for against MaxBytes, held under key:
+// key returns the key the item is stored under, which keyBlock put after
+// its cell refs (cells points at the start of that allocation).
+func (it *item) key() string {
+	if it.keyLen == 0 {
+		return "" // the refs may end the allocation: no pointer past it
+	}
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(it.cells), 4*uintptr(it.ncells))), it.keyLen)
+}
+
+// weight is what the item counts for against MaxBytes: its key,
 // Entry.Size of the entry it holds, and entryOverhead.
-func (it *item) weight(key string) int64 {
+func (it *item) weight() int64 {
 	e := backend.Entry{
 		Header: unsafe.Slice(it.header, it.nheader),
 		Body:   unsafe.Slice(it.body, it.bodyLen),
 		ETag:   it.etag[0],
 	}
 	// Entry.Size counts 16 bytes a token.
-	return int64(len(key) + e.Size() + 16*int(it.ncells) + entryOverhead)
+	return int64(int(it.keyLen) + e.Size() + 16*int(it.ncells) + entryOverhead)
 }
 
 // fill sets *e to the entry the item holds, sharing its memory, with
@@ -297,12 +307,12 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 	if ttl <= 0 {
 		return errors.New("backend: Store needs a positive ttl")
 	}
-	if uint64(len(e.Body)) > math.MaxUint32 || uint64(len(e.Header)) > math.MaxUint32 || len(tok.Names) > math.MaxUint16 || e.Status < 0 || e.Status > math.MaxUint16 {
-		return errors.New("backend: memory entry out of bounds (a 4 GiB body, 2^32 header fields, 65,535 tokens, status 65,535)")
+	if uint64(len(e.Body)) > math.MaxUint32 || len(e.Header) > math.MaxUint16 || len(key) > math.MaxUint16 || len(tok.Names) > math.MaxUint16 || e.Status < 0 || e.Status > math.MaxUint16 {
+		return errors.New("backend: memory entry out of bounds (a 4 GiB body; 65,535 header fields, bytes of key, tokens; status 65,535)")
 	}
 	now := m.now().UnixNano()
 	removeAt := now + int64(ttl)
-	refs, key, tag := keyBlock(len(tok.Names), key, e.ETag)
+	block, refs, tag := keyBlock(len(tok.Names), key, e.ETag)
 	for i, name := range tok.Names {
 		r, err := m.record(name, &tok.Values[i], now, removeAt)
 		if err != nil {
@@ -313,14 +323,15 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 	it := &item{
 		body:     unsafe.SliceData(e.Body),
 		header:   unsafe.SliceData(e.Header),
-		cells:    unsafe.SliceData(refs),
+		cells:    block,
 		digest:   tokenDigest(tok.Values[:len(refs)]),
 		storedAt: backend.UnixNano(e.StoredAt),
 		expires:  backend.UnixNano(e.Expires),
 		stale:    int64(e.Stale),
 		removeAt: removeAt,
 		bodyLen:  uint32(len(e.Body)),
-		nheader:  uint32(len(e.Header)),
+		nheader:  uint16(len(e.Header)),
+		keyLen:   uint16(len(key)),
 		ncells:   uint16(len(refs)),
 		status:   uint16(e.Status),
 	}
@@ -328,29 +339,30 @@ func (m *Memory) Store(_ context.Context, key string, e *backend.Entry, ttl time
 	if len(e.Body) == 0 && e.Body != nil {
 		it.body = unsafe.SliceData(emptyBody)
 	}
-	m.entries.set(key, it)
+	m.entries.set(it)
 	return nil
 }
 
 // keyBlock copies an entry's key and ETag into one allocation, after room
-// for n cell refs, and returns the three. For the key of a short path, a
-// 16-hex-digit ETag and 5 tokens, 80 bytes where the key and ETag took 64
-// and the cells with the values recorded another 80 (TestMemoryFootprint).
-// The allocation is of cellRefs, aligned for them and scanned by no GC:
-// it holds no pointers.
-func keyBlock(n int, key, tag string) ([]cellRef, string, string) {
+// for n cell refs, and returns the allocation's start, the refs and the
+// ETag's copy; the item finds its key there (item.key). For the key of a
+// short path, a 16-hex-digit ETag and 5 tokens, 80 bytes where the key and
+// ETag took 64 and the cells with the values recorded another 80
+// (TestMemoryFootprint). The allocation is of cellRefs, aligned for them
+// and scanned by no GC: it holds no pointers.
+func keyBlock(n int, key, tag string) (*cellRef, []cellRef, string) {
 	size := 4*n + len(key) + len(tag)
 	if size == 0 {
-		return nil, key, tag
+		return nil, nil, tag
 	}
 	w := make([]cellRef, (size+3)/4)
 	if len(key)+len(tag) == 0 {
-		return w[:n], key, tag
+		return &w[0], w[:n], tag
 	}
 	b := unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), size)[4*n:]
 	copy(b[copy(b, key):], tag)
 	s := unsafe.String(&b[0], len(key)+len(tag))
-	return w[:n:n], s[:len(key)], s[len(key):]
+	return &w[0], w[:n:n], s[len(key):]
 }
 
 // errTokensFull is Store's and Renew's error when the backend holds as

@@ -280,8 +280,8 @@ func TestMemoryPeekTokenValues(t *testing.T) {
 }
 
 // What the item's narrow fields cannot hold is refused, not truncated: a
-// status or a token count past 65,535 would otherwise come back as
-// another.
+// status, a token count, a header field count or a key length past 65,535
+// would otherwise come back as another.
 func TestMemoryStoreRefusesWhatTheItemCannotHold(t *testing.T) {
 	m := newTestMemory(t, memory.Options{})
 	ctx := context.Background()
@@ -293,5 +293,13 @@ func TestMemoryStoreRefusesWhatTheItemCannotHold(t *testing.T) {
 	}
 	err = m.Store(ctx, "tokens", &backend.Entry{Status: 200}, time.Hour, backend.Tokens{Names: names, Values: make([]backend.Token, len(names))})
 	require.Error(t, err, "65,536 tokens")
+	err = m.Store(ctx, strings.Repeat("k", 1<<16), &backend.Entry{Status: 200}, time.Hour, backend.Tokens{})
+	require.Error(t, err, "a key of 65,536 bytes")
+	err = m.Store(ctx, "header", &backend.Entry{Status: 200, Header: make([]backend.HeaderField, 1<<16)}, time.Hour, backend.Tokens{})
+	require.Error(t, err, "65,536 header fields")
 	require.Equal(t, 0, m.Len(), "entries held after refused stores")
+	long := strings.Repeat("k", 1<<16-1)
+	require.NoError(t, m.Store(ctx, long, &backend.Entry{Status: 200, Body: []byte("x")}, time.Hour, backend.Tokens{}), "a key of 65,535 bytes")
+	var dst backend.Entry
+	require.True(t, m.Peek(long, 0, time.Now(), &dst), "peek of the key of 65,535 bytes")
 }
