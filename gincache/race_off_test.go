@@ -1,0 +1,5 @@
+//go:build !race
+
+package gincache
+
+const raceEnabled = false
