@@ -196,9 +196,17 @@ func (m *Memory) Lookup(_ context.Context, key string, tok backend.Tokens) (*bac
 	// reads as many tokens as the path is deep.
 	now := m.now().UnixNano()
 	if it, ok := m.entries.get(key); ok && now < it.removeAt && int(it.ncells) == len(tok.Names) {
-		if vals := make([]backend.Token, it.ncells); m.check(it, vals) {
+		// The values are read on the stack and copied out only for a hit:
+		// the cache comes here after Peek found no valid entry, and an
+		// entry invalidated by a write is read here a second time.
+		var buf [16]backend.Token
+		vals := buf[:]
+		if len(tok.Names) > len(buf) {
+			vals = make([]backend.Token, len(tok.Names))
+		}
+		if vals = vals[:len(tok.Names)]; m.check(it, vals) {
 			e := new(backend.Entry)
-			it.fill(e, vals)
+			it.fill(e, slices.Clone(vals))
 			return e, nil
 		}
 	}

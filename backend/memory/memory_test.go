@@ -274,9 +274,18 @@ func TestMemoryPeekTokenValues(t *testing.T) {
 	require.True(t, m.Peek("k", len(names), time.Now(), &dst), "peek with room for 2 token values")
 	require.Equal(t, tok.Values, dst.Tokens, "the token values of a peek with room for 2")
 
+	e, err := m.Lookup(ctx, "k", backend.Tokens{Names: names, Values: make([]backend.Token, len(names))})
+	require.NoError(t, err, "lookup")
+	require.Equal(t, tok.Values, e.Tokens, "the token values of a lookup")
+	require.NotSame(t, &buf[0], &e.Tokens[0], "a lookup's entry shares a caller's array")
+
 	require.NoError(t, m.Renew(ctx, names[3:4], time.Hour))
 	dst = backend.Entry{Tokens: buf[:0]}
 	require.False(t, m.Peek("k", len(names), time.Now(), &dst), "peek after a token was renewed")
+	// The lookup that follows a failed peek, on an entry a write
+	// invalidated, reads the values where nothing is allocated.
+	miss := backend.Tokens{Names: names, Values: make([]backend.Token, len(names))}
+	require.Zero(t, testing.AllocsPerRun(100, func() { _, _ = m.Lookup(ctx, "k", miss) }), "a lookup of an invalidated entry allocates")
 }
 
 // What the item's narrow fields cannot hold is refused, not truncated: a
