@@ -119,7 +119,9 @@ func TestEntryTableAccountingUnderConcurrency(t *testing.T) {
 // it is a 2^-64 chance) never read or delete each other's entry; the
 // later stored replaces the earlier, and the accounting follows.
 func TestEntryTableHashCollision(t *testing.T) {
-	m := newTestMemoryInternal(t)
+	m, err := New(Options{})
+	require.NoError(t, err)
+	defer m.Close()
 	ctx := context.Background()
 	require.NoError(t, m.Store(ctx, "a", &backend.Entry{Status: 200, Body: []byte("body a")}, time.Hour, backend.Tokens{}))
 	tb := m.entries
@@ -136,7 +138,7 @@ func TestEntryTableHashCollision(t *testing.T) {
 
 	_, ok := tb.get("b")
 	require.False(t, ok, "b read a's entry, which sits under b's hash")
-	ok, err := m.Delete(ctx, "b")
+	ok, err = m.Delete(ctx, "b")
 	require.NoError(t, err)
 	require.False(t, ok, "deleting b deleted a's entry")
 	require.Same(t, itA, sb.items[hb], "a's entry after b was deleted")
@@ -148,12 +150,4 @@ func TestEntryTableHashCollision(t *testing.T) {
 	require.Equal(t, "body b, longer", string(dst.Body))
 	require.Equal(t, 1, m.Len(), "entries after b replaced a's colliding entry")
 	require.Equal(t, before-itA.weight()+sb.items[hb].weight(), m.Bytes(), "Bytes after b replaced a's colliding entry")
-}
-
-func newTestMemoryInternal(t *testing.T) *Memory {
-	t.Helper()
-	m, err := New(Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = m.Close() })
-	return m
 }
