@@ -46,21 +46,31 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		// a miss overwrites them.
 		e := &st.hit
 		e.Tokens = st.vals[:0]
-		if c.peek.Peek(key, readCount(depth), now, e) && now.Before(e.Expires) {
-			c.observe(OpLookup, rs, start, nil)
-			if c.near {
-				rs.stats.nearHits.Add(1)
+		if c.peek.Peek(key, readCount(depth), now, e) {
+			switch {
+			case now.Before(e.Expires):
+				c.observe(OpLookup, rs, start, nil)
+				if c.near {
+					rs.stats.nearHits.Add(1)
+				}
+				st.remember(rs, req.URL.RawQuery)
+				c.replay(gc, rs, e, now)
+				return
+			case e.Stale > 0 && now.Before(e.Expires.Add(e.Stale)):
+				// Valid but past its freshness: served stale from what
+				// Peek filled, as below from what Lookup returns, without
+				// reading the entry again. Its token values (in st.vals
+				// or the backend's entry) are the current ones, which
+				// the refresh records.
+				c.observe(OpLookup, rs, start, nil)
+				tok := st.readTokens(&c.namer, req.URL.Path)
+				copy(tok.Values, e.Tokens)
+				c.serveStale(gc, rs, e, newMiss(st.key, tok, 0), now)
+				return
 			}
-			st.remember(rs, req.URL.RawQuery)
-			c.replay(gc, rs, e, now)
-			return
 		}
 	}
-	st.segs, _ = segments(st.segs[:0], req.URL.Path)
-	st.names.reset()
-	st.names.readNames(&c.namer, st.segs)
-	names := st.names.finish()
-	tok := backend.Tokens{Names: names, Values: st.vals[:len(names)]}
+	tok := st.readTokens(&c.namer, req.URL.Path)
 
 	ctx, cancel := c.budgetContext(req.Context())
 	var started time.Time
@@ -103,6 +113,16 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		return
 	}
 	c.fill(gc, rs, missIn(st, tok, spent))
+}
+
+// readTokens lists the tokens a GET of path reads, in st's buffers: the
+// names, and st.vals for their values.
+func (st *reqState) readTokens(t *tokenNamer, path string) backend.Tokens {
+	st.segs, _ = segments(st.segs[:0], path)
+	st.names.reset()
+	st.names.readNames(t, st.segs)
+	names := st.names.finish()
+	return backend.Tokens{Names: names, Values: st.vals[:len(names)]}
 }
 
 // remember puts the canonical query appendQuery computed for a request
