@@ -164,7 +164,9 @@ type Local interface {
 // recorded that many, all unchanged) and not yet due for removal at now;
 // otherwise it reports false, and the caller falls back to Lookup, which
 // fills in the token values a miss needs. The cache calls it first so that
-// a hit builds no token names and reads the clock once.
+// a hit builds no token names and reads the clock once. An entry past its
+// Expires but not its stale window is valid too: the cache serves it stale
+// from what Peek filled, token values included.
 //
 // dst is the caller's, reused after the response: what dst refers to
 // (body, header fields, the ETag's values through ShareETag or

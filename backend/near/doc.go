@@ -17,7 +17,7 @@
 // cache takes before building any name) is one map read and a few atomic
 // loads; it is served only while every counter is unchanged, the entry is
 // not past its stale window, and the lease holds. Bounded in bytes and
-// evicted by W-TinyLFU (maypok86/otter), as the memory backend.
+// evicted by W-TinyLFU (maypok86/otter).
 //
 // # The guarantee
 //

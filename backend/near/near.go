@@ -232,9 +232,10 @@ func (ne *nearEntry) valid(n *Near, ntok int, now time.Time) bool {
 }
 
 // Lookup implements backend.Backend: a near entry when it is valid and
-// the lease holds (the stale path of the cache comes this way), else the
-// source's lookup, whose hit is kept if no invalidation of its key or
-// tokens arrived from before the lookup to the insert.
+// the lease holds (for a caller that does not Peek first: the cache
+// Peeks, for fresh and stale hits alike), else the source's lookup, whose
+// hit is kept if no invalidation of its key or tokens arrived from before
+// the lookup to the insert.
 func (n *Near) Lookup(ctx context.Context, key string, tok backend.Tokens) (*backend.Entry, error) {
 	if n.closed.Load() {
 		return nil, backend.ErrClosed
