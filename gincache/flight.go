@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"encoding/binary"
+	"strings"
 	"sync"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
@@ -39,14 +40,6 @@ type flight struct {
 // ever held them.
 var flightPool = sync.Pool{New: func() any { return new(flight) }}
 
-// flightKey is the key followed by the token values, in one allocation
-// that is never written again: its first len(key) bytes are the key as a
-// string of its own (see newMiss).
-func flightKey(key []byte, vals []backend.Token) string {
-	b := append(make([]byte, 0, len(key)+1+8*len(vals)), key...)
-	return unsafeString(appendFlightKey(b, vals))
-}
-
 // appendFlightKey appends to a key a 0 byte and the token values: the
 // flight key of the key and vals.
 func appendFlightKey(b []byte, vals []backend.Token) []byte {
@@ -74,13 +67,18 @@ func (g *flightGroup) join(fk string) (*flight, <-chan struct{}, bool) {
 }
 
 // lead starts the flight for fk if none is under way; it never waits.
-func (g *flightGroup) lead(fk string) (*flight, bool) {
+// The flight it starts may outlive the caller's request (a stale entry's
+// refresh), so it is registered under a copy of fk, which lead returns:
+// fk may be a view of the request's pooled buffers (missIn), and a
+// request that finds a flight under way allocates nothing.
+func (g *flightGroup) lead(fk string) (*flight, string, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if _, ok := g.flights[fk]; ok {
-		return nil, false
+		return nil, "", false
 	}
-	return g.start(fk), true
+	own := strings.Clone(fk)
+	return g.start(own), own, true
 }
 
 // start registers a new flight for fk; the caller holds g.mu.

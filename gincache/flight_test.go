@@ -142,3 +142,24 @@ func TestLeaderPanicReleasesWaiters(t *testing.T) {
 	require.Equal(t, 4, ok, "%d waiters answered, in flight %d", ok, a.cache.inflight.Load())
 	require.Equal(t, int64(0), a.cache.inflight.Load(), "%d waiters answered, in flight %d", ok, a.cache.inflight.Load())
 }
+
+// lead registers a copy of the key it is given: a stale hit passes a view
+// of its request's pooled buffer, which the next request overwrites while
+// the refresh the hit started still runs. Were the view registered, the
+// map would hold the next request's bytes under the first key's hash, and
+// a second stale hit of the first key would start a second refresh.
+func TestFlightLeadKeepsACopyOfItsKey(t *testing.T) {
+	var g flightGroup
+	buf := []byte("gincache:v1:GET:example.com:/doc\x00tokens..")
+	f, fk, lead := g.lead(unsafeString(buf))
+	require.True(t, lead, "the first lead")
+	require.Equal(t, string(buf), fk)
+	copy(buf, "gincache:v1:GET:example.com:/other\x00tokens")
+	_, _, again := g.lead("gincache:v1:GET:example.com:/doc\x00tokens..")
+	require.False(t, again, "a second lead of the key while its flight runs, after the caller's buffer was reused")
+	_, _, other := g.lead(string(buf))
+	require.True(t, other, "the lead of the key the buffer now holds")
+	g.finish(fk, f, nil)
+	_, _, after := g.lead("gincache:v1:GET:example.com:/doc\x00tokens..")
+	require.True(t, after, "a lead once the flight has finished")
+}

@@ -65,7 +65,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 				c.observe(OpLookup, rs, start, nil)
 				tok := st.readTokens(&c.namer, req.URL.Path)
 				copy(tok.Values, e.Tokens)
-				c.serveStale(gc, rs, e, newMiss(st.key, tok, 0), now)
+				c.serveStale(gc, rs, e, missIn(st, tok, 0), now)
 				return
 			}
 		}
@@ -96,7 +96,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		// ones, which a refill records.
 		copy(tok.Values, e.Tokens)
 		if e.Stale > 0 && now.Before(e.Expires.Add(e.Stale)) {
-			c.serveStale(gc, rs, e, newMiss(st.key, tok, spent), now)
+			c.serveStale(gc, rs, e, missIn(st, tok, spent), now)
 			return
 		}
 	case errors.Is(err, backend.ErrNotFound):

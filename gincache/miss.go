@@ -26,20 +26,14 @@ type miss struct {
 	outer headerSnapshot
 }
 
-// newMiss starts a miss's state that may outlive the request (a stale
-// entry's refresh). The key is a view of the flight key (one allocation
-// for both): it outlives the request's pooled buffers.
-func newMiss(key []byte, tok backend.Tokens, spent time.Duration) *miss {
-	fk := flightKey(key, tok.Values)
-	return &miss{key: fk[:len(key)], fk: fk, tok: tok, spent: spent}
-}
-
-// missIn starts the state of a miss that ends with the request (fill):
-// the flight key is appended to the key in st's pooled buffer, past its
-// length, and both are views of it, which allocates nothing while the
-// buffer has room. That is safe because the flight is finished, and so
-// its key out of the group's map, before fill returns and st is released,
-// and a backend keeps no key past its call (see backend.Backend).
+// missIn starts a miss's state: the flight key is appended to the key in
+// st's pooled buffer, past its length, and both are views of it, which
+// allocates nothing while the buffer has room. That is safe for a miss
+// that ends with the request (fill) because the flight is finished, and
+// so its key out of the group's map, before fill returns and st is
+// released, and a backend keeps no key past its call (see
+// backend.Backend). A stale entry's refresh, which outlives the request,
+// takes the copy of the key that flightGroup.lead registers.
 func missIn(st *reqState, tok backend.Tokens, spent time.Duration) *miss {
 	b := appendFlightKey(st.key, tok.Values) // past len(st.key): the key's bytes stay
 	fk := unsafeString(b)

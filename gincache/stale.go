@@ -34,8 +34,10 @@ import (
 func (c *Cache) serveStale(gc *gin.Context, rs *routeState, e *backend.Entry, m *miss, now time.Time) {
 	rs.stats.hits.Add(1)
 	rs.stats.stale.Add(1)
-	if f, lead := c.flights.lead(m.fk); lead {
-		m.f = f
+	if f, fk, lead := c.flights.lead(m.fk); lead {
+		// m's keys are views of the request's buffers; the refresh
+		// outlives them, and takes the group's copy.
+		m.f, m.fk, m.key = f, fk, fk[:len(m.key)]
 		if !c.startRefresh(gc, rs, m) {
 			c.flights.finish(m.fk, f, nil)
 		}
