@@ -77,11 +77,11 @@ func heapInUse() uint64 {
 // (a 16-byte slot keyed by the key's hash, at the load of 156 entries in
 // a 256-slot table; keyed by the key string, 24 bytes a slot made it
 // about 41: 285 bytes an entry, 1.279x; otter's node and table took
-// 64 + 26: 398 bytes an entry, 1.389x), and
-// its two own tokens' cells and table slots about 2 x 33 (a
-// map[uint64]*tokenCell took 2 x 46: 529 bytes an entry, 1.517x). The
-// header fields are shared by the route's entries (the cache interns
-// them) and cost nothing per entry; unshared they took it to 1.75x.
+// 64 + 26: 398 bytes an entry, 1.389x), and its two own tokens' cells and
+// table slots about 2 x 33 (a map[uint64]*tokenCell took 2 x 46: 529
+// bytes an entry, 1.517x). The header fields are shared by the route's
+// entries (the cache interns them) and cost nothing per entry; unshared
+// they took it to 1.75x.
 const footprintBound = 1.30
 
 // The memory backend's heap for the scenario, against the payload (10,000

@@ -365,7 +365,7 @@ func keyBlock(n int, key, tag string) (*cellRef, []cellRef, string) {
 	}
 	w := make([]cellRef, (size+3)/4)
 	if len(key)+len(tag) == 0 {
-		return &w[0], w[:n], tag
+		return &w[0], w[:n:n], tag
 	}
 	b := unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), size)[4*n:]
 	copy(b[copy(b, key):], tag)
