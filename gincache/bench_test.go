@@ -37,10 +37,12 @@ const benchTarget = "/items/42?page=1&limit=10"
 // pair is a baseline and the cached version of the same work.
 type pair struct{ base, cached func(b *testing.B) }
 
-func benchCache(b *testing.B) *Cache {
+// benchCache is a memory-backed cache of GET /items/:id for an hour,
+// closed at the end of tb: what the benchmarks and allocation tests run.
+func benchCache(tb testing.TB) *Cache {
 	c, err := New(Table{{Method: "GET", Path: "/items/:id", Policy: Policy{TTL: time.Hour}}}, quiet)
-	require.NoError(b, err)
-	b.Cleanup(func() { c.Close() })
+	require.NoError(tb, err)
+	tb.Cleanup(func() { c.Close() })
 	return c
 }
 

@@ -521,10 +521,7 @@ func TestMemoryHitAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector (sync.Pool drops items)")
 	}
-	c, err := New(Table{{Method: "GET", Path: "/items/:id", Policy: Policy{TTL: time.Hour}}}, quiet)
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	bare, cached := dataEngine(nil), dataEngine(c)
+	bare, cached := dataEngine(nil), dataEngine(benchCache(t))
 	req := httptest.NewRequest("GET", benchTarget, nil)
 	serve := func(h http.Handler) func() {
 		return func() { h.ServeHTTP(httptest.NewRecorder(), req) }
