@@ -180,7 +180,10 @@ func (e *Entry) AppendBinary(b []byte) ([]byte, error) {
 		}
 	}
 	b = appendString(b, e.ETag)
-	b = appendString(b, string(e.Body))
+	// Not appendString(b, string(e.Body)): the conversion would copy a
+	// body longer than 32 bytes to the heap first.
+	b = binary.AppendUvarint(b, uint64(len(e.Body)))
+	b = append(b, e.Body...)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli)), nil
 }
 
