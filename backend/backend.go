@@ -152,7 +152,9 @@ type Kinder interface {
 
 // Local is implemented by backends that live in the process and never
 // block on the network. The cache then skips its per-request deadline
-// (which costs allocations) for them.
+// (which costs allocations) for them, and stores a miss before sending
+// its response: the store is no round trip to take off the response's
+// path (gincache.WithStoreBeforeResponse).
 type Local interface {
 	Local() bool
 }

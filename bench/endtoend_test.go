@@ -99,8 +99,9 @@ func endToEnd(b *testing.B, srv *httptest.Server, counter *servedCounter, f *fix
 		require.NoError(b, readResponse(c.br, sz.n, ""))
 	}
 	sent := int64(len(conns)) // the warm-up requests
+	counter.settle(b, sent)
+	f.settleStores(b)
 	if m == miss {
-		counter.settle(b, sent)
 		clear()
 	}
 	runs := f.app.runs.Load()

@@ -99,6 +99,9 @@ type fixture struct {
 	// clear drops every stored response (between cycles of misses); nil
 	// when nothing is stored.
 	clear func(ctx context.Context) error
+	// settle waits for the stores still under way after their responses
+	// (gincache on Redis stores after responding); nil when none can be.
+	settle func(ctx context.Context) error
 	// xcache is the X-Cache value every response must carry; "" for
 	// contenders that send none.
 	xcache string
@@ -235,13 +238,13 @@ var (
 	gincacheMemory = contender{name: "gincache-memory", build: func(b *testing.B, m mode, sz size, _ string) *fixture {
 		a := newApp(sz)
 		c := newGincache(b, table, nil)
-		return &fixture{h: engine(c.Middleware(), a.handlerFor(m)), app: a, xcache: m.xcache(), clear: clearService(c)}
+		return gincacheFixture(c, a, m, nil)
 	}}
 
 	gincacheRedis = contender{name: "gincache-redis", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
 		a := newApp(sz)
 		c := newGincache(b, table, newRedisBackend(b, "redis://"+addr+"/0", "gc-"+m.String()+"-"+sz.name))
-		return &fixture{h: engine(c.Middleware(), a.handlerFor(m)), app: a, xcache: m.xcache(), clear: clearService(c), redis: newClient(b, addr)}
+		return gincacheFixture(c, a, m, newClient(b, addr))
 	}}
 
 	chenyahuiMemory = contender{name: "chenyahui-memory", build: func(b *testing.B, m mode, sz size, _ string) *fixture {
@@ -261,6 +264,14 @@ var (
 	}}
 )
 
+// gincacheFixture is a gincache contender's fixture: c in front of a's
+// handler for m; redis is the server c uses, nil on memory.
+func gincacheFixture(c *gincache.Cache, a *app, m mode, redis *goredis.Client) *fixture {
+	return &fixture{h: engine(c.Middleware(), a.handlerFor(m)), app: a, xcache: m.xcache(), clear: clearService(c), settle: c.WaitStores, redis: redis}
+}
+
+// clearService clears c (once the stores under way have ended, which
+// Clear waits for).
 func clearService(c *gincache.Cache) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		_, err := c.Service().Clear(ctx)
@@ -335,6 +346,12 @@ func (f *fixture) serve(tb testing.TB, req *http.Request, n int, want string) {
 	if want != "" {
 		require.Equal(tb, want, w.Header().Get("X-Cache"), "%s: X-Cache", req.URL)
 	}
+}
+
+// settleStores waits for the stores still under way, so that what follows
+// finds the warm-up's entry stored.
+func (f *fixture) settleStores(b *testing.B) {
+	settleStores(b, f.settle)
 }
 
 // checkRuns fails b unless the handler ran as often as the mode says

@@ -38,11 +38,14 @@ func BenchmarkFootprint(b *testing.B) {
 
 // footprintTarget is an empty contender; held counts its entries.
 type footprintTarget struct {
-	h     http.Handler
-	app   *app
-	held  func() int
-	redis *goredis.Client
-	close func()
+	h    http.Handler
+	app  *app
+	held func() int
+	// settle waits for the stores under way after their responses; nil
+	// for the peers.
+	settle func(context.Context) error
+	redis  *goredis.Client
+	close  func()
 }
 
 func newFootprintTarget(b *testing.B, name string) *footprintTarget {
@@ -74,6 +77,7 @@ func newFootprintTarget(b *testing.B, name string) *footprintTarget {
 		c, err := gincache.New(table, gincache.WithBackend(be), gincache.WithLogger(quiet), gincache.WithBudget(benchTimeout))
 		require.NoError(b, err)
 		t.h = engine(c.Middleware(), a.data)
+		t.settle = c.WaitStores
 		t.close = func() { c.Close(); _ = be.Close() }
 	case "chenyahui-memory":
 		s := persist.NewMemoryStore(time.Hour)
@@ -110,7 +114,7 @@ func footprint(b *testing.B, name string, n int) {
 			redisBefore = readRedisStats(b, t.redis)
 		}
 		b.StartTimer()
-		fill(b, t.h, paths, sizes[0].n)
+		fill(b, t.h, t.settle, paths, sizes[0].n)
 		b.StopTimer()
 		heap = float64(liveHeap()) - float64(heapBefore)
 		if t.redis != nil {
@@ -119,8 +123,8 @@ func footprint(b *testing.B, name string, n int) {
 		got := t.held()
 		require.Equal(b, n, got, "responses held")
 		runs := t.app.runs.Load()
-		fill(b, t.h, paths[:1], sizes[0].n)
-		fill(b, t.h, paths[n-1:], sizes[0].n)
+		fill(b, t.h, t.settle, paths[:1], sizes[0].n)
+		fill(b, t.h, t.settle, paths[n-1:], sizes[0].n)
 		d := t.app.runs.Load() - runs
 		require.Equal(b, int64(0), d, "stored responses (of 2) that ran the handler again")
 		runtime.KeepAlive(t)

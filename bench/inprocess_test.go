@@ -58,6 +58,7 @@ func inProcess(b *testing.B, f *fixture, m mode, sz size) {
 	ctx := context.Background()
 	// Warm up: fills the entry of the hits, opens pooled connections.
 	f.serve(b, reqs[0], sz.n, "")
+	f.settleStores(b)
 	clear := func() {
 		if f.clear != nil {
 			require.NoError(b, f.clear(ctx))

@@ -46,6 +46,9 @@ type invTarget struct {
 	h    http.Handler
 	app  *app
 	ours bool // gincache: responses carry X-Cache
+	// settle waits for the stores under way after their responses; nil
+	// for the peer.
+	settle func(context.Context) error
 	// invalidate is the timed operation: make the fan-out under
 	// /g/<fan>/x stale.
 	invalidate func(ctx context.Context, fan int) error
@@ -85,7 +88,7 @@ func oursTarget(b *testing.B, be backend.Backend, count func(context.Context) in
 	a := newApp(sizes[0])
 	svc := c.Service()
 	return &invTarget{
-		h: fanEngine(c.Middleware(), a), app: a, ours: true,
+		h: fanEngine(c.Middleware(), a), app: a, ours: true, settle: c.WaitStores,
 		invalidate: func(ctx context.Context, fan int) error {
 			return svc.InvalidateWrite(ctx, http.MethodPut, "/g/"+strconv.Itoa(fan)+"/x")
 		},
@@ -199,7 +202,7 @@ func prepareFan(b *testing.B, t *invTarget, fan int) {
 	for i := range paths {
 		paths[i] = fanPath(fan, i)
 	}
-	fill(b, t.h, paths, len(t.app.body))
+	fill(b, t.h, t.settle, paths, len(t.app.body))
 	runs := t.app.runs.Load()
 	for _, p := range ends(fan) {
 		t.get(b, fanPath(fan, p), "HIT")
@@ -251,7 +254,7 @@ func invalidateRun(b *testing.B, t *invTarget, fan int) {
 // of the ancestors the paths share; were they created by concurrent
 // fills, gincache would abandon the stores that lost the race (by design:
 // a fill that overlapped a token's creation is never stored).
-func fill(tb testing.TB, h http.Handler, paths []string, n int) {
+func fill(tb testing.TB, h http.Handler, settle func(context.Context) error, paths []string, n int) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 5)
 	get := func(path string) bool {
@@ -266,6 +269,10 @@ func fill(tb testing.TB, h http.Handler, paths []string, n int) {
 	if !get(paths[0]) {
 		require.NoError(tb, <-errs)
 	}
+	// The first store creates the tokens every path shares; a lookup
+	// before it ends would find them missing, and its store would refuse
+	// the entry.
+	settleStores(tb, settle)
 	for w := range 4 {
 		wg.Go(func() {
 			for i := 1 + w; i < len(paths); i += 4 {
@@ -278,4 +285,13 @@ func fill(tb testing.TB, h http.Handler, paths []string, n int) {
 	wg.Wait()
 	close(errs)
 	require.NoError(tb, <-errs)
+	settleStores(tb, settle)
+}
+
+// settleStores waits for the stores under way after their responses, if
+// settle is set.
+func settleStores(tb testing.TB, settle func(context.Context) error) {
+	if settle != nil {
+		require.NoError(tb, settle(context.Background()))
+	}
 }

@@ -49,7 +49,7 @@ func nearContender(name string, delay, delta time.Duration) contender {
 		require.NoError(b, err, "near.New")
 		b.Cleanup(func() { _ = n.Close() })
 		c := newGincache(b, table, n)
-		f := &fixture{h: engine(c.Middleware(), a.handlerFor(m)), app: a, xcache: m.xcache(), clear: clearService(c), redis: newClient(b, addr)}
+		f := gincacheFixture(c, a, m, newClient(b, addr))
 		if m == hit {
 			warmNear(b, f, c, sz)
 			f.nearHits = func() uint64 { return c.Service().Stats().NearHits }
@@ -63,7 +63,7 @@ func redisSlowContender() contender {
 		addr = delayProxy(b, addr, nearDelay)
 		a := newApp(sz)
 		c := newGincache(b, table, newRedisBackend(b, "redis://"+addr+"/0", "gc-slow-"+m.String()+"-"+sz.name))
-		return &fixture{h: engine(c.Middleware(), a.handlerFor(m)), app: a, xcache: m.xcache(), clear: clearService(c), redis: newClient(b, addr)}
+		return gincacheFixture(c, a, m, newClient(b, addr))
 	}}
 }
 

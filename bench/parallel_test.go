@@ -24,6 +24,7 @@ func BenchmarkParallel(b *testing.B) {
 func parallelHits(b *testing.B, f *fixture, par int) {
 	req := httptest.NewRequest("GET", target, nil)
 	f.serve(b, req, sizeOf(f), "") // fills the entry
+	f.settleStores(b)
 	runs := f.app.runs.Load()
 	b.SetParallelism(par)
 	b.ReportAllocs()

@@ -62,6 +62,10 @@ type Cache struct {
 	bgCtx    context.Context // canceled by Close: refreshes under way see it
 	bgCancel context.CancelFunc
 	closed   atomic.Bool
+	// stores after the response under way (storeLater), under bgMu, and
+	// the channel closed when the last ends (nil while none runs)
+	pending     int
+	pendingDone chan struct{}
 }
 
 // New builds a cache for the policy table. It checks the table and every
@@ -185,6 +189,26 @@ func (c *Cache) Close() error {
 		return c.backend.Close()
 	}
 	return nil
+}
+
+// WaitStores waits until every store that runs after its response and
+// was under way when it was called has ended, or ctx ends. On a networked
+// backend a miss's response goes out before its store
+// (WithStoreBeforeResponse): a test that reads the backend, or asks
+// another instance, right after a MISS calls it first.
+func (c *Cache) WaitStores(ctx context.Context) error {
+	c.bgMu.Lock()
+	done := c.pendingDone
+	c.bgMu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Backend returns the backend the cache uses.

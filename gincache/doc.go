@@ -35,6 +35,13 @@
 // context runs the handlers after the cache in the background; a refresh
 // that fails keeps the stale entry.
 //
+// On a networked backend a miss's response goes out before its store,
+// which runs after it within the request's budget (Cache-Status says
+// detail=storing); requests of the key meanwhile wait for the store, and a
+// write answered before it makes it refuse the entry. Close and WaitStores
+// wait for the stores under way; WithStoreBeforeResponse(true) stores
+// first.
+//
 // # Identity
 //
 // Identity is explicit: Policy.Identity (directive identity=) names what

@@ -24,7 +24,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		return
 	}
 	st := statePool.Get().(*reqState)
-	defer st.release()
+	defer st.done()
 
 	// The depth is all a hit needs of the path; its segments are split
 	// only for a miss's token names.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
@@ -55,11 +56,25 @@ type reqState struct {
 	// only, so the response may keep using what it points to after
 	// release.
 	hit backend.Entry
+	// refs is 0 while the request alone uses the state, and 2 from when
+	// it hands the state to a store that runs after its response
+	// (storeLater: the miss's key and token names are views of the
+	// state's buffers): the request and the store each call done, and the
+	// last one releases it.
+	refs atomic.Int32
 }
 
 var statePool = sync.Pool{New: func() any {
 	return &reqState{key: make([]byte, 0, 256), segs: make([]string, 0, 8)}
 }}
+
+// done ends one user's hold on st: it goes back to the pool when no
+// store after the response still holds it.
+func (st *reqState) done() {
+	if st.refs.Load() == 0 || st.refs.Add(-1) == 0 {
+		st.release()
+	}
+}
 
 func (st *reqState) release() {
 	if cap(st.key) > 4096 || cap(st.scratch.decoded) > 4096 || cap(st.names.buf) > 4096 {

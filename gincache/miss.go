@@ -1,8 +1,6 @@
 package gincache
 
 import (
-	"errors"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -24,6 +22,11 @@ type miss struct {
 	fk    string        // the key of the flight for key and tok.Values
 	cw    *captureWriter
 	outer headerSnapshot
+	// st holds the buffers key, fk and tok view, when they are the
+	// request's (missIn); a store after the response takes it over.
+	st *reqState
+	// storing: the entry is being stored after the response (storeLater).
+	storing bool
 }
 
 // missIn starts a miss's state: the flight key is appended to the key in
@@ -32,12 +35,14 @@ type miss struct {
 // that ends with the request (fill) because the flight is finished, and
 // so its key out of the group's map, before fill returns and st is
 // released, and a backend keeps no key past its call (see
-// backend.Backend). A stale entry's refresh, which outlives the request,
-// takes the copy of the key that flightGroup.lead registers.
+// backend.Backend). A store after the response (storeLater) finishes the
+// flight later, so it holds st until then (reqState.refs). A stale
+// entry's refresh, which outlives the request, takes the copy of the key
+// that flightGroup.lead registers.
 func missIn(st *reqState, tok backend.Tokens, spent time.Duration) *miss {
 	b := appendFlightKey(st.key, tok.Values) // past len(st.key): the key's bytes stay
 	fk := unsafeString(b)
-	return &miss{key: fk[:len(st.key)], fk: fk, tok: tok, spent: spent}
+	return &miss{key: fk[:len(st.key)], fk: fk, tok: tok, spent: spent, st: st}
 }
 
 // fill handles a miss: the first request for the key (and token values)
@@ -113,9 +118,12 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, m *miss) *backend.Entry 
 	}
 	rs.stats.misses.Add(1)
 	h[HeaderXCache] = c.hdr.miss
-	if stored {
+	switch {
+	case stored:
 		h[HeaderCacheStatus] = c.hdr.statusStored
-	} else {
+	case m.storing:
+		h[HeaderCacheStatus] = c.hdr.statusStoring
+	default:
 		h[HeaderCacheStatus] = c.hdr.statusNotStored[reason]
 	}
 	if cw.written() {
@@ -135,7 +143,8 @@ func (c *Cache) finish(gc *gin.Context, rs *routeState, m *miss) *backend.Entry 
 // keep stores a captured response (status from m.cw, headers h) when it
 // may be stored, and counts the outcome. It returns the entry it built, if it
 // built one (it then owns the captured body), and whether it was stored;
-// when not, the reason.
+// when not, the reason. A store that runs after the response
+// (storeLater) is not stored yet: keep returns false and sets m.storing.
 func (c *Cache) keep(gc *gin.Context, rs *routeState, m *miss, h http.Header) (*backend.Entry, notStoredReason, bool) {
 	cw := m.cw
 	var reason notStoredReason
@@ -162,17 +171,9 @@ func (c *Cache) keep(gc *gin.Context, rs *routeState, m *miss, h http.Header) (*
 		return nil, reason, false
 	}
 	e := rs.newEntry(cw.status, h, cw.takeBody(), c.cfg.now(), m.outer)
-	switch err := c.store(rs, m, e); {
-	case err == nil:
-		rs.stats.stores.Add(1)
-		return e, 0, true
-	case errors.Is(err, backend.ErrConflict):
-		reason = notStoredConflict
-	default:
-		reason = notStoredError
-		rs.stats.backendErrors.Add(1)
-		c.log.Log(slog.LevelError, "store", "gincache: backend store failed", "error", err, "route", rs.path)
+	if c.storeLater(rs, m, e) {
+		return e, 0, false
 	}
-	rs.stats.unstored(reason)
-	return e, reason, false
+	reason, ok = c.settle(rs, m, e)
+	return e, reason, ok
 }

@@ -34,6 +34,7 @@ type config struct {
 	writeBudget     time.Duration
 	invalidWait     time.Duration
 	ignoreNoCache   bool
+	storeFirst      bool
 	now             func() time.Time
 	observer        Observer
 	keyedHeaders    []string
@@ -219,6 +220,25 @@ func WithInvalidationWait(d time.Duration) Option {
 func WithHonorNoCache(on bool) Option {
 	return func(c *config) error {
 		c.ignoreNoCache = !on
+		return nil
+	}
+}
+
+// WithStoreBeforeResponse decides when a miss on a networked backend
+// (Redis, the near cache) is stored. Default: false: the response goes to
+// the client first, with Cache-Status "gincache; fwd=miss; detail=storing",
+// and the store's round trip runs after it, within the request's budget,
+// so a miss costs the client the lookup and the handler only. Turned on,
+// the store comes first and Cache-Status says whether it was stored
+// ("stored", or "detail=" and why not), at one round trip more on every
+// miss. Either way a store that raced a write is refused (its tokens
+// changed), concurrent misses of the key wait for the store and share its
+// entry, and Close waits for stores under way. A backend that implements
+// backend.Local (the memory backend) always stores first: its store is
+// not a round trip.
+func WithStoreBeforeResponse(on bool) Option {
+	return func(c *config) error {
+		c.storeFirst = on
 		return nil
 	}
 }

@@ -44,6 +44,7 @@ func TestRedisCorruptEntryIsRefilled(t *testing.T) {
 	_, xc, _ := get()
 	require.Equal(t, "MISS", xc)
 	ctx := t.Context()
+	require.NoError(t, c.WaitStores(ctx)) // the store runs after the response
 	page, err := c.Service().Keys(ctx, "", "", 10)
 	require.NoError(t, err)
 	require.Len(t, page.Keys, 1)
@@ -53,7 +54,8 @@ func TestRedisCorruptEntryIsRefilled(t *testing.T) {
 	body, xc, status := get()
 	assert.Equal(t, "doc", body)
 	assert.Equal(t, "MISS", xc, "Cache-Status %s", status)
-	assert.Equal(t, "gincache; fwd=miss; stored", status)
+	assert.Equal(t, "gincache; fwd=miss; detail=storing", status)
+	require.NoError(t, c.WaitStores(ctx))
 	body, xc, _ = get()
 	assert.Equal(t, "doc", body)
 	assert.Equal(t, "HIT", xc)

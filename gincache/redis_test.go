@@ -84,6 +84,7 @@ type reply struct {
 	version int
 	name    string
 	took    time.Duration
+	storing bool // the store runs after the response (Cache-Status)
 }
 
 var client = &http.Client{Timeout: 10 * time.Second}
@@ -92,11 +93,16 @@ var client = &http.Client{Timeout: 10 * time.Second}
 // balancer: the host is part of the cache key.
 const host = "api.example.com"
 
-// do sends one request and fails the test on a transport error.
+// do sends one request and fails the test on a transport error. After a
+// miss whose store runs after the response, it waits for the store, as
+// the steps of a test expect what the previous one filled to be there.
 func (in *instance) do(t testing.TB, method, path, body string) reply {
 	t.Helper()
 	r, err := in.send(method, path, body)
 	require.NoError(t, err)
+	if r.storing {
+		require.NoError(t, in.cache.WaitStores(t.Context()))
+	}
 	return r
 }
 
@@ -129,7 +135,8 @@ func (in *instance) send(method, path, body string) (reply, error) {
 		} `json:"space"`
 	}
 	_ = json.Unmarshal(data, &doc)
-	return reply{status: res.StatusCode, xcache: res.Header.Get("X-Cache"), version: doc.Space.Version, name: doc.Space.Name, took: took}, nil
+	storing := strings.Contains(res.Header.Get(gincache.HeaderCacheStatus), "detail=storing")
+	return reply{status: res.StatusCode, xcache: res.Header.Get("X-Cache"), version: doc.Space.Version, name: doc.Space.Name, took: took, storing: storing}, nil
 }
 
 // outcome is what the tests compare of a reply: its status and X-Cache.

@@ -129,10 +129,15 @@ func (s *Service) Set(ctx context.Context, key string, value []byte, ttl time.Du
 }
 
 // Delete removes the entry under key (relative to the prefix), reporting
-// whether there was one.
+// whether there was one. It first waits for the stores under way after
+// their responses (WaitStores), so that an entry whose response was
+// already sent cannot land after it.
 func (s *Service) Delete(ctx context.Context, key string) (bool, error) {
 	full, err := s.fullKey(key)
 	if err != nil {
+		return false, err
+	}
+	if err := s.c.WaitStores(ctx); err != nil {
 		return false, err
 	}
 	return s.c.backend.Delete(ctx, full)
@@ -175,10 +180,15 @@ func (s *Service) renew(ctx context.Context, names []string) error {
 }
 
 // ClearPattern deletes the entries whose relative key matches the glob
-// and reports how many.
+// and reports how many. It first waits for the stores under way after
+// their responses (WaitStores): an entry whose response went out before
+// the clear does not land after it.
 func (s *Service) ClearPattern(ctx context.Context, pattern string) (int, error) {
 	full, err := s.fullPattern(pattern)
 	if err != nil {
+		return 0, err
+	}
+	if err := s.c.WaitStores(ctx); err != nil {
 		return 0, err
 	}
 	return s.c.backend.ClearPattern(ctx, full)

@@ -26,6 +26,7 @@ type headerValues struct {
 	hit, miss, stale, skip []string
 
 	statusStored    []string
+	statusStoring   []string
 	statusCollapsed []string
 	statusStale     []string
 	statusSkip      [numSkipReasons][]string
@@ -41,6 +42,7 @@ func newHeaderValues() headerValues {
 		stale:           one("STALE"),
 		skip:            one("SKIP"),
 		statusStored:    one(cacheName + "; fwd=miss; stored"),
+		statusStoring:   one(cacheName + "; fwd=miss; detail=storing"),
 		statusCollapsed: one(cacheName + "; fwd=miss; collapsed"),
 		statusStale:     one(cacheName + "; hit; fwd=stale"),
 	}

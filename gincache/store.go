@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"hash/crc32"
+	"log/slog"
 	"net/http"
 	"net/textproto"
 	"slices"
@@ -371,6 +372,91 @@ func strongETag(body []byte) string {
 	b = strconv.AppendInt(b, int64(len(body)), 16)
 	b = append(b, '"')
 	return string(b)
+}
+
+// settle stores e and counts the outcome: whether it was stored and, when
+// not, why.
+func (c *Cache) settle(rs *routeState, m *miss, e *backend.Entry) (notStoredReason, bool) {
+	var reason notStoredReason
+	switch err := c.store(rs, m, e); {
+	case err == nil:
+		rs.stats.stores.Add(1)
+		return 0, true
+	case errors.Is(err, backend.ErrConflict):
+		reason = notStoredConflict
+	default:
+		reason = notStoredError
+		rs.stats.backendErrors.Add(1)
+		c.log.Log(slog.LevelError, "store", "gincache: backend store failed", "error", err, "route", rs.path)
+	}
+	rs.stats.unstored(reason)
+	return reason, false
+}
+
+// pendingStoreCost is what a store after the response is charged to the
+// in-flight cap besides its body: its goroutine and the request state it
+// holds. It bounds how many can wait on a slow backend.
+const pendingStoreCost = 16 << 10
+
+// storeLater stores a leader's entry on a networked backend after its
+// response has gone, in a goroutine of its own, and reports whether it
+// started it (WithStoreBeforeResponse). The client does not wait for the
+// store's round trip, and nothing it could see changes:
+//
+//   - the flight stays open until the store ends, so a concurrent miss of
+//     the key (and token values) still waits and shares the stored entry;
+//   - the store checks the tokens the lookup read, as before: a write that
+//     came between the lookup and the store, before or after the
+//     response, makes it refuse the entry;
+//   - the body and the pending store count against the in-flight cap
+//     until the store ends; past the cap the store runs first, as with
+//     WithStoreBeforeResponse(true), which slows requests down instead of
+//     piling stores up on a slow backend;
+//   - it has what is left of the request's budget (store), and Close
+//     waits for it.
+//
+// The store takes over the request's state (m.st), whose buffers its key
+// and token names view, and releases it when done.
+func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
+	if c.local || c.cfg.storeFirst || m.f == nil || m.st == nil {
+		return false
+	}
+	charge := int64(cap(e.Body)) + pendingStoreCost
+	if !c.reserve(charge) {
+		return false
+	}
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	if c.closed.Load() {
+		c.inflight.Add(-charge)
+		return false
+	}
+	bg := &miss{key: m.key, tok: m.tok, spent: m.spent, f: m.f, fk: m.fk, st: m.st}
+	m.f, m.storing = nil, true // the store finishes the flight, not run
+	bg.st.refs.Store(2)
+	if c.pending++; c.pendingDone == nil {
+		c.pendingDone = make(chan struct{})
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		var stored *backend.Entry
+		defer func() {
+			c.flights.finish(bg.fk, bg.f, stored)
+			c.inflight.Add(-charge)
+			bg.st.done()
+			c.bgMu.Lock()
+			if c.pending--; c.pending == 0 {
+				close(c.pendingDone)
+				c.pendingDone = nil
+			}
+			c.bgMu.Unlock()
+		}()
+		if _, ok := c.settle(rs, bg, e); ok {
+			stored = e
+		}
+	}()
+	return true
 }
 
 // store saves the entry within what is left of the request's budget. It

@@ -1,0 +1,267 @@
+package gincache_test
+
+import (
+	stdcontext "context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/backend/redis"
+	"github.com/intelligentcache/gin-intelligent-cache/gincache"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
+)
+
+// heldRedis is the Redis backend with stores a test can hold: Store
+// reports its key on entered (if there is room), then waits for release. Everything else is
+// the real backend's (embedded by its concrete type, so the cache sees
+// every optional interface it implements).
+type heldRedis struct {
+	*redis.Redis
+	entered chan string
+	release chan struct{}
+	once    sync.Once
+}
+
+// releaseStores lets every store go, now and from then on.
+func (h *heldRedis) releaseStores() { h.once.Do(func() { close(h.release) }) }
+
+func (h *heldRedis) Store(ctx stdcontext.Context, key string, e *backend.Entry, ttl time.Duration, tok backend.Tokens) error {
+	select {
+	case h.entered <- key:
+	default: // a store the test does not wait for
+	}
+	<-h.release
+	return h.Redis.Store(ctx, key, e, ttl, tok)
+}
+
+// storeApp is a real Gin app over HTTP whose cache stores into a
+// heldRedis: GET /items/:id answers the item's version, PATCH bumps it.
+type storeApp struct {
+	cache   *gincache.Cache
+	held    *heldRedis
+	url     string
+	runs    atomic.Int64
+	version atomic.Int64
+}
+
+func newStoreApp(t *testing.T, opts ...gincache.Option) *storeApp {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	srv := testutil.StartRedis(t)
+	rb, err := redis.New(srv.URL(), redis.Options{KeyPrefix: "app", Logger: quietLog, DialTimeout: testutil.SocketTimeout, SocketTimeout: testutil.SocketTimeout})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rb.Close() })
+	a := &storeApp{held: &heldRedis{Redis: rb, entered: make(chan string, 1), release: make(chan struct{})}}
+	opts = append([]gincache.Option{gincache.WithBackend(a.held), gincache.WithLogger(quietLog), gincache.WithBudget(testutil.Budget)}, opts...)
+	a.cache, err = gincache.New(gincache.Table{{Method: "GET", Path: "/items/:id", Policy: gincache.Policy{TTL: time.Hour}}}, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.cache.Close() })
+	r := gin.New()
+	r.Use(a.cache.Middleware())
+	r.GET("/items/:id", func(c *gin.Context) {
+		a.runs.Add(1)
+		c.String(http.StatusOK, "v%d", a.version.Load())
+	})
+	r.PATCH("/items/:id", func(c *gin.Context) {
+		a.version.Add(1)
+		c.Status(http.StatusNoContent)
+	})
+	hs := httptest.NewServer(r)
+	t.Cleanup(hs.Close)
+	// First of the cleanups (they run last first): a test that failed
+	// with a store held must not leave the server's Close waiting on it.
+	t.Cleanup(a.held.releaseStores)
+	a.url = hs.URL
+	return a
+}
+
+type storeReply struct{ body, xcache, status string }
+
+func (a *storeApp) send(method, path string) (storeReply, error) {
+	req, err := http.NewRequest(method, a.url+path, nil)
+	if err != nil {
+		return storeReply{}, err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return storeReply{}, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return storeReply{}, err
+	}
+	return storeReply{string(body), res.Header.Get(gincache.HeaderXCache), res.Header.Get(gincache.HeaderCacheStatus)}, nil
+}
+
+func (a *storeApp) get(t *testing.T, path string) storeReply {
+	t.Helper()
+	r, err := a.send("GET", path)
+	require.NoError(t, err)
+	return r
+}
+
+// sendAsync sends a request from a goroutine of its own.
+func (a *storeApp) sendAsync(method, path string) <-chan storeReply {
+	ch := make(chan storeReply, 1)
+	go func() {
+		r, err := a.send(method, path)
+		if err != nil {
+			r.body = err.Error()
+		}
+		ch <- r
+	}()
+	return ch
+}
+
+// within returns what ch delivers, failing t if that takes more than 10
+// seconds (a cache that waits where it should not would hang the test).
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: nothing after 10s", what)
+		panic("unreachable")
+	}
+}
+
+// notYet fails t if ch delivers within a short while: what it waits for
+// must not have happened. It cannot fail a correct cache, only miss a
+// wrong one on a slow machine.
+func notYet[T any](t *testing.T, ch <-chan T, what string) {
+	t.Helper()
+	select {
+	case v := <-ch:
+		t.Fatalf("%s: got %v", what, v)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+const storing = "gincache; fwd=miss; detail=storing"
+
+// missHeld sends a GET of /items/1, a miss, and checks that its response
+// arrives while its store is held.
+func (a *storeApp) missHeld(t *testing.T) {
+	t.Helper()
+	done := a.sendAsync("GET", "/items/1")
+	within(t, a.held.entered, "the store")
+	require.Equal(t, storeReply{"v0", "MISS", storing}, within(t, done, "the miss's response while its store is held"))
+}
+
+// On Redis a miss's response goes out before its store: the client has it
+// while the store is held. A request for the key meanwhile waits for the
+// store and shares its entry instead of running the handler; once the
+// store ends the key is a hit.
+func TestRedisStoreAfterResponse(t *testing.T) {
+	a := newStoreApp(t)
+	done := a.sendAsync("GET", "/items/1")
+	within(t, a.held.entered, "the store") // it has begun, and waits
+	first := within(t, done, "the miss's response while its store is held")
+	assert.Equal(t, storeReply{"v0", "MISS", storing}, first, "the miss's response, sent before its store")
+
+	waiter := a.sendAsync("GET", "/items/1")
+	notYet(t, waiter, "a GET of the key while its store is held")
+	a.held.releaseStores()
+	assert.Equal(t, storeReply{"v0", "MISS", "gincache; fwd=miss; collapsed"}, within(t, waiter, "the GET that waited"), "the GET that waited for the store")
+	require.NoError(t, a.cache.WaitStores(t.Context()))
+	assert.Equal(t, storeReply{"v0", "HIT", ""}, a.get(t, "/items/1"), "once stored")
+	assert.Equal(t, int64(1), a.runs.Load(), "handler runs")
+	assert.Equal(t, uint64(1), a.cache.Service().Stats().Stores, "stores")
+}
+
+// A write answered between a miss's response and its store makes the
+// store refuse the entry (the tokens the lookup read have changed): the
+// next read gets the write's data.
+func TestRedisStoreAfterResponseRacingAWrite(t *testing.T) {
+	a := newStoreApp(t)
+	a.missHeld(t)
+	// The PATCH's invalidation is no store: it goes through while the
+	// store is held.
+	patch, err := a.send("PATCH", "/items/1")
+	require.NoError(t, err)
+	require.Equal(t, "", patch.body, "PATCH: %v", patch)
+	a.held.releaseStores()
+	require.NoError(t, a.cache.WaitStores(t.Context()))
+	assert.Equal(t, map[string]uint64{"conflict": 1}, nonZero(a.cache.Service().Stats().NotStored), "the held store, after the write")
+	got := a.get(t, "/items/1")
+	assert.Equal(t, "v1", got.body, "the GET after the write: %v", got)
+	assert.Equal(t, "MISS", got.xcache, "the GET after the write: %v", got)
+}
+
+func nonZero(m map[string]uint64) map[string]uint64 {
+	out := map[string]uint64{}
+	for k, v := range m {
+		if v != 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Close waits for the stores under way.
+func TestRedisCloseWaitsForStoresAfterResponses(t *testing.T) {
+	a := newStoreApp(t)
+	a.missHeld(t)
+	closed := make(chan error, 1)
+	go func() { closed <- a.cache.Close() }()
+	notYet(t, closed, "Close while a store is held")
+	a.held.releaseStores()
+	require.NoError(t, within(t, closed, "Close after the store's release"))
+	keys, _, err := a.held.Scan(t.Context(), "*", "", 10)
+	require.NoError(t, err)
+	assert.Len(t, keys, 1, "entries stored by the store Close waited for")
+}
+
+// A clear waits for the stores under way: an entry whose response went out
+// before the clear does not land after it.
+func TestRedisClearWaitsForStoresAfterResponses(t *testing.T) {
+	a := newStoreApp(t)
+	a.missHeld(t)
+	cleared := make(chan error, 1)
+	go func() {
+		_, err := a.cache.Service().Clear(t.Context())
+		cleared <- err
+	}()
+	notYet(t, cleared, "Clear while a store is held")
+	a.held.releaseStores()
+	require.NoError(t, within(t, cleared, "Clear after the store's release"))
+	keys, _, err := a.held.Scan(t.Context(), "*", "", 10)
+	require.NoError(t, err)
+	assert.Empty(t, keys, "entries after the clear")
+	assert.Equal(t, "MISS", a.get(t, "/items/1").xcache, "the GET after the clear")
+}
+
+// WithStoreBeforeResponse(true) stores first: the response waits for the
+// store and says it was stored.
+func TestRedisStoreBeforeResponse(t *testing.T) {
+	a := newStoreApp(t, gincache.WithStoreBeforeResponse(true))
+	done := a.sendAsync("GET", "/items/1")
+	within(t, a.held.entered, "the store")
+	notYet(t, done, "the response while its store is held")
+	a.held.releaseStores()
+	assert.Equal(t, storeReply{"v0", "MISS", "gincache; fwd=miss; stored"}, within(t, done, "the response"))
+	assert.Equal(t, storeReply{"v0", "HIT", ""}, a.get(t, "/items/1"))
+}
+
+// Past the in-flight cap a store runs before the response, as with
+// WithStoreBeforeResponse(true): a slow backend slows requests down rather
+// than piling up stores.
+func TestRedisStoreBeforeResponsePastTheInflightCap(t *testing.T) {
+	a := newStoreApp(t, gincache.WithMaxInflightBytes(8<<10)) // less than a pending store's charge
+	done := a.sendAsync("GET", "/items/1")
+	within(t, a.held.entered, "the store")
+	notYet(t, done, "the response while its store is held, past the cap")
+	a.held.releaseStores()
+	assert.Equal(t, storeReply{"v0", "MISS", "gincache; fwd=miss; stored"}, within(t, done, "the response"))
+}
