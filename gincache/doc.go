@@ -37,8 +37,9 @@
 //
 // On a networked backend a miss's response goes out before its store,
 // which runs after it within the request's budget (Cache-Status says
-// detail=storing); requests of the key meanwhile wait for the store, and a
-// write answered before it makes it refuse the entry. Close and WaitStores
+// detail=storing); requests of the key on the instance meanwhile are hits
+// on the entry being stored, and a write answered before the store makes
+// it refuse the entry. Close and WaitStores
 // wait for the stores under way; WithStoreBeforeResponse(true) stores
 // first.
 //

@@ -34,7 +34,15 @@ type flight struct {
 	// every waiter runs the handler for itself, since a response that was
 	// not stored may hold what belongs to one user only.
 	entry *backend.Entry
+	// ready: entry was published before the flight ends (publish), under
+	// the group's lock; readers counts the requests that joined it then.
+	ready   bool
+	readers int
 }
+
+// closedChan is what join returns to a request that joins a flight whose
+// entry is published already: it has nothing to wait for.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // flightPool recycles the flights that ended with no waiter: no one else
 // ever held them.
@@ -52,18 +60,24 @@ func appendFlightKey(b []byte, vals []backend.Token) []byte {
 
 // join returns the flight for fk and whether the caller leads it; a
 // waiter also gets the channel the leader closes when its result is
-// published (read f.entry after it is closed).
-func (g *flightGroup) join(fk string) (*flight, <-chan struct{}, bool) {
+// published (read f.entry after it is closed). A flight whose entry is
+// published already (ready) gives it at once: the caller reads f.entry
+// without waiting.
+func (g *flightGroup) join(fk string) (f *flight, done <-chan struct{}, leader, ready bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if f, ok := g.flights[fk]; ok {
+		if f.ready {
+			f.readers++
+			return f, closedChan, false, true
+		}
 		f.waiters++
 		if f.done == nil {
 			f.done = make(chan struct{})
 		}
-		return f, f.done, false
+		return f, f.done, false, false
 	}
-	return g.start(fk), nil, true
+	return g.start(fk), nil, true, false
 }
 
 // lead starts the flight for fk if none is under way; it never waits.
@@ -91,21 +105,40 @@ func (g *flightGroup) start(fk string) *flight {
 	return f
 }
 
-// finish publishes the leader's result and releases the waiters. A
-// flight that had none is recycled: once it is out of the map, no one
-// can join it.
+// publish hands the leader's entry to its waiters, and to every request
+// that joins from now on, before the flight ends: a store after the
+// response (storeLater) publishes its entry as the response goes out and
+// finishes the flight when the store ends. Sharing it before it is
+// stored is safe: a request that joins read the same token values as the
+// leader, so no write it must see had been answered when it looked up;
+// and the entry is one the store may keep (storable, for every user of
+// the key).
+func (g *flightGroup) publish(f *flight, e *backend.Entry) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f.entry, f.ready = e, true
+	if f.done != nil {
+		close(f.done)
+	}
+}
+
+// finish publishes the leader's result and releases the waiters, unless
+// publish did already. A flight that nobody joined is recycled: once it
+// is out of the map, no one can join it.
 func (g *flightGroup) finish(fk string, f *flight, e *backend.Entry) {
 	g.mu.Lock()
 	delete(g.flights, fk)
-	done := f.done
+	done, ready, readers := f.done, f.ready, f.readers
 	g.mu.Unlock()
-	if done == nil {
+	switch {
+	case done == nil && readers == 0:
 		*f = flight{}
 		flightPool.Put(f)
-		return
+	case ready: // the waiters have the entry publish gave them
+	default:
+		f.entry = e
+		close(done)
 	}
-	f.entry = e
-	close(done)
 }
 
 // waiting reports how many requests wait on flights, for tests and stats.

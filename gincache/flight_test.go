@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
 
+	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
@@ -162,4 +163,35 @@ func TestFlightLeadKeepsACopyOfItsKey(t *testing.T) {
 	g.finish(fk, f, nil)
 	_, _, after := g.lead("gincache:v1:GET:example.com:/doc\x00tokens..")
 	require.True(t, after, "a lead once the flight has finished")
+}
+
+// publish hands the entry to the flight's waiters and to every request
+// that joins it afterwards, before the flight ends; finish then only takes
+// it out of the map (the store after the response refused the entry here:
+// the waiters keep what they were given) and does not recycle a flight
+// someone joined.
+func TestFlightPublishBeforeFinish(t *testing.T) {
+	var g flightGroup
+	const fk = "gincache:v1:GET:example.com:/doc\x00tokens.."
+	f, _, leader, _ := g.join(fk)
+	require.True(t, leader, "the first join leads")
+	wf, done, leader, ready := g.join(fk)
+	require.Same(t, f, wf)
+	require.False(t, leader || ready, "the second join waits")
+	e := &backend.Entry{Status: 200, Body: []byte("doc")}
+	g.publish(f, e)
+	select {
+	case <-done:
+	default:
+		t.Fatal("publish did not release the waiter")
+	}
+	require.Same(t, e, wf.entry, "the waiter's entry")
+	rf, done, leader, ready := g.join(fk)
+	require.True(t, ready && !leader, "a join after publish is served at once")
+	require.Same(t, e, rf.entry, "the entry of a join after publish")
+	<-done // closed: nothing to wait for
+	g.finish(fk, f, nil)
+	require.Same(t, e, rf.entry, "the entry after finish: the flight is not recycled")
+	_, _, leader, _ = g.join(fk)
+	require.True(t, leader, "a join once the flight has finished leads a new one")
 }

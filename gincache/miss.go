@@ -48,7 +48,13 @@ func missIn(st *reqState, tok backend.Tokens, spent time.Duration) *miss {
 // fill handles a miss: the first request for the key (and token values)
 // runs the handler and stores the result; concurrent ones wait for it.
 func (c *Cache) fill(gc *gin.Context, rs *routeState, m *miss) {
-	f, done, leader := c.flights.join(m.fk)
+	f, done, leader, ready := c.flights.join(m.fk)
+	if ready {
+		// The leader's response has gone out and its store runs: the
+		// entry is served as a hit.
+		c.replay(gc, rs, f.entry, c.cfg.now())
+		return
+	}
 	if !leader {
 		select {
 		case <-done:

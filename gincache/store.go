@@ -403,8 +403,10 @@ const pendingStoreCost = 16 << 10
 // started it (WithStoreBeforeResponse). The client does not wait for the
 // store's round trip, and nothing it could see changes:
 //
-//   - the flight stays open until the store ends, so a concurrent miss of
-//     the key (and token values) still waits and shares the stored entry;
+//   - the flight stays open until the store ends, with its entry
+//     published (flightGroup.publish): a request of the key (and token
+//     values) meanwhile gets it at once, as a hit, where it would
+//     otherwise have missed in the backend and run the handler again;
 //   - the store checks the tokens the lookup read, as before: a write that
 //     came between the lookup and the store, before or after the
 //     response, makes it refuse the entry;
@@ -433,6 +435,7 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 	}
 	bg := &miss{key: m.key, tok: m.tok, spent: m.spent, f: m.f, fk: m.fk, st: m.st}
 	m.f, m.storing = nil, true // the store finishes the flight, not run
+	c.flights.publish(bg.f, e)
 	bg.st.refs.Store(2)
 	if c.pending++; c.pendingDone == nil {
 		c.pendingDone = make(chan struct{})
