@@ -116,6 +116,7 @@ func TestWriteWaitsForItsInvalidationToLand(t *testing.T) {
 	a, rb := remoteApp(t, WithInvalidationWait(time.Hour))
 	r := a.do("GET", "/a")
 	require.Equal(t, "MISS", r.xcache(), r.String())
+	require.NoError(t, a.cache.WaitStores(t.Context())) // remoteBackend is not Local: the store ran after the response
 	r = a.do("GET", "/a")
 	require.Equal(t, "HIT", r.xcache(), r.String())
 
@@ -135,6 +136,7 @@ func TestWriteWaitsForItsInvalidationToLand(t *testing.T) {
 	assert.True(t, rb.landedName("gincache:t:{/a}:S:/a"), "the write's own token landed")
 	r = a.do("GET", "/a")
 	require.Equal(t, "MISS", r.xcache(), r.String())
+	require.NoError(t, a.cache.WaitStores(t.Context()))
 	r = a.do("GET", "/a")
 	require.Equal(t, "HIT", r.xcache(), r.String())
 	st := a.cache.Service().Stats()
@@ -150,6 +152,7 @@ func TestWriteAnsweredAfterTheWaitKeepsRetryingItsTokens(t *testing.T) {
 	a, rb := remoteApp(t, WithInvalidationWait(10*time.Millisecond), WithWriteBudget(time.Millisecond))
 	r := a.do("GET", "/a")
 	require.Equal(t, "MISS", r.xcache(), r.String())
+	require.NoError(t, a.cache.WaitStores(t.Context()))
 	rb.setFailing(true)
 	r = a.do("PUT", "/a")
 	assert.Equal(t, http.StatusOK, r.status)

@@ -443,9 +443,16 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 	c.bg.Add(1)
 	go func() {
 		defer c.bg.Done()
-		var stored *backend.Entry
 		defer func() {
-			c.flights.finish(bg.fk, bg.f, stored)
+			// A backend's Store that panics would otherwise end the
+			// process: no recovery middleware runs around this goroutine,
+			// as one ran around the request's own store.
+			if p := recover(); p != nil {
+				rs.stats.unstored(notStoredError)
+				rs.stats.backendErrors.Add(1)
+				c.log.Log(slog.LevelError, "store-panic", "gincache: backend store panicked", "panic", p, "route", rs.path)
+			}
+			c.flights.finish(bg.fk, bg.f, nil) // its entry is published
 			c.inflight.Add(-charge)
 			bg.st.done()
 			c.bgMu.Lock()
@@ -455,9 +462,7 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 			}
 			c.bgMu.Unlock()
 		}()
-		if _, ok := c.settle(rs, bg, e); ok {
-			stored = e
-		}
+		c.settle(rs, bg, e)
 	}()
 	return true
 }

@@ -29,6 +29,7 @@ type heldRedis struct {
 	entered chan string
 	release chan struct{}
 	once    sync.Once
+	panics  atomic.Bool // Store panics instead (a backend's bug)
 }
 
 // releaseStores lets every store go, now and from then on.
@@ -40,6 +41,9 @@ func (h *heldRedis) Store(ctx stdcontext.Context, key string, e *backend.Entry, 
 	default: // a store the test does not wait for
 	}
 	<-h.release
+	if h.panics.Load() {
+		panic("heldRedis: a bug in the backend")
+	}
 	return h.Redis.Store(ctx, key, e, ttl, tok)
 }
 
@@ -235,6 +239,23 @@ func TestRedisClearWaitsForStoresAfterResponses(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, keys, "entries after the clear")
 	assert.Equal(t, "MISS", a.get(t, "/items/1").xcache, "the GET after the clear")
+}
+
+// A backend's Store that panics after the response is a store error, not
+// the end of the process: the goroutine it runs in recovers, releases the
+// flight, and the next request fills again.
+func TestRedisStoreAfterResponsePanics(t *testing.T) {
+	a := newStoreApp(t)
+	a.held.panics.Store(true)
+	a.held.releaseStores()
+	assert.Equal(t, storeReply{"v0", "MISS", storing}, a.get(t, "/items/1"))
+	require.NoError(t, a.cache.WaitStores(t.Context()))
+	assert.Equal(t, map[string]uint64{"store-error": 1}, nonZero(a.cache.Service().Stats().NotStored))
+	a.held.panics.Store(false)
+	assert.Equal(t, storeReply{"v0", "MISS", storing}, a.get(t, "/items/1"), "the GET after the panicked store")
+	require.NoError(t, a.cache.WaitStores(t.Context()))
+	assert.Equal(t, storeReply{"v0", "HIT", ""}, a.get(t, "/items/1"))
+	assert.Equal(t, int64(2), a.runs.Load(), "handler runs")
 }
 
 // WithStoreBeforeResponse(true) stores first: the response waits for the

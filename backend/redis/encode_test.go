@@ -52,7 +52,14 @@ func TestRedisStoreEncodesIntoAPooledBuffer(t *testing.T) {
 	// 70 KB per fill under -race, 10 KB without; 530 KB before the pool).
 	perStore := (after.TotalAlloc - before.TotalAlloc) / (n - 1)
 	t.Logf("%d bytes allocated per fill", perStore)
-	require.Less(t, perStore, uint64(size), "bytes allocated per fill of a %d-byte body", size)
+	if srv.Real() {
+		require.Less(t, perStore, uint64(size), "bytes allocated per fill of a %d-byte body", size)
+	} else {
+		// miniredis runs in this process and copies every value it is
+		// sent: the bound holds the client alone to account, so it is
+		// checked against a real server (CI requires one).
+		t.Log("on miniredis: the allocation bound is not checked")
+	}
 	for i := range n {
 		e, err := r.Lookup(ctx, fmt.Sprintf("k%d", i), backend.Tokens{Names: itemNames, Values: make([]backend.Token, len(itemNames))})
 		require.NoError(t, err, "entry %d", i)
