@@ -141,7 +141,7 @@ const benchTimeout = 3 * time.Second
 // newGincache builds the cache on be (nil: the default memory backend),
 // closed at b's cleanup.
 func newGincache(b *testing.B, tab gincache.Table, be backend.Backend) *gincache.Cache {
-	opts := []gincache.Option{gincache.WithLogger(quiet)}
+	opts := []gincache.Option{gincache.WithLogger(quiet), gincache.WithStoreBeforeResponse(*storeFirst)}
 	if be != nil {
 		opts = append(opts, gincache.WithBackend(be), gincache.WithBudget(benchTimeout))
 	}

@@ -17,6 +17,11 @@ import (
 // rounds is how many times each comparison alternates its contenders.
 var rounds = flag.Int("rounds", 3, "rounds of each interleaved comparison")
 
+// storeFirst builds the gincache contenders with
+// gincache.WithStoreBeforeResponse(true): on Redis a miss is stored before
+// its response rather than after it (BENCHMARKS.md compares the two).
+var storeFirst = flag.Bool("store-first", false, "gincache stores a miss before its response (WithStoreBeforeResponse(true))")
+
 // shared is the redis-server the hit, miss, bypass and parallel
 // benchmarks share (each fixture under its own key prefix), in a directory
 // of its own; benchmarks that need a keyspace of their own start their own.

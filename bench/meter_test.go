@@ -34,6 +34,10 @@ type redisStats struct {
 	trips int64
 	keys  int64 // keyspace_hits + keyspace_misses: keys read
 	mem   int64 // used_memory
+	// conns counts the connections the server accepted: each costs a
+	// handshake (go-redis sends HELLO and CLIENT SETINFO) whose replies
+	// trips counts too. A pool that grows during the window adds them.
+	conns int64
 }
 
 func readRedisStats(tb testing.TB, c *redis.Client) redisStats {
@@ -60,6 +64,8 @@ func parseRedisStats(info string) redisStats {
 			s.keys += n
 		case name == "total_writes_processed":
 			s.trips, _ = strconv.ParseInt(value, 10, 64)
+		case name == "total_connections_received":
+			s.conns, _ = strconv.ParseInt(value, 10, 64)
 		case name == "used_memory":
 			s.mem, _ = strconv.ParseInt(value, 10, 64)
 		case strings.HasPrefix(name, "cmdstat_") && name != "cmdstat_info":
@@ -99,6 +105,7 @@ func (m *redisMeter) pause() {
 	// The reply to the INFO that read m.from was written after it read
 	// the counter, so it is counted; the one just read is not.
 	m.total.trips += now.trips - m.from.trips - 1
+	m.total.conns += now.conns - m.from.conns
 }
 
 func (m *redisMeter) resume() {
@@ -118,4 +125,5 @@ func (m *redisMeter) report(b *testing.B) {
 	b.ReportMetric(float64(m.total.cmds)/n, "redis-cmds/op")
 	b.ReportMetric(float64(m.total.keys)/n, "redis-keys/op")
 	b.ReportMetric(float64(m.total.trips)/n, "redis-trips/op")
+	b.ReportMetric(float64(m.total.conns), "redis-conns")
 }

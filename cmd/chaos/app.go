@@ -88,7 +88,7 @@ type instance struct {
 // newInstance builds replica id on store, its cache on the Redis at
 // redisAddr (directly, or through a proxy it starts when viaProxy), and
 // starts serving it on a free loopback port.
-func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage, patience, nearDelta time.Duration) (*instance, error) {
+func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Store, logger *slog.Logger, sab sabotage, patience, nearDelta time.Duration, storeFirst bool) (*instance, error) {
 	in := &instance{id: id, serveErr: make(chan error, 1)}
 	addr := redisAddr
 	if viaProxy {
@@ -115,7 +115,8 @@ func newInstance(id int, redisAddr string, viaProxy bool, store *quickstart.Stor
 		}
 		in.near, cb = n, n
 	}
-	opts := []gincache.Option{gincache.WithBackend(cb), gincache.WithDefaultTTL(60 * time.Second), gincache.WithLogger(logger.With("instance", id))}
+	opts := []gincache.Option{gincache.WithBackend(cb), gincache.WithDefaultTTL(60 * time.Second), gincache.WithLogger(logger.With("instance", id)),
+		gincache.WithStoreBeforeResponse(storeFirst)}
 	if patience > 0 {
 		opts = append(opts, gincache.WithBudget(patience))
 	}

@@ -33,6 +33,10 @@ type config struct {
 	// instance, with lease nearDelta.
 	near      bool
 	nearDelta time.Duration
+	// storeFirst runs every instance with
+	// gincache.WithStoreBeforeResponse(true): a miss is stored before its
+	// response, as before the store moved after it.
+	storeFirst bool
 
 	// sabotage breaks the application on purpose, so that tests can show
 	// each check catches what it is meant to. Never set by flags.
@@ -118,6 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.redisServer, "redis-server", "", "the redis-server binary (default: redis-server on PATH)")
 	fs.BoolVar(&cfg.near, "near", false, "put a near cache (backend/near) in front of Redis in every instance; the report gives each phase's share of reads served from it")
 	fs.DurationVar(&cfg.nearDelta, "near-delta", 0, "the near cache's lease and commit-wait (default: backend/near's, 5ms)")
+	fs.BoolVar(&cfg.storeFirst, "store-first", false, "store each miss before its response (gincache.WithStoreBeforeResponse(true)) instead of after it")
 	fs.BoolVar(&cfg.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&cfg.verbose, "v", false, "print the cache's and the Redis backend's logs to stderr")
 	if err := fs.Parse(args); err != nil {

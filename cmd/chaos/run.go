@@ -166,7 +166,7 @@ func run(ctx context.Context, cfg config, logs io.Writer) (*report, error) {
 		r.readIn[i], r.followIn[i] = make(chan struct{}), make(chan struct{})
 	}
 	r.start = func(i int) (*instance, error) {
-		return newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage, cfg.patience, cfg.nearLease())
+		return newInstance(i+1, srv.Addr(), cfg.instances > 1 && i == victim, store, logger, cfg.sabotage, cfg.patience, cfg.nearLease(), cfg.storeFirst)
 	}
 	defer func() {
 		for _, in := range append(r.all(), r.crashed...) {
