@@ -39,9 +39,8 @@
 // which runs after it within the request's budget (Cache-Status says
 // detail=storing); requests of the key on the instance meanwhile are hits
 // on the entry being stored, and a write answered before the store makes
-// it refuse the entry. Close and WaitStores
-// wait for the stores under way; WithStoreBeforeResponse(true) stores
-// first.
+// it refuse the entry. Close and WaitStores wait for the stores under way;
+// WithStoreBeforeResponse(true) stores first.
 //
 // # Identity
 //

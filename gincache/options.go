@@ -232,10 +232,10 @@ func WithHonorNoCache(on bool) Option {
 // the store comes first and Cache-Status says whether it was stored
 // ("stored", or "detail=" and why not), at one round trip more on every
 // miss. Either way a store that raced a write is refused (its tokens
-// changed), concurrent misses of the key share its entry (as it goes out,
-// or once stored), and Close waits for stores under way. A backend that implements
-// backend.Local (the memory backend) always stores first: its store is
-// not a round trip.
+// changed), concurrent misses of the key share its entry (as it goes
+// out, or once stored), and Close waits for stores under way. A backend
+// that implements backend.Local (the memory backend) always stores first:
+// its store is not a round trip.
 func WithStoreBeforeResponse(on bool) Option {
 	return func(c *config) error {
 		c.storeFirst = on
