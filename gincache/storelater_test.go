@@ -21,9 +21,9 @@ import (
 )
 
 // heldRedis is the Redis backend with stores a test can hold: Store
-// reports its key on entered (if there is room), then waits for release. Everything else is
-// the real backend's (embedded by its concrete type, so the cache sees
-// every optional interface it implements).
+// reports its key on entered (if there is room), then waits for release.
+// Everything else is the real backend's (embedded by its concrete type,
+// so the cache sees every optional interface it implements).
 type heldRedis struct {
 	*redis.Redis
 	entered chan string
