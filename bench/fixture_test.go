@@ -221,6 +221,7 @@ var (
 	redisGet = contender{name: "redis-get", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
 		a := newApp(sz)
 		c := newClient(b, addr)
+		warmPools(b, c)
 		key := "raw:" + sz.name
 		require.NoError(b, c.Set(context.Background(), key, a.body, 0).Err(), "SET %s", key)
 		h := func(gc *gin.Context) {
@@ -243,7 +244,9 @@ var (
 
 	gincacheRedis = contender{name: "gincache-redis", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
 		a := newApp(sz)
-		c := newGincache(b, table, newRedisBackend(b, "redis://"+addr+"/0", "gc-"+m.String()+"-"+sz.name))
+		rb := newRedisBackend(b, "redis://"+addr+"/0", "gc-"+m.String()+"-"+sz.name)
+		warmPools(b, rb.Client())
+		c := newGincache(b, table, rb)
 		return gincacheFixture(c, a, m, newClient(b, addr))
 	}}
 
@@ -256,7 +259,9 @@ var (
 
 	chenyahuiRedis = contender{name: "chenyahui-redis", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
 		a := newApp(sz)
-		s := persist.NewRedisStore(newClientV8(b, addr))
+		v8 := newClientV8(b, addr)
+		warmPoolV8(b, v8)
+		s := persist.NewRedisStore(v8)
 		prefix := "cy-" + m.String() + "-" + sz.name + ":"
 		c := newClient(b, addr)
 		clear := func(ctx context.Context) error { return unlinkPrefix(ctx, c, prefix) }
@@ -348,8 +353,9 @@ func (f *fixture) serve(tb testing.TB, req *http.Request, n int, want string) {
 	}
 }
 
-// settleStores waits for the stores still under way, so that what follows
-// finds the warm-up's entry stored.
+// settleStores waits for the stores still under way: the warm-up's, so
+// that the hits find its entry stored, and a cycle's, so that they end in
+// the window that measures it.
 func (f *fixture) settleStores(b *testing.B) {
 	settleStores(b, f.settle)
 }

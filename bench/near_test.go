@@ -45,6 +45,7 @@ func nearContender(name string, delay, delta time.Duration) contender {
 		}
 		a := newApp(sz)
 		src := newRedisBackend(b, "redis://"+addr+"/0", "near-"+name+"-"+m.String()+"-"+sz.name)
+		warmPools(b, src.Client())
 		n, err := near.New(src, near.Options{Delta: delta, Logger: quiet})
 		require.NoError(b, err, "near.New")
 		b.Cleanup(func() { _ = n.Close() })
@@ -62,7 +63,9 @@ func redisSlowContender() contender {
 	return contender{name: "gincache-redis-slow", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
 		addr = delayProxy(b, addr, nearDelay)
 		a := newApp(sz)
-		c := newGincache(b, table, newRedisBackend(b, "redis://"+addr+"/0", "gc-slow-"+m.String()+"-"+sz.name))
+		rb := newRedisBackend(b, "redis://"+addr+"/0", "gc-slow-"+m.String()+"-"+sz.name)
+		warmPools(b, rb.Client())
+		c := newGincache(b, table, rb)
 		return gincacheFixture(c, a, m, newClient(b, addr))
 	}}
 }
