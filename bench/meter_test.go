@@ -29,8 +29,8 @@ type redisStats struct {
 	cmds int64         // commands processed (a script's own included), INFO itself left out
 	// trips counts the server's writes of replies to clients: one per
 	// round trip whose replies fit 64 KiB (the server writes at most that
-	// per event), so a miss's round trips exactly; a hit of a larger
-	// entry counts more.
+	// per event), so a miss's round trips; a hit of a larger entry counts
+	// more, and so does a pipeline the server reads in two parts (reads).
 	trips int64
 	keys  int64 // keyspace_hits + keyspace_misses: keys read
 	mem   int64 // used_memory
@@ -38,6 +38,15 @@ type redisStats struct {
 	// handshake (go-redis sends HELLO and CLIENT SETINFO) whose replies
 	// trips counts too. A pool that grows during the window adds them.
 	conns int64
+	// reads counts the server's reads of requests: one per round trip,
+	// unless a request arrives, or fits the client's query buffer, only
+	// in part. Redis 7.0 reads at most what that buffer has room for,
+	// which it sizes from the connection's earlier requests: a pipeline a
+	// few bytes longer than the one before it on its connection is read
+	// in two, and when the cut falls in its last command, the server
+	// writes the replies of the commands before it first and those of the
+	// rest after the second read, so trips counts two for one round trip.
+	reads int64
 }
 
 func readRedisStats(tb testing.TB, c *redis.Client) redisStats {
@@ -64,6 +73,8 @@ func parseRedisStats(info string) redisStats {
 			s.keys += n
 		case name == "total_writes_processed":
 			s.trips, _ = strconv.ParseInt(value, 10, 64)
+		case name == "total_reads_processed":
+			s.reads, _ = strconv.ParseInt(value, 10, 64)
 		case name == "total_connections_received":
 			s.conns, _ = strconv.ParseInt(value, 10, 64)
 		case name == "used_memory":
@@ -106,6 +117,7 @@ func (m *redisMeter) pause() {
 	// the counter, so it is counted; the one just read is not.
 	m.total.trips += now.trips - m.from.trips - 1
 	m.total.conns += now.conns - m.from.conns
+	m.total.reads += now.reads - m.from.reads - 1 // the INFO just sent
 }
 
 func (m *redisMeter) resume() {
@@ -126,4 +138,5 @@ func (m *redisMeter) report(b *testing.B) {
 	b.ReportMetric(float64(m.total.keys)/n, "redis-keys/op")
 	b.ReportMetric(float64(m.total.trips)/n, "redis-trips/op")
 	b.ReportMetric(float64(m.total.conns), "redis-conns")
+	b.ReportMetric(float64(m.total.reads)/n, "redis-reads/op")
 }

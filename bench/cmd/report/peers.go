@@ -68,9 +68,17 @@ func peerTargetsTable(r *run) string {
 	var trips []string
 	allTwo, measured := true, false
 	for _, size := range in {
-		if t, ok := r.median(pick("Miss", "size", size, "impl", "gincache-redis"), "redis-trips/op"); ok {
+		s := pick("Miss", "size", size, "impl", "gincache-redis")
+		if t, ok := r.median(s, "redis-trips/op"); ok {
 			measured = true
-			trips = append(trips, fmt.Sprintf("%s %s", num(t), size))
+			fig := fmt.Sprintf("%s %s", num(t), size)
+			// The server's reads of requests beside its reply writes: a
+			// pipeline read in two parts counts one more of each
+			// (bench/meter_test.go, redisStats.reads).
+			if rd, ok := r.median(s, "redis-reads/op"); ok {
+				fig += fmt.Sprintf(" (%s reads)", num(rd))
+			}
+			trips = append(trips, fig)
 			allTwo = allTwo && t <= 2
 		}
 	}

@@ -146,3 +146,23 @@ func TestPublishChecksTheMarkdownFirst(t *testing.T) {
 	require.NoFileExists(t, raw)
 	require.NoDirExists(t, charts)
 }
+
+// The two-round-trips row is judged on the server's reply writes; the
+// reads beside them show a pipeline the server read in two parts.
+func TestRoundTripsRow(t *testing.T) {
+	const out = `BenchmarkMiss/size=16KiB/impl=gincache-redis/round=0-2 	 100	 1000 ns/op	 2.000 redis-trips/op	 2.000 redis-reads/op
+BenchmarkMiss/size=16KiB/impl=gincache-redis/round=1-2 	 100	 1000 ns/op	 2.200 redis-trips/op	 2.200 redis-reads/op
+BenchmarkMiss/size=16KiB/impl=gincache-redis/round=2-2 	 100	 1000 ns/op	 2.100 redis-trips/op	 2.100 redis-reads/op
+BenchmarkMiss/size=256KiB/impl=gincache-redis/round=0-2 	 100	 1000 ns/op	 2.000 redis-trips/op
+`
+	r, err := parse(strings.NewReader(out))
+	require.NoError(t, err)
+	var row string
+	for line := range strings.SplitSeq(peerTargetsTable(r), "\n") {
+		if strings.Contains(line, "two round trips") {
+			row = line
+		}
+	}
+	assert.Contains(t, row, "| 2.1 16KiB (2.1 reads), 2 256KiB |", "the row's figures")
+	assert.Contains(t, row, "**not met**", "the verdict")
+}
