@@ -221,7 +221,7 @@ var (
 	redisGet = contender{name: "redis-get", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
 		a := newApp(sz)
 		c := newClient(b, addr)
-		warmPools(b, c)
+		warmPools(b, newClient(b, addr), c)
 		key := "raw:" + sz.name
 		require.NoError(b, c.Set(context.Background(), key, a.body, 0).Err(), "SET %s", key)
 		h := func(gc *gin.Context) {
@@ -245,9 +245,10 @@ var (
 	gincacheRedis = contender{name: "gincache-redis", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
 		a := newApp(sz)
 		rb := newRedisBackend(b, "redis://"+addr+"/0", "gc-"+m.String()+"-"+sz.name)
-		warmPools(b, rb.Client())
+		meter := newClient(b, addr)
+		warmPools(b, meter, rb.Client())
 		c := newGincache(b, table, rb)
-		return gincacheFixture(c, a, m, newClient(b, addr))
+		return gincacheFixture(c, a, m, meter)
 	}}
 
 	chenyahuiMemory = contender{name: "chenyahui-memory", build: func(b *testing.B, m mode, sz size, _ string) *fixture {
@@ -260,10 +261,10 @@ var (
 	chenyahuiRedis = contender{name: "chenyahui-redis", redis: true, build: func(b *testing.B, m mode, sz size, addr string) *fixture {
 		a := newApp(sz)
 		v8 := newClientV8(b, addr)
-		warmPoolV8(b, v8)
+		c := newClient(b, addr)
+		warmPoolV8(b, c, v8)
 		s := persist.NewRedisStore(v8)
 		prefix := "cy-" + m.String() + "-" + sz.name + ":"
-		c := newClient(b, addr)
 		clear := func(ctx context.Context) error { return unlinkPrefix(ctx, c, prefix) }
 		return &fixture{h: engine(peerMiddleware(s, m, prefix), a.handlerFor(m)), app: a, clear: clear, redis: c}
 	}}

@@ -45,12 +45,13 @@ func nearContender(name string, delay, delta time.Duration) contender {
 		}
 		a := newApp(sz)
 		src := newRedisBackend(b, "redis://"+addr+"/0", "near-"+name+"-"+m.String()+"-"+sz.name)
-		warmPools(b, src.Client())
+		meter := newClient(b, addr)
+		warmPools(b, meter, src.Client())
 		n, err := near.New(src, near.Options{Delta: delta, Logger: quiet})
 		require.NoError(b, err, "near.New")
 		b.Cleanup(func() { _ = n.Close() })
 		c := newGincache(b, table, n)
-		f := gincacheFixture(c, a, m, newClient(b, addr))
+		f := gincacheFixture(c, a, m, meter)
 		if m == hit {
 			warmNear(b, f, c, sz)
 			f.nearHits = func() uint64 { return c.Service().Stats().NearHits }
@@ -64,9 +65,10 @@ func redisSlowContender() contender {
 		addr = delayProxy(b, addr, nearDelay)
 		a := newApp(sz)
 		rb := newRedisBackend(b, "redis://"+addr+"/0", "gc-slow-"+m.String()+"-"+sz.name)
-		warmPools(b, rb.Client())
+		meter := newClient(b, addr)
+		warmPools(b, meter, rb.Client())
 		c := newGincache(b, table, rb)
-		return gincacheFixture(c, a, m, newClient(b, addr))
+		return gincacheFixture(c, a, m, meter)
 	}}
 }
 
