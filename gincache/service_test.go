@@ -97,6 +97,23 @@ func TestServiceFromContext(t *testing.T) {
 	assert.Nil(t, seen[4], "outside the middleware FromContext = %v, want nil", seen[4])
 }
 
+// A Get that hits the memory backend allocates the full key and nothing
+// more: the entry is filled into pooled request state. Apart from
+// TestServiceGetSetDeleteKeys so that it skips under the race detector,
+// whose sync.Pool drops a quarter of what is put back (each drop a new
+// request state, several allocations): inside that test under -race it
+// failed a fresh-clone CI run, reading 2.
+func TestServiceGetHitAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector (sync.Pool drops items)")
+	}
+	a := newTestApp(t, nil)
+	s := a.cache.Service()
+	ctx := t.Context()
+	require.NoError(t, s.Set(ctx, "warm:greeting", []byte("hello"), time.Minute))
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _, _ = s.Get(ctx, "warm:greeting") }), "allocations per Get hit")
+}
+
 func TestServiceGetSetDeleteKeys(t *testing.T) {
 	a := newTestApp(t, nil)
 	s := a.cache.Service()
@@ -105,8 +122,6 @@ func TestServiceGetSetDeleteKeys(t *testing.T) {
 	b, err := s.Get(ctx, "warm:greeting")
 	require.NoError(t, err, "Get = %q, %v", b, err)
 	require.Equal(t, "hello", string(b), "Get = %q, %v", b, err)
-	// A hit on the memory backend allocates the full key and nothing more.
-	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _, _ = s.Get(ctx, "warm:greeting") }), "allocations per Get hit")
 	_, err = s.Get(ctx, "warm:nothing")
 	require.ErrorIs(t, err, backend.ErrNotFound, "Get of a missing key")
 	for i := range 25 {
