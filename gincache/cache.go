@@ -62,10 +62,21 @@ type Cache struct {
 	bgCtx    context.Context // canceled by Close: refreshes under way see it
 	bgCancel context.CancelFunc
 	closed   atomic.Bool
-	// stores after the response under way (storeLater), under bgMu, and
-	// the channel closed when the last ends (nil while none runs)
-	pending     int
-	pendingDone chan struct{}
+	// stores after the response under way (storeLater), under bgMu:
+	// those that start join storing (made when the first starts), and
+	// open lists the batches with a store still under way
+	storing *storeBatch
+	open    []*storeBatch
+}
+
+// storeBatch counts stores after the response that started between two
+// calls of WaitStores; done is closed when the last of them ends. A
+// WaitStores waits for the batches open when it is called and starts a
+// new one for the stores after it, so it returns under a steady stream of
+// misses, when the stores it found have ended.
+type storeBatch struct {
+	n    int
+	done chan struct{}
 }
 
 // New builds a cache for the policy table. It checks the table and every
@@ -198,17 +209,17 @@ func (c *Cache) Close() error {
 // another instance, right after a MISS calls it first.
 func (c *Cache) WaitStores(ctx context.Context) error {
 	c.bgMu.Lock()
-	done := c.pendingDone
+	open := slices.Clone(c.open)
+	c.storing = nil // stores that start from now on are not waited for
 	c.bgMu.Unlock()
-	if done == nil {
-		return nil
+	for _, b := range open {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
 
 // Backend returns the backend the cache uses.

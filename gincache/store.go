@@ -437,9 +437,13 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 	m.f, m.storing = nil, true // the store finishes the flight, not run
 	c.flights.publish(bg.f, e)
 	bg.st.refs.Store(2)
-	if c.pending++; c.pendingDone == nil {
-		c.pendingDone = make(chan struct{})
+	batch := c.storing
+	if batch == nil {
+		batch = &storeBatch{done: make(chan struct{})}
+		c.storing = batch
+		c.open = append(c.open, batch)
 	}
+	batch.n++
 	c.bg.Add(1)
 	go func() {
 		defer c.bg.Done()
@@ -456,9 +460,12 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 			c.inflight.Add(-charge)
 			bg.st.done()
 			c.bgMu.Lock()
-			if c.pending--; c.pending == 0 {
-				close(c.pendingDone)
-				c.pendingDone = nil
+			if batch.n--; batch.n == 0 {
+				close(batch.done)
+				c.open = slices.DeleteFunc(c.open, func(b *storeBatch) bool { return b == batch })
+				if c.storing == batch {
+					c.storing = nil
+				}
 			}
 			c.bgMu.Unlock()
 		}()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,6 +31,10 @@ type heldRedis struct {
 	release chan struct{}
 	once    sync.Once
 	panics  atomic.Bool // Store panics instead (a backend's bug)
+	// gatePath, when set before the first request, holds the stores whose
+	// key holds it until gate is closed, instead of until release.
+	gatePath string
+	gate     chan struct{}
 }
 
 // releaseStores lets every store go, now and from then on.
@@ -40,7 +45,11 @@ func (h *heldRedis) Store(ctx stdcontext.Context, key string, e *backend.Entry, 
 	case h.entered <- key:
 	default: // a store the test does not wait for
 	}
-	<-h.release
+	if h.gatePath != "" && strings.Contains(key, h.gatePath) {
+		<-h.gate
+	} else {
+		<-h.release
+	}
 	if h.panics.Load() {
 		panic("heldRedis: a bug in the backend")
 	}
@@ -239,6 +248,23 @@ func TestRedisClearWaitsForStoresAfterResponses(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, keys, "entries after the clear")
 	assert.Equal(t, "MISS", a.get(t, "/items/1").xcache, "the GET after the clear")
+}
+
+// WaitStores waits for the stores under way when it is called, not for
+// those that start after it: under a steady stream of misses there is
+// always one under way, and a clear (which calls it) must still return.
+func TestRedisWaitStoresIgnoresLaterStores(t *testing.T) {
+	a := newStoreApp(t)
+	a.held.gatePath, a.held.gate = "/items/2", make(chan struct{})
+	t.Cleanup(func() { close(a.held.gate) }) // before releaseStores's cleanup
+	a.missHeld(t)
+	waited := make(chan error, 1)
+	go func() { waited <- a.cache.WaitStores(stdcontext.Background()) }()
+	notYet(t, waited, "WaitStores while a store is held")
+	assert.Equal(t, storeReply{"v0", "MISS", storing}, a.get(t, "/items/2"), "a miss after WaitStores was called")
+	within(t, a.held.entered, "the later miss's store")
+	a.held.releaseStores() // the first store ends; the later one stays held
+	require.NoError(t, within(t, waited, "WaitStores once the store it found has ended"))
 }
 
 // A backend's Store that panics after the response is a store error, not
