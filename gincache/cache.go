@@ -67,6 +67,10 @@ type Cache struct {
 	// open lists the batches with a store still under way
 	storing *storeBatch
 	open    []*storeBatch
+	// storeJobs hands a store after the response to an idle storer;
+	// idleStorers counts those waiting on it.
+	storeJobs   chan storeJob
+	idleStorers atomic.Int32
 }
 
 // storeBatch counts stores after the response that started between two
@@ -126,7 +130,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 		cfg.now = time.Now
 	}
 
-	c := &Cache{cfg: cfg, table: table, stop: make(chan struct{})}
+	c := &Cache{cfg: cfg, table: table, stop: make(chan struct{}), storeJobs: make(chan storeJob)}
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	if cfg.backend == nil {
 		m, err := memory.New(memory.Options{Now: cfg.now})

@@ -399,8 +399,8 @@ func (c *Cache) settle(rs *routeState, m *miss, e *backend.Entry) (notStoredReas
 const pendingStoreCost = 16 << 10
 
 // storeLater stores a leader's entry on a networked backend after its
-// response has gone, in a goroutine of its own, and reports whether it
-// started it (WithStoreBeforeResponse). The client does not wait for the
+// response has gone, on a storer goroutine (an idle one, or one started
+// for it), and reports whether it started it (WithStoreBeforeResponse). The client does not wait for the
 // store's round trip, and nothing it could see changes:
 //
 //   - the flight stays open until the store ends, with its entry
@@ -445,33 +445,87 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 	}
 	batch.n++
 	c.bg.Add(1)
-	go func() {
-		defer c.bg.Done()
-		defer func() {
-			// A backend's Store that panics would otherwise end the
-			// process: no recovery middleware runs around this goroutine,
-			// as one ran around the request's own store.
-			if p := recover(); p != nil {
-				rs.stats.unstored(notStoredError)
-				rs.stats.backendErrors.Add(1)
-				c.log.Log(slog.LevelError, "store-panic", "gincache: backend store panicked", "panic", p, "route", rs.path)
-			}
-			c.flights.finish(bg.fk, bg.f, nil) // its entry is published
-			c.inflight.Add(-charge)
-			bg.st.done()
-			c.bgMu.Lock()
-			if batch.n--; batch.n == 0 {
-				close(batch.done)
-				c.open = slices.DeleteFunc(c.open, func(b *storeBatch) bool { return b == batch })
-				if c.storing == batch {
-					c.storing = nil
-				}
-			}
-			c.bgMu.Unlock()
-		}()
-		c.settle(rs, bg, e)
-	}()
+	job := storeJob{rs: rs, m: bg, e: e, charge: charge, batch: batch}
+	select {
+	case c.storeJobs <- job: // an idle storer takes it
+	default:
+		c.bg.Add(1)
+		go c.storer(job)
+	}
 	return true
+}
+
+// storeJob is one store after the response, as storeLater hands it to a
+// storer.
+type storeJob struct {
+	rs     *routeState
+	m      *miss
+	e      *backend.Entry
+	charge int64
+	batch  *storeBatch
+}
+
+// maxIdleStorers bounds the storers that wait for the next store after
+// theirs: enough for the stores a busy instance has under way at once,
+// few enough that an idle one holds little (a parked goroutine and its
+// stack).
+const maxIdleStorers = 16
+
+// storer runs stores after the response: the one it was started with,
+// then those storeLater hands it while it waits idle, until more than
+// maxIdleStorers wait or the cache closes. A goroutine per store would
+// start on a small stack and grow it, copying it each time, through the
+// backend client's calls: on Redis that was about a twentieth of a miss's
+// CPU time end to end (bench/, BenchmarkEndToEnd/case=miss, pprof), and
+// a storer pays it once. storeLater counts the storer in c.bg, so Close
+// waits for it to end.
+func (c *Cache) storer(job storeJob) {
+	defer c.bg.Done()
+	for {
+		c.runStore(job)
+		if c.idleStorers.Add(1) > maxIdleStorers {
+			c.idleStorers.Add(-1)
+			return
+		}
+		select {
+		case job = <-c.storeJobs:
+			c.idleStorers.Add(-1)
+		case <-c.stop:
+			c.idleStorers.Add(-1)
+			return
+		}
+	}
+}
+
+// runStore runs one store after the response and ends its hold on
+// everything storeLater gave it: the flight, the in-flight charge, the
+// request's state and its place in its batch.
+func (c *Cache) runStore(job storeJob) {
+	rs, bg, batch := job.rs, job.m, job.batch
+	defer c.bg.Done()
+	defer func() {
+		// A backend's Store that panics would otherwise end the
+		// process: no recovery middleware runs around this goroutine,
+		// as one ran around the request's own store.
+		if p := recover(); p != nil {
+			rs.stats.unstored(notStoredError)
+			rs.stats.backendErrors.Add(1)
+			c.log.Log(slog.LevelError, "store-panic", "gincache: backend store panicked", "panic", p, "route", rs.path)
+		}
+		c.flights.finish(bg.fk, bg.f, nil) // its entry is published
+		c.inflight.Add(-job.charge)
+		bg.st.done()
+		c.bgMu.Lock()
+		if batch.n--; batch.n == 0 {
+			close(batch.done)
+			c.open = slices.DeleteFunc(c.open, func(b *storeBatch) bool { return b == batch })
+			if c.storing == batch {
+				c.storing = nil
+			}
+		}
+		c.bgMu.Unlock()
+	}()
+	c.settle(rs, bg, job.e)
 }
 
 // store saves the entry within what is left of the request's budget. It

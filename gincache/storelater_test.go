@@ -2,9 +2,11 @@ package gincache_test
 
 import (
 	stdcontext "context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -306,4 +308,47 @@ func TestRedisStoreBeforeResponsePastTheInflightCap(t *testing.T) {
 	notYet(t, done, "the response while its store is held, past the cap")
 	a.held.releaseStores()
 	assert.Equal(t, storeReply{"v0", "MISS", "gincache; fwd=miss; stored"}, within(t, done, "the response"))
+}
+
+// storers counts the goroutines that run stores after the response.
+func storers() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "gincache.(*Cache).storer(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// Stores after the response run on storers that wait for the next store
+// rather than end (a new goroutine per store grows a new stack): one at a
+// time, misses reuse one or two of them; many at once leave no more than
+// 16 waiting; Close ends them all.
+func TestRedisStorersAreReusedAndEndWithClose(t *testing.T) {
+	a := newStoreApp(t)
+	a.held.releaseStores()
+	for i := range 20 {
+		assert.Equal(t, storeReply{"v0", "MISS", storing}, a.get(t, fmt.Sprintf("/items/%d", i)))
+		require.NoError(t, a.cache.WaitStores(t.Context()))
+	}
+	n := storers()
+	assert.True(t, n >= 1 && n <= 2, "storers after 20 misses one at a time: %d", n)
+
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			r, err := a.send("GET", fmt.Sprintf("/items/x%d", i))
+			assert.NoError(t, err)
+			assert.Equal(t, "MISS", r.xcache)
+		})
+	}
+	wg.Wait()
+	require.NoError(t, a.cache.WaitStores(t.Context()))
+	assert.LessOrEqual(t, storers(), 16, "storers left waiting after 40 misses at once")
+	assert.Equal(t, uint64(60), a.cache.Service().Stats().Stores, "entries stored")
+
+	require.NoError(t, a.cache.Close())
+	assert.Zero(t, storers(), "storers after Close")
 }
