@@ -69,8 +69,9 @@ type Cache struct {
 	open    []*storeBatch
 	// storeJobs hands a store after the response to an idle storer;
 	// idleStorers counts those waiting on it.
-	storeJobs   chan storeJob
-	idleStorers atomic.Int32
+	storeJobs      chan storeJob
+	idleStorers    atomic.Int32
+	maxIdleStorers int32 // idleStorerLimit(), read once
 }
 
 // storeBatch counts stores after the response that started between two
@@ -130,7 +131,7 @@ func New(table Table, opts ...Option) (*Cache, error) {
 		cfg.now = time.Now
 	}
 
-	c := &Cache{cfg: cfg, table: table, stop: make(chan struct{}), storeJobs: make(chan storeJob)}
+	c := &Cache{cfg: cfg, table: table, stop: make(chan struct{}), storeJobs: make(chan storeJob), maxIdleStorers: idleStorerLimit()}
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	if cfg.backend == nil {
 		m, err := memory.New(memory.Options{Now: cfg.now})

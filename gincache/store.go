@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/textproto"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -465,15 +466,16 @@ type storeJob struct {
 	batch  *storeBatch
 }
 
-// maxIdleStorers bounds the storers that wait for the next store after
-// theirs: enough for the stores a busy instance has under way at once,
-// few enough that an idle one holds little (a parked goroutine and its
-// stack).
-const maxIdleStorers = 16
+// idleStorerLimit bounds the storers that wait for the next store after
+// theirs: enough for the stores a busy instance has under way at once
+// (four per P, at least 16), few enough that an idle instance holds
+// little (a parked goroutine and its stack each). Past it a store's
+// storer ends with its store, as a goroutine per store did.
+func idleStorerLimit() int32 { return int32(max(16, 4*runtime.GOMAXPROCS(0))) }
 
 // storer runs stores after the response: the one it was started with,
 // then those storeLater hands it while it waits idle, until more than
-// maxIdleStorers wait or the cache closes. A goroutine per store would
+// c.maxIdleStorers wait or the cache closes. A goroutine per store would
 // start on a small stack and grow it, copying it each time, through the
 // backend client's calls: on Redis that was about a twentieth of a miss's
 // CPU time end to end (bench/, BenchmarkEndToEnd/case=miss, pprof), and
@@ -483,7 +485,7 @@ func (c *Cache) storer(job storeJob) {
 	defer c.bg.Done()
 	for {
 		c.runStore(job)
-		if c.idleStorers.Add(1) > maxIdleStorers {
+		if c.idleStorers.Add(1) > c.maxIdleStorers {
 			c.idleStorers.Add(-1)
 			return
 		}
