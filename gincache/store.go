@@ -401,8 +401,9 @@ const pendingStoreCost = 16 << 10
 
 // storeLater stores a leader's entry on a networked backend after its
 // response has gone, on a storer goroutine (an idle one, or one started
-// for it), and reports whether it started it (WithStoreBeforeResponse). The client does not wait for the
-// store's round trip, and nothing it could see changes:
+// for it), and reports whether it started it (WithStoreBeforeResponse).
+// The client does not wait for the store's round trip, and nothing it
+// could see changes:
 //
 //   - the flight stays open until the store ends, with its entry
 //     published (flightGroup.publish): a request of the key (and token

@@ -310,34 +310,57 @@ func TestRedisStoreBeforeResponsePastTheInflightCap(t *testing.T) {
 	assert.Equal(t, storeReply{"v0", "MISS", "gincache; fwd=miss; stored"}, within(t, done, "the response"))
 }
 
-// storers counts the goroutines that run stores after the response.
-func storers() int {
+// storers counts the goroutines that run stores after the response, and
+// those of them waiting idle for the next store (parked in the select of
+// storer itself, not in one of the backend's).
+func storers() (all, idle int) {
 	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "gincache.(*Cache).storer(")
-		}
+	n := runtime.Stack(buf, true)
+	for n == len(buf) {
 		buf = make([]byte, 2*len(buf))
+		n = runtime.Stack(buf, true)
 	}
+	for g := range strings.SplitSeq(string(buf[:n]), "\n\n") {
+		if !strings.Contains(g, "gincache.(*Cache).storer(") {
+			continue
+		}
+		all++
+		// runtime.Stack leaves out the runtime's frames: a storer parked
+		// in its own select has storer on top.
+		lines := strings.Split(g, "\n")
+		if strings.Contains(lines[0], "[select") && len(lines) > 1 && strings.Contains(lines[1], "gincache.(*Cache).storer(") {
+			idle++
+		}
+	}
+	return all, idle
 }
 
 // Stores after the response run on storers that wait for the next store
-// rather than end (a new goroutine per store grows a new stack): one at a
-// time, misses reuse one or two of them; many at once leave no more than
-// four per P (at least 16) waiting; Close ends them all.
+// rather than end (a new goroutine per store grows a new stack): misses
+// one at a time, each after the storer is idle again, all run on one; more
+// stores at once than the limit of idle storers (four per P, at least 16)
+// leave the limit waiting; Close ends them all.
 func TestRedisStorersAreReusedAndEndWithClose(t *testing.T) {
 	a := newStoreApp(t)
+	a.held.gatePath, a.held.gate = "/items/x", make(chan struct{})
+	openGate := sync.OnceFunc(func() { close(a.held.gate) })
+	t.Cleanup(openGate) // before releaseStores's cleanup
 	a.held.releaseStores()
 	for i := range 20 {
 		assert.Equal(t, storeReply{"v0", "MISS", storing}, a.get(t, fmt.Sprintf("/items/%d", i)))
 		require.NoError(t, a.cache.WaitStores(t.Context()))
+		require.Eventually(t, func() bool { all, idle := storers(); return all == idle }, 10*time.Second, time.Millisecond,
+			"every storer idle after store %d", i)
 	}
-	n := storers()
-	assert.True(t, n >= 1 && n <= 2, "storers after 20 misses one at a time: %d", n)
+	all, _ := storers()
+	assert.Equal(t, 1, all, "storers after 20 misses one at a time")
 
+	// Past the gate's path every store is held until the gate opens: as
+	// many storers as misses.
+	limit := max(16, 4*runtime.GOMAXPROCS(0))
+	n := limit + 8
 	var wg sync.WaitGroup
-	for i := range 40 {
+	for i := range n {
 		wg.Go(func() {
 			r, err := a.send("GET", fmt.Sprintf("/items/x%d", i))
 			assert.NoError(t, err)
@@ -345,10 +368,16 @@ func TestRedisStorersAreReusedAndEndWithClose(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	all, _ = storers()
+	assert.Equal(t, n, all, "storers while %d stores are held", n)
+	openGate()
 	require.NoError(t, a.cache.WaitStores(t.Context()))
-	assert.LessOrEqual(t, storers(), max(16, 4*runtime.GOMAXPROCS(0)), "storers left waiting after 40 misses at once")
-	assert.Equal(t, uint64(60), a.cache.Service().Stats().Stores, "entries stored")
+	assert.Eventually(t, func() bool { all, idle := storers(); return all == idle && all == limit }, 10*time.Second, time.Millisecond,
+		"%d storers left, all idle, after %d stores at once", limit, n)
+	assert.Equal(t, uint64(20+n), a.cache.Service().Stats().Stores, "entries stored")
 
-	require.NoError(t, a.cache.Close())
-	assert.Zero(t, storers(), "storers after Close")
+	closed := make(chan error, 1)
+	go func() { closed <- a.cache.Close() }()
+	require.NoError(t, within(t, closed, "Close"))
+	assert.Eventually(t, func() bool { all, _ := storers(); return all == 0 }, 10*time.Second, time.Millisecond, "storers after Close")
 }
