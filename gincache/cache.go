@@ -188,9 +188,11 @@ func New(table Table, opts ...Option) (*Cache, error) {
 	return c, nil
 }
 
-// Close stops every goroutine the cache started (waiting for background
-// refreshes) and closes the backend if New created it. A backend passed
-// with WithBackend stays open: it is the caller's.
+// Close stops every goroutine the cache started, waiting for the
+// background refreshes and the stores after responses under way (the
+// storers waiting for the next store end), and closes the backend if New
+// created it. A backend passed with WithBackend stays open: it is the
+// caller's.
 func (c *Cache) Close() error {
 	c.bgMu.Lock()
 	if !c.closed.CompareAndSwap(false, true) {
