@@ -435,10 +435,10 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 		c.inflight.Add(-charge)
 		return false
 	}
-	bg := &miss{key: m.key, tok: m.tok, spent: m.spent, f: m.f, fk: m.fk, st: m.st}
+	job := storeJob{rs: rs, m: miss{key: m.key, tok: m.tok, spent: m.spent, f: m.f, fk: m.fk, st: m.st}, e: e, charge: charge}
 	m.f, m.storing = nil, true // the store finishes the flight, not run
-	c.flights.publish(bg.f, e)
-	bg.st.refs.Store(2)
+	c.flights.publish(job.m.f, e)
+	job.m.st.refs.Store(2)
 	batch := c.storing
 	if batch == nil {
 		batch = &storeBatch{done: make(chan struct{})}
@@ -447,7 +447,7 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 	}
 	batch.n++
 	c.bg.Add(1)
-	job := storeJob{rs: rs, m: bg, e: e, charge: charge, batch: batch}
+	job.batch = batch
 	select {
 	case c.storeJobs <- job: // an idle storer takes it
 	default:
@@ -458,10 +458,11 @@ func (c *Cache) storeLater(rs *routeState, m *miss, e *backend.Entry) bool {
 }
 
 // storeJob is one store after the response, as storeLater hands it to a
-// storer.
+// storer: the miss's state by value (its key and token names view m.st's
+// buffers), so that handing it over allocates nothing.
 type storeJob struct {
 	rs     *routeState
-	m      *miss
+	m      miss
 	e      *backend.Entry
 	charge int64
 	batch  *storeBatch
@@ -504,7 +505,7 @@ func (c *Cache) storer(job storeJob) {
 // everything storeLater gave it: the flight, the in-flight charge, the
 // request's state and its place in its batch.
 func (c *Cache) runStore(job storeJob) {
-	rs, bg, batch := job.rs, job.m, job.batch
+	rs, bg, batch := job.rs, &job.m, job.batch
 	defer c.bg.Done()
 	defer func() {
 		// A backend's Store that panics would otherwise end the
