@@ -14,6 +14,7 @@ func blocks(r *run, benchtime string, rounds int) map[string]string {
 		"headline":   headline(r),
 		"targets":    targetsTable(r),
 		"peers":      peerTargetsTable(r),
+		"peers-near": peerNearTable(r),
 		"hit":        inProcessTable(r, "Hit"),
 		"miss":       inProcessTable(r, "Miss"),
 		"bypass":     inProcessTable(r, "Bypass"),

@@ -58,3 +58,26 @@ func TestNearTablesOfARunWithoutThem(t *testing.T) {
 		assert.Equal(t, 2, strings.Count(tab, "\n"), "%s: want the header and the rule only:\n%s", name, tab)
 	}
 }
+
+// Issue 16's Redis hit rows through the near cache: the in-process ratio
+// is chenyahui/gin-cache's wall time over the near hit's, per round
+// (60000/1200 = 50×, 30000/1000 = 30×, median 40×); end to end the req/s
+// ratio (1.40× at 1 KiB, under the bound; 2.00× at 16 KiB). A size whose
+// near contender did not run (256 KiB) is left out, not failed.
+func TestPeerNearTable(t *testing.T) {
+	const out = `BenchmarkHit/size=1KiB/impl=chenyahui-redis/round=0-2 	 100	 60000 ns/op
+BenchmarkHit/size=1KiB/impl=gincache-near/round=0-2 	 100	 1200 ns/op	 1.001 near-share
+BenchmarkHit/size=1KiB/impl=chenyahui-redis/round=1-2 	 100	 30000 ns/op
+BenchmarkHit/size=1KiB/impl=gincache-near/round=1-2 	 100	 1000 ns/op	 0.999 near-share
+BenchmarkHit/size=256KiB/impl=chenyahui-redis/round=0-2 	 100	 90000 ns/op
+BenchmarkEndToEnd/case=hit/size=1KiB/impl=chenyahui-redis/round=0-2 	 100	 1000 ns/op	 20000 req/s
+BenchmarkEndToEnd/case=hit/size=1KiB/impl=gincache-near/round=0-2 	 100	 1000 ns/op	 28000 req/s	 0.9900 near-share
+BenchmarkEndToEnd/case=hit/size=16KiB/impl=chenyahui-redis/round=0-2 	 100	 1000 ns/op	 10000 req/s
+BenchmarkEndToEnd/case=hit/size=16KiB/impl=gincache-near/round=0-2 	 100	 1000 ns/op	 20000 req/s	 1.000 near-share
+`
+	r, err := parse(strings.NewReader(out))
+	require.NoError(t, err)
+	tbl := peerNearTable(r)
+	assert.Contains(t, tbl, "| 40.00× 1KiB | 1.0000 1KiB | **met** |", "in-process row:\n%s", tbl)
+	assert.Contains(t, tbl, "| 1.40× 1KiB, 2.00× 16KiB | 0.9900 1KiB, 1.0000 16KiB | **not met**: 1.40× against 1.50× |", "end-to-end row:\n%s", tbl)
+}

@@ -18,8 +18,12 @@ func baselineOf(bench, mode, impl string) string {
 	return "bare"
 }
 
-// peerOf is chenyahui/gin-cache on the same backend, for gincache's rows.
+// peerOf is chenyahui/gin-cache on the same backend, for gincache's rows:
+// the near cache's backend is Redis.
 func peerOf(impl string) string {
+	if impl == "gincache-near" {
+		return "chenyahui-redis"
+	}
 	if after, ok := strings.CutPrefix(impl, "gincache-"); ok {
 		return "chenyahui-" + after
 	}
