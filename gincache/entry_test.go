@@ -63,3 +63,20 @@ func TestNewEntryHeader(t *testing.T) {
 		})
 	}
 }
+
+// newEntry allocates the entry and its ETag, and a Content-Length value
+// only when the body needs one: the value's array once escaped to the heap
+// on every miss, needed or not.
+func TestNewEntryAllocations(t *testing.T) {
+	rs := &routeState{ttl: time.Minute}
+	now := time.Unix(1000, 0)
+	h := http.Header{"Content-Type": {"application/json"}}
+	rs.newEntry(200, h, []byte("{}"), now, nil) // interns the header set
+	small := bytes.Repeat([]byte("y"), 1024)
+	require.Equal(t, 2.0, testing.AllocsPerRun(100, func() { rs.newEntry(200, h, small, now, nil) }),
+		"allocations of a 1 KiB entry: the entry and its ETag")
+	large := bytes.Repeat([]byte("y"), autoLengthLimit+1)
+	rs.newEntry(200, h, large, now, nil) // interns the set with Content-Length
+	require.Equal(t, 4.0, testing.AllocsPerRun(100, func() { rs.newEntry(200, h, large, now, nil) }),
+		"allocations of an entry over autoLengthLimit: the entry, its ETag, the length's value and its string")
+}

@@ -165,10 +165,11 @@ func (rs *routeState) newEntry(status int, h http.Header, body []byte, now time.
 		etag = strongETag(body)
 	}
 	e.SetETag(etag)
-	var length [1]string
 	if bodyAllowed(status) && len(body) > autoLengthLimit {
-		length[0] = strconv.Itoa(len(body))
-		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: length[:]})
+		// Made here, not as an array declared above: fields' values escape
+		// (the compiler cannot see that intern copies them), so such an
+		// array was moved to the heap on every miss, needed or not.
+		fields = append(fields, backend.HeaderField{Name: "Content-Length", Values: []string{strconv.Itoa(len(body))}})
 	}
 	slices.SortFunc(fields, func(a, b backend.HeaderField) int { return strings.Compare(a.Name, b.Name) })
 	e.Header = rs.headers.intern(fields)
