@@ -301,6 +301,13 @@ end
 return 1
 `)
 
+// storeScriptSHA is storeScript's SHA1, read once: Script.Hash takes a
+// lock shared by every store, and its string, boxed as an argument,
+// would be an allocation per store; a pointer to it is neither. The
+// script is never loaded through Script.Load, the one call that could
+// change what Hash returns.
+var storeScriptSHA = storeScript.Hash()
+
 // storeArgs lays out storeScript's arguments.
 func storeArgs(wants []string, tokenTTL int64) []any {
 	args := make([]any, 1, 1+len(wants))
@@ -330,7 +337,7 @@ func (r *Redis) storeOne(ctx context.Context, keys, wants []string, tokenTTL int
 	// EVALSHA built here rather than by Script.EvalSha, which boxes each
 	// key (an allocation per key per store): the keys go by pointer.
 	evalArgs := make([]any, 0, 3+len(keys)+len(args))
-	evalArgs = append(evalArgs, "evalsha", storeScript.Hash(), len(keys))
+	evalArgs = append(evalArgs, "evalsha", &storeScriptSHA, len(keys))
 	for i := range keys {
 		evalArgs = append(evalArgs, &keys[i])
 	}
