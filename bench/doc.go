@@ -20,7 +20,6 @@
 //	gincache-redis    this library, redis.New on a throwaway redis-server
 //	chenyahui-memory  chenyahui/gin-cache v1.10.0, CacheByRequestURI on its memory store
 //	chenyahui-redis   chenyahui/gin-cache v1.10.0, CacheByRequestURI on its Redis store
-//	gincache-near     this library, backend/near in front of redis.New (hits only; see near_test.go)
 //
 // Benchmarks: BenchmarkHit, BenchmarkMiss and BenchmarkBypass (in process,
 // payloads of 1, 16 and 256 KiB), BenchmarkEndToEnd (the same over

@@ -30,9 +30,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 				h := &servedCounter{h: f.h}
 				srv := httptest.NewServer(h)
 				defer srv.Close()
-				from := f.nearFrom()
 				endToEnd(b, srv, h, f, m, sz)
-				f.reportNear(b, from)
 			})
 			interleave(b, "case="+m.String()+"/size="+sz.name+"/", runs)
 		}

@@ -312,10 +312,7 @@ func unlinkPrefix(ctx context.Context, c *goredis.Client, prefix string) error {
 func contendersFor(m mode) []contender {
 	switch m {
 	case hit:
-		// gincache-near last: the same Redis hits through the near cache,
-		// which the peers' Redis hit rows are also read against
-		// (cmd/report, peerNearTable).
-		return []contender{bare, gincacheMemory, chenyahuiMemory, redisGet, gincacheRedis, chenyahuiRedis, gincacheNear}
+		return []contender{bare, gincacheMemory, chenyahuiMemory, redisGet, gincacheRedis, chenyahuiRedis}
 	case miss:
 		return []contender{uncached, gincacheMemory, chenyahuiMemory, gincacheRedis, chenyahuiRedis}
 	default:

@@ -31,11 +31,7 @@ func BenchmarkBypass(b *testing.B) { compareInProcess(b, bypass) }
 
 func compareInProcess(b *testing.B, m mode) {
 	for _, sz := range sizes {
-		runs := fixtures(b, m, sz, contendersFor(m), func(b *testing.B, f *fixture) {
-			from := f.nearFrom() // near-share, on gincache-near's hits
-			inProcess(b, f, m, sz)
-			f.reportNear(b, from)
-		})
+		runs := fixtures(b, m, sz, contendersFor(m), func(b *testing.B, f *fixture) { inProcess(b, f, m, sz) })
 		interleave(b, "size="+sz.name+"/", runs)
 	}
 }

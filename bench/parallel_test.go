@@ -16,11 +16,7 @@ import (
 func BenchmarkParallel(b *testing.B) {
 	sz := sizes[0]
 	for _, par := range []int{1, 2, 8} {
-		runs := fixtures(b, hit, sz, contendersFor(hit), func(b *testing.B, f *fixture) {
-			from := f.nearFrom()
-			parallelHits(b, f, par)
-			f.reportNear(b, from)
-		})
+		runs := fixtures(b, hit, sz, contendersFor(hit), func(b *testing.B, f *fixture) { parallelHits(b, f, par) })
 		interleave(b, fmt.Sprintf("par=%d/", par), runs)
 	}
 }

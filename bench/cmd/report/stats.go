@@ -107,5 +107,5 @@ func (r *run) has(s sel) bool {
 
 // isRedis reports whether a contender runs on Redis.
 func isRedis(impl string) bool {
-	return strings.HasSuffix(impl, "-redis") || impl == "redis-get" || isNear(impl)
+	return strings.HasSuffix(impl, "-redis") || impl == "redis-get"
 }

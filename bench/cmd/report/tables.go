@@ -18,12 +18,8 @@ func baselineOf(bench, mode, impl string) string {
 	return "bare"
 }
 
-// peerOf is chenyahui/gin-cache on the same backend, for gincache's rows:
-// the near cache's backend is Redis.
+// peerOf is chenyahui/gin-cache on the same backend, for gincache's rows.
 func peerOf(impl string) string {
-	if impl == "gincache-near" {
-		return "chenyahui-redis"
-	}
 	if after, ok := strings.CutPrefix(impl, "gincache-"); ok {
 		return "chenyahui-" + after
 	}
