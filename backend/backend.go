@@ -108,7 +108,11 @@ type KeyInfo struct {
 //
 // Every method is safe for concurrent use. Methods take a context and
 // should give up when it is done; the cache bounds the time it spends in
-// a networked backend with a deadline (its budget).
+// a networked backend with a deadline (its budget). A lookup's or store's
+// context carries the request's values and the budget's deadline, but not
+// the client's cancellation; its Done closes at the deadline or within a
+// millisecond after it, so a backend that must end on time sets its I/O
+// deadlines from Deadline, as go-redis does.
 type Backend interface {
 	// Lookup returns the valid entry stored under key, see above.
 	Lookup(ctx context.Context, key string, tok Tokens) (*Entry, error)

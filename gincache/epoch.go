@@ -91,8 +91,7 @@ func (c *Cache) epochReady() bool {
 	c.epoch.lastTry.Store(now)
 	// Past an open breaker: the renewal is what lets hits resume, and it
 	// may cover writes that could not invalidate.
-	ctx, cancel := c.budgetContext(backend.WithoutBreaker(context.Background()))
-	defer cancel()
+	ctx := c.budgetContext(backend.WithoutBreaker(context.Background()))
 	start := c.observeStart()
 	err := c.backend.Renew(ctx, []string{c.namer.epoch}, c.tokenTTL)
 	c.observe(OpEpoch, nil, start, err)

@@ -72,13 +72,12 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	}
 	tok := st.readTokens(&c.namer, req.URL.Path)
 
-	ctx, cancel := c.budgetContext(req.Context())
+	ctx := c.budgetContext(req.Context())
 	var started time.Time
 	if !c.local || c.cfg.observer != nil {
 		started = time.Now()
 	}
 	e, err := c.backend.Lookup(ctx, key, tok)
-	cancel()
 	c.observe(OpLookup, rs, started, notFoundIsNil(err))
 	var spent time.Duration
 	if !c.local {

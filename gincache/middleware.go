@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/budget"
 )
 
 // Middleware returns the Gin middleware that serves cached GETs and
@@ -129,11 +130,14 @@ func (c *Cache) skip(gc *gin.Context, rs *routeState, reason skipReason) {
 	gc.Next()
 }
 
-// budgetContext bounds a networked backend call by the cache budget; a
-// local backend gets the request's context as it is.
-func (c *Cache) budgetContext(parent context.Context) (context.Context, context.CancelFunc) {
+// budgetContext bounds a networked backend call by the cache budget
+// (internal/budget: one allocation and no timer of its own, where
+// context.WithTimeout costs four and a timer; it keeps parent's values
+// but not its cancellation, so a lookup whose client has gone ends within
+// the budget); a local backend gets parent as it is.
+func (c *Cache) budgetContext(parent context.Context) context.Context {
 	if c.local {
-		return parent, func() {}
+		return parent
 	}
-	return context.WithTimeout(parent, c.cfg.budget)
+	return budget.Context(parent, c.cfg.budget)
 }

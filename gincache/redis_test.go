@@ -314,3 +314,44 @@ func TestRedisOutagesThroughHTTP(t *testing.T) {
 	t.Logf("%d GETs during the faults (%d after the pause began): median %v, p99 %v, max %v; 20 GETs with the breaker open took %v",
 		len(times), len(times)-before, times[len(times)/2], times[len(times)*99/100], times[len(times)-1], openTook)
 }
+
+// The budget bounds each backend call, whatever the Redis client's own
+// timeouts: with Redis hung (SIGSTOP), a 30s socket timeout and the
+// client's one connection held by a command of its own, concurrent GETs
+// are answered uncached once the default 50ms budget has run out, queued
+// for the connection until the budget context's Done closes. With the
+// deadline or Done not honoured they would wait for the socket or the
+// pool's 30s timeout, past the test client's 10s, and fail as transport
+// errors.
+func TestBudgetBoundsLookupsOnHungRedis(t *testing.T) {
+	srv := testutil.StartRealRedis(t)
+	in := newInstance(t, srv.URL(), quickstart.NewStore(), nil,
+		redis.Options{SocketTimeout: 30 * time.Second, MaxConnections: 1, BreakerThreshold: 1000})
+	paths := []string{"/spaces/4", "/spaces/6", "/items", "/spaces/4/items"}
+	testutil.WaitFor(t, "caching to start", func() bool { return in.do(t, "GET", paths[0], "").xcache == "HIT" })
+
+	srv.Pause()
+	held := make(chan error, 1)
+	go func() { held <- in.backend.Client().Ping(context()).Err() }()
+	t.Cleanup(func() {
+		srv.Resume()
+		require.NoError(t, <-held, "the command that held the connection")
+	})
+	testutil.WaitFor(t, "the one connection to be held", func() bool {
+		st := in.backend.Client().PoolStats()
+		return st.TotalConns == 1 && st.IdleConns == 0
+	})
+
+	replies := make([]reply, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	for i, path := range paths {
+		wg.Go(func() { replies[i], errs[i] = in.send("GET", path, "") })
+	}
+	wg.Wait()
+	for i, r := range replies {
+		require.NoError(t, errs[i], "GET %s with Redis hung", paths[i])
+		assert.Equal(t, outcome{200, "SKIP"}, r.outcome(), "GET %s with Redis hung", paths[i])
+	}
+	assert.GreaterOrEqual(t, in.cache.Service().Stats().BackendErrors, uint64(len(replies)), "lookups that ran out of budget")
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
+	"github.com/intelligentcache/gin-intelligent-cache/internal/budget"
 )
 
 // storable decides whether a response the handler produced on a miss may
@@ -545,9 +546,7 @@ func (c *Cache) store(rs *routeState, m *miss, e *backend.Entry) (err error) {
 	if left <= 0 {
 		return context.DeadlineExceeded
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), left)
-	defer cancel()
-	return c.backend.Store(ctx, m.key, e, ttl, m.tok)
+	return c.backend.Store(budget.Context(context.Background(), left), m.key, e, ttl, m.tok)
 }
 
 // conflictIsNil keeps a lost store race, which is not a failure, out of
