@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/intelligentcache/gin-intelligent-cache/backend"
 	"github.com/redis/go-redis/v9"
@@ -168,7 +169,10 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 	// keys[:n] are the tokens', keys[n] the entry's: storeScript's KEYS
 	// on a cluster; storeOne adds the staged entry's.
 	n := len(tok.Names)
-	keys := make([]string, n+1, n+2)
+	// One array for the keys and the wants: keys[:n] and keys[n], with
+	// room for the staged entry's key, then wants.
+	strs := make([]string, 2*n+2)
+	keys, wants := strs[:n+1:n+2], strs[n+2:]
 	keys[n] = redisKeys(r.entryNS, key, r.tokenNS, tok.Names, keys[:n])
 	values := slices.Clone(tok.Values)
 	// Every token must live at least need from now; those created or
@@ -179,17 +183,21 @@ func (r *Redis) Store(ctx context.Context, key string, e *backend.Entry, ttl tim
 	// wants[i] is what storeScript expects of token i: its value as read
 	// (then extended), "=" and its value as read (not extended: it is
 	// known to live long enough), or "+" and the value to create it with.
-	wants := make([]string, len(values))
+	// They are views of one buffer, made to their total size, so that no
+	// append moves it.
+	wantBuf := make([]byte, 0, n*(1+tokenLen))
 	for i, v := range values {
+		start := len(wantBuf)
 		switch {
 		case v == 0:
 			values[i] = backend.NewToken()
-			wants[i] = formatMarkedToken('+', values[i])
+			wantBuf = appendToken(append(wantBuf, '+'), values[i])
 		case r.lives.covers(keys[i], v, now+need):
-			wants[i] = formatMarkedToken('=', v)
+			wantBuf = appendToken(append(wantBuf, '='), v)
 		default:
-			wants[i] = formatToken(v)
+			wantBuf = appendToken(wantBuf, v)
 		}
+		wants[i] = unsafe.String(&wantBuf[start], len(wantBuf)-start)
 	}
 	e.Tokens = values
 	buf := encodeBuffer(e.Size())
@@ -328,7 +336,7 @@ func (r *Redis) storeOne(ctx context.Context, keys, wants []string, tokenTTL int
 	n := len(keys) - 1
 	// A staged key of its own per Store: two fills of one key, in two
 	// processes, never move each other's entry.
-	staged := r.stagedNS + formatToken(backend.NewToken())
+	staged := stagedKey(r.stagedNS, backend.NewToken())
 	keys = append(keys[:n], staged, keys[n])
 	args := storeArgs(wants, tokenTTL)
 	pipe := r.client.Pipeline()

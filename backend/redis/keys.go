@@ -57,10 +57,10 @@ func formatToken(t backend.Token) string {
 	return string(appendToken(make([]byte, 0, tokenLen), t))
 }
 
-// formatMarkedToken is mark followed by formatToken(t), in one
-// allocation.
-func formatMarkedToken(mark byte, t backend.Token) string {
-	return string(appendToken(append(make([]byte, 0, 1+tokenLen), mark), t))
+// stagedKey is ns followed by formatToken(t), in one allocation.
+func stagedKey(ns string, t backend.Token) string {
+	b := appendToken(append(make([]byte, 0, len(ns)+tokenLen), ns...), t)
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // appendToken appends t as 16 hex digits, big-endian.

@@ -34,10 +34,10 @@ func TestTokenFormat(t *testing.T) {
 		got, ok := parseToken(s)
 		require.True(t, ok, "parseToken(formatToken(%x))", v)
 		require.Equal(t, v, got, "parseToken(formatToken(%x))", v)
-		require.Equal(t, "="+s, formatMarkedToken('=', v), "formatMarkedToken('=', %x)", v)
+		require.Equal(t, "p:s:"+s, stagedKey("p:s:", v), "stagedKey(%x)", v)
 	}
 	require.Equal(t, "0000000000000001", formatToken(1))
-	require.Equal(t, "+ffffffffffffffff", formatMarkedToken('+', 1<<64-1))
+	require.Equal(t, "+ffffffffffffffff", string(appendToken([]byte("+"), 1<<64-1)))
 	for _, s := range []string{"", "0", "0000000000000000", "000000000000000g", "ABCDEF0123456789", "00000000000000001", " 000000000000001"} {
 		v, ok := parseToken(s)
 		assert.False(t, ok, "parseToken(%q) = %x, true; want not a token", s, v)
