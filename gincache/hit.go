@@ -53,7 +53,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 				if c.near {
 					rs.stats.nearHits.Add(1)
 				}
-				st.remember(rs, req.URL.RawQuery)
+				st.remember(rs, req.URL.RawQuery, true)
 				c.replay(gc, rs, e, now)
 				return
 			case e.Stale > 0 && now.Before(e.Expires.Add(e.Stale)):
@@ -87,7 +87,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 	case err == nil:
 		now := c.cfg.now()
 		if now.Before(e.Expires) {
-			st.remember(rs, req.URL.RawQuery)
+			st.remember(rs, req.URL.RawQuery, true)
 			c.replay(gc, rs, e, now)
 			return
 		}
@@ -111,6 +111,7 @@ func (c *Cache) serveGET(gc *gin.Context, rs *routeState) {
 		c.skip(gc, rs, skipBackendErr)
 		return
 	}
+	st.remember(rs, req.URL.RawQuery, false)
 	c.fill(gc, rs, missIn(st, tok, spent))
 }
 
@@ -124,11 +125,12 @@ func (st *reqState) readTokens(t *tokenNamer, path string) backend.Tokens {
 	return backend.Tokens{Names: names, Values: st.vals[:len(names)]}
 }
 
-// remember puts the canonical query appendQuery computed for a request
-// that hit into the route's memo.
-func (st *reqState) remember(rs *routeState, raw string) {
+// remember puts the canonical query appendQuery computed into the
+// route's memo: for a request that hit, or (hit false) into a free slot
+// only, for one that missed.
+func (st *reqState) remember(rs *routeState, raw string, hit bool) {
 	if st.scratch.memo {
-		rs.qmemo.put(raw, st.key[st.scratch.qStart:st.scratch.qEnd])
+		rs.qmemo.put(raw, st.key[st.scratch.qStart:st.scratch.qEnd], hit)
 	}
 }
 

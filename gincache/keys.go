@@ -124,7 +124,8 @@ type scratch struct {
 	decoded []byte
 	// memo: appendQuery computed the canonical query, key[qStart:qEnd],
 	// and the route's memo may remember it (no credential parameter, a
-	// raw query of at most maxMemoRaw bytes); serveGET does so on a hit.
+	// raw query of at most maxMemoRaw bytes); serveGET does so on a hit,
+	// and on a miss into a free slot.
 	memo         bool
 	qStart, qEnd int
 	// parsed: appendQuery split a query into pairs, which release clears
@@ -137,11 +138,14 @@ type scratch struct {
 // split, decode, sort and re-encode of appendQuery. An entry is keyed on
 // the exact raw query, and the canonical form depends on nothing else but
 // the route's policy, which never changes, so a remembered form is the
-// one appendQuery would compute. Only hits are remembered (a query that
-// hit is likely to come again; a miss never pays the allocation), never
-// a query holding a credential parameter, nor one that was bypassed.
-// Its size is fixed: a query that finds its slot taken replaces the
-// entry now and then (put).
+// one appendQuery would compute. Hits are remembered (a query that hit is
+// likely to come again), and a miss's query when its slot is free (a
+// query shared by many paths, such as a page size, is canonicalised once
+// however many of them miss; a miss never takes a slot over, so at most
+// one allocation per slot goes to misses); never a query holding a
+// credential parameter, nor one that was bypassed. Its size is fixed: a
+// hit's query that finds its slot taken replaces the entry now and then
+// (put).
 type queryMemo struct {
 	seed  maphash.Seed
 	slots [querySlots]atomic.Pointer[memoEntry]
@@ -174,12 +178,13 @@ func (m *queryMemo) get(raw string) (string, bool) {
 }
 
 // put remembers canon as raw's canonical form; both are copied. A slot
-// another query holds is taken over one time in sixteen: when more
-// queries hit than there are slots, most hits then cost no allocation
-// for it, and a query that keeps coming still gets its slot.
-func (m *queryMemo) put(raw string, canon []byte) {
+// another query holds is taken over one time in sixteen when takeOver
+// is set (a hit), never otherwise (a miss): when more queries hit than
+// there are slots, most hits then cost no allocation for it, and a query
+// that keeps coming still gets its slot.
+func (m *queryMemo) put(raw string, canon []byte, takeOver bool) {
 	slot := m.slot(raw)
-	if slot.Load() != nil && rand.Uint32()%16 != 0 {
+	if slot.Load() != nil && (!takeOver || rand.Uint32()%16 != 0) {
 		return
 	}
 	slot.Store(&memoEntry{s: raw + string(canon), n: len(raw)})

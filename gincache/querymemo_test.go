@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func memoKey(t *testing.T, c *Cache, rs *routeState, target string) (string, ski
 	st.key = b
 	kept := st.scratch.memo
 	if reason == skipNone {
-		st.remember(rs, u.RawQuery)
+		st.remember(rs, u.RawQuery, true)
 	}
 	return string(b), reason, kept
 }
@@ -91,4 +92,48 @@ func TestQueryMemoKeepsNoCredential(t *testing.T) {
 
 	none := c.newRouteState("GET", "/x", &Policy{Query: []string{}})
 	assert.Nil(t, none.qmemo, "a route whose key holds no query has a memo")
+}
+
+// TestQueryMemoMissesTakeFreeSlotsOnly: a miss's query goes into a free
+// slot, so a query shared by paths that all miss is canonicalised once;
+// it never takes a slot over from another query, which a hit's does now
+// and then.
+func TestQueryMemoMissesTakeFreeSlotsOnly(t *testing.T) {
+	c := newKeyCache(t)
+	rs := c.newRouteState("GET", "/x", &Policy{})
+	remember := func(q string, hit bool) {
+		st := &reqState{}
+		u := &url.URL{Path: "/x", RawQuery: q}
+		gc, _ := gin.CreateTestContext(httptest.NewRecorder())
+		gc.Request = &http.Request{Method: "GET", URL: u, Host: "h", Header: http.Header{}}
+		var reason skipReason
+		st.key, reason = c.appendKey(nil, rs, gc, &st.scratch)
+		require.Equal(t, skipNone, reason, "query %q", q)
+		st.remember(rs, q, hit)
+	}
+	first := "page=1&limit=10"
+	remember(first, false)
+	canon, ok := rs.qmemo.get(first)
+	require.True(t, ok, "a miss's query was not remembered in a free slot")
+	require.Equal(t, "limit=10&page=1", canon)
+
+	// Another query of the same slot.
+	other := ""
+	for i := 0; other == ""; i++ {
+		if q := "n=" + strconv.Itoa(i); rs.qmemo.slot(q) == rs.qmemo.slot(first) {
+			other = q
+		}
+	}
+	for range 200 {
+		remember(other, false)
+	}
+	_, ok = rs.qmemo.get(first)
+	require.True(t, ok, "a miss took a slot over")
+	_, ok = rs.qmemo.get(other)
+	require.False(t, ok, "a miss took a slot over")
+	for range 1000 { // taken over with probability 1-(15/16)^1000
+		remember(other, true)
+	}
+	_, ok = rs.qmemo.get(other)
+	require.True(t, ok, "hits never took their query's slot over")
 }
