@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -240,4 +242,105 @@ func TestRedisCloseStopsGoroutines(t *testing.T) {
 	require.NoError(t, r.Close())
 	srv.Resume()
 	goleak.VerifyNone(t, before)
+}
+
+// A restart leaves the pool's connection closed by the server. With
+// PeekConnections, go-redis's check finds it when a call takes it and the
+// call goes out on a new one. By default nothing looks before a call uses
+// it: the call fails on it, and is retried on a new one when MaxRetries
+// allows (the default, one retry); without a retry the call fails and the
+// next one succeeds. So a restart costs at most a retry per connection
+// the pool held, which is what skipping the check trades for a system
+// call fewer per command.
+func TestRedisRestartWithAndWithoutPeeking(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		opts       redis.Options
+		firstFails bool
+	}{
+		{"peeking, no retry", redis.Options{PeekConnections: true, MaxRetries: -1}, false},
+		{"not peeking, no retry", redis.Options{MaxRetries: -1}, true},
+		{"not peeking, one retry", redis.Options{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := testutil.StartRealRedis(t)
+			// One connection, and no periodic run_id check to take it
+			// between the restart and the call.
+			tc.opts.MaxConnections, tc.opts.CheckInterval = 1, time.Hour
+			r := newTestRedis(t, srv.URL(), tc.opts)
+			ctx := context.Background()
+			require.NoError(t, r.Ping(ctx), "before the restart")
+			// The run_id check a new connection sets off has taken the
+			// connection and put it back.
+			testutil.WaitFor(t, "the run_id check after the dial", func() bool {
+				st := r.Client().PoolStats()
+				return st.Hits >= 1 && st.IdleConns == 1
+			})
+			require.Equal(t, uint32(1), r.Client().PoolStats().TotalConns, "pooled connections")
+
+			srv.Kill()
+			srv.Restart()
+			err := r.Ping(ctx)
+			if tc.firstFails {
+				require.Error(t, err, "the first call after the restart, on the closed connection")
+			} else {
+				require.NoError(t, err, "the first call after the restart")
+			}
+			require.NoError(t, r.Ping(ctx), "the next call")
+		})
+	}
+}
+
+// The clients New and NewCluster build do not let go-redis peek at their
+// plain connections, unless PeekConnections, and replace idle ones after
+// a minute unless the URL says otherwise.
+func TestRedisClientsDoNotPeek(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	url := "redis://" + l.Addr().String()
+	peeked := func(dial func(context.Context, string, string) (net.Conn, error)) bool {
+		t.Helper()
+		if dial == nil {
+			return true // go-redis's own dialer: plain TCP, peeked at
+		}
+		c, err := dial(context.Background(), "tcp", l.Addr().String())
+		require.NoError(t, err, "dial")
+		defer c.Close()
+		_, ok := c.(syscall.Conn)
+		return ok
+	}
+	for _, tc := range []struct {
+		name    string
+		url     string
+		opts    redis.Options
+		peeked  bool
+		maxIdle time.Duration
+	}{
+		{"default", url, redis.Options{}, false, time.Minute},
+		{"the URL's idle time", url + "?conn_max_idle_time=5m", redis.Options{}, false, 5 * time.Minute},
+		{"PeekConnections", url, redis.Options{PeekConnections: true}, true, 30 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newTestRedis(t, tc.url, tc.opts)
+			o := r.Client().(*goredis.Client).Options()
+			assert.Equal(t, tc.peeked, peeked(o.Dialer), "connections peeked at")
+			assert.Equal(t, tc.maxIdle, o.ConnMaxIdleTime, "ConnMaxIdleTime")
+		})
+	}
+	c, err := redis.NewCluster([]string{l.Addr().String()}, redis.Options{Logger: quiet})
+	require.NoError(t, err)
+	defer c.Close()
+	o := c.Client().(*goredis.ClusterClient).Options()
+	assert.False(t, peeked(o.Dialer), "cluster connections peeked at")
+	assert.Equal(t, time.Minute, o.ConnMaxIdleTime, "cluster ConnMaxIdleTime")
 }

@@ -73,7 +73,7 @@ func TestNewRedisClientChecksTheClient(t *testing.T) {
 		{"deadlines off", goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true, ReadTimeout: -2}), redis.Options{}, "-2"},
 		{"cluster without context timeouts", goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}}), redis.Options{}, "ContextTimeoutEnabled"},
 		{"ring", goredis.NewRing(&goredis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}}), redis.Options{}, "unsupported Redis client"},
-		{"connection options", goredis.NewClient(good), redis.Options{DB: 3, SocketTimeout: time.Second}, "[DB SocketTimeout]"},
+		{"connection options", goredis.NewClient(good), redis.Options{DB: 3, SocketTimeout: time.Second, PeekConnections: true}, "[DB SocketTimeout PeekConnections]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.client != nil {
