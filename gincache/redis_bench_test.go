@@ -35,7 +35,10 @@ func redisBench(b *testing.B) (*Cache, *goredis.Client) {
 	c, err := New(Table{{Method: "GET", Path: "/items/:id", Policy: Policy{TTL: time.Hour}}}, WithBackend(rb), WithBudget(time.Second), quiet)
 	require.NoError(b, err)
 	b.Cleanup(func() { c.Close() })
-	raw := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+	// Connections not peeked at, as the backend's own.
+	ro := &goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true}
+	ro.Dialer = redis.UnpeekedDialer(goredis.NewDialer(ro))
+	raw := goredis.NewClient(ro)
 	b.Cleanup(func() { _ = raw.Close() })
 	require.NoError(b, raw.MSet(context.Background(), rawKey, benchBody, "raw:t1", "0123456789abcdef", "raw:t2", "0123456789abcdef",
 		"raw:t3", "0123456789abcdef", "raw:t4", "0123456789abcdef", "raw:t5", "0123456789abcdef").Err())

@@ -98,7 +98,10 @@ func rawSetup(b *testing.B) (context.Context, *goredis.Client) {
 	srv := testutil.StartRealRedis(b)
 	r := benchBackend(b, srv, redis.Options{KeyPrefix: "bench"})
 	benchFill(b, r, treeKey(1), treeNames(1))
-	c := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+	// Connections not peeked at, as the backend's own (dial.go).
+	o := &goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true}
+	o.Dialer = redis.UnpeekedDialer(goredis.NewDialer(o))
+	c := goredis.NewClient(o)
 	b.Cleanup(func() { _ = c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	b.Cleanup(cancel)

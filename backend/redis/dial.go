@@ -27,9 +27,19 @@ const unpeekedMaxIdle = time.Minute
 // everything else is the connection's own.
 type unpeekedConn struct{ net.Conn }
 
-// unpeekedDialer wraps dial so that its plain connections are not peeked
-// at; a TLS connection is never peeked at and stays as it is.
-func unpeekedDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// UnpeekedDialer returns a go-redis dialer (Options.Dialer,
+// FailoverOptions.Dialer, ClusterOptions.Dialer) that dials with dial and
+// returns plain connections go-redis does not peek at before each
+// command, as the clients New and NewCluster build unless
+// Options.PeekConnections (which says what it trades). For a client of
+// your own passed to FromClient, a Sentinel one for instance, set it with
+// a ConnMaxIdleTime of a minute, as they do:
+//
+//	opt.Dialer = redis.UnpeekedDialer(goredis.NewDialer(&goredis.Options{DialTimeout: opt.DialTimeout, TLSConfig: opt.TLSConfig}))
+//	opt.ConnMaxIdleTime = time.Minute
+//
+// A TLS connection, which go-redis never peeks at, is returned as it is.
+func UnpeekedDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
 		if err != nil {

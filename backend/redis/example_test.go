@@ -51,3 +51,27 @@ func ExampleFromClient() {
 	}
 	defer b.Close() // before client.Close: the client is the application's
 }
+
+// A Sentinel client whose connections go-redis does not peek at before
+// each command, as the clients New and NewCluster build: a system call
+// fewer per command, and connections idle for a minute replaced instead
+// (Options.PeekConnections says what that trades).
+func ExampleUnpeekedDialer() {
+	opt := &goredis.FailoverOptions{
+		MasterName:            "mymaster",
+		SentinelAddrs:         []string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"},
+		ContextTimeoutEnabled: true,
+		DialTimeout:           200 * time.Millisecond,
+		ReadTimeout:           200 * time.Millisecond,
+		MaxRetries:            1,
+		ConnMaxIdleTime:       time.Minute,
+	}
+	opt.Dialer = redis.UnpeekedDialer(goredis.NewDialer(&goredis.Options{DialTimeout: opt.DialTimeout, TLSConfig: opt.TLSConfig}))
+	client := goredis.NewFailoverClient(opt)
+	defer client.Close()
+	b, err := redis.FromClient(context.Background(), client, redis.Options{KeyPrefix: "myapp"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+}

@@ -229,7 +229,7 @@ func (o *Options) clientOptions(rawURL string) (*redis.Options, error) {
 		if co.ConnMaxIdleTime == 0 {
 			co.ConnMaxIdleTime = unpeekedMaxIdle
 		}
-		co.Dialer = unpeekedDialer(redis.NewDialer(co))
+		co.Dialer = UnpeekedDialer(redis.NewDialer(co))
 	}
 	return co, nil
 }
@@ -261,7 +261,7 @@ func (o *Options) clusterOptions(addrs []string) (*redis.ClusterOptions, error) 
 	}
 	if !o.PeekConnections {
 		co.ConnMaxIdleTime = unpeekedMaxIdle
-		co.Dialer = unpeekedDialer(redis.NewDialer(&redis.Options{DialTimeout: co.DialTimeout}))
+		co.Dialer = UnpeekedDialer(redis.NewDialer(&redis.Options{DialTimeout: co.DialTimeout}))
 	}
 	return co, nil
 }
