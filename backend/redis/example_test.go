@@ -52,24 +52,18 @@ func ExampleFromClient() {
 	defer b.Close() // before client.Close: the client is the application's
 }
 
-// A Sentinel client whose connections go-redis does not peek at before
-// each command, as the clients New and NewCluster build: a system call
-// fewer per command, and connections idle for a minute replaced instead
-// (Options.PeekConnections says what that trades).
+// An application's own client, shared with the backend, whose
+// connections go-redis does not peek at before each command, as the
+// clients New and NewCluster build: a system call fewer per command, and
+// connections idle for a minute replaced instead (Options.PeekConnections
+// says what that trades). A Sentinel client takes it the same way
+// (FailoverOptions.Dialer).
 func ExampleUnpeekedDialer() {
-	opt := &goredis.FailoverOptions{
-		MasterName:            "mymaster",
-		SentinelAddrs:         []string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"},
-		ContextTimeoutEnabled: true,
-		DialTimeout:           200 * time.Millisecond,
-		ReadTimeout:           200 * time.Millisecond,
-		MaxRetries:            1,
-		ConnMaxIdleTime:       time.Minute,
-	}
-	opt.Dialer = redis.UnpeekedDialer(goredis.NewDialer(&goredis.Options{DialTimeout: opt.DialTimeout, TLSConfig: opt.TLSConfig}))
-	client := goredis.NewFailoverClient(opt)
+	opt := &goredis.Options{Addr: "localhost:6379", ContextTimeoutEnabled: true, ConnMaxIdleTime: time.Minute}
+	opt.Dialer = redis.UnpeekedDialer(goredis.NewDialer(opt))
+	client := goredis.NewClient(opt)
 	defer client.Close()
-	b, err := redis.FromClient(context.Background(), client, redis.Options{KeyPrefix: "myapp"})
+	b, err := redis.FromClient(context.Background(), client, redis.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
