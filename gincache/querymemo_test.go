@@ -17,6 +17,11 @@ import (
 // lets the route's memo remember its query; it reports whether the query
 // was one the memo may keep.
 func memoKey(t *testing.T, c *Cache, rs *routeState, target string) (string, skipReason, bool) {
+	return memoKeyAs(t, c, rs, target, true)
+}
+
+// memoKeyAs is memoKey as a hit (hit true) or a miss remembers.
+func memoKeyAs(t *testing.T, c *Cache, rs *routeState, target string, hit bool) (string, skipReason, bool) {
 	t.Helper()
 	u, err := url.ParseRequestURI(target)
 	require.NoError(t, err, "bad target %q", target)
@@ -27,7 +32,7 @@ func memoKey(t *testing.T, c *Cache, rs *routeState, target string) (string, ski
 	st.key = b
 	kept := st.scratch.memo
 	if reason == skipNone {
-		st.remember(rs, u.RawQuery, true)
+		st.remember(rs, u.RawQuery, hit)
 	}
 	return string(b), reason, kept
 }
@@ -102,14 +107,8 @@ func TestQueryMemoMissesTakeFreeSlotsOnly(t *testing.T) {
 	c := newKeyCache(t)
 	rs := c.newRouteState("GET", "/x", &Policy{})
 	remember := func(q string, hit bool) {
-		st := &reqState{}
-		u := &url.URL{Path: "/x", RawQuery: q}
-		gc, _ := gin.CreateTestContext(httptest.NewRecorder())
-		gc.Request = &http.Request{Method: "GET", URL: u, Host: "h", Header: http.Header{}}
-		var reason skipReason
-		st.key, reason = c.appendKey(nil, rs, gc, &st.scratch)
+		_, reason, _ := memoKeyAs(t, c, rs, "/x?"+q, hit)
 		require.Equal(t, skipNone, reason, "query %q", q)
-		st.remember(rs, q, hit)
 	}
 	first := "page=1&limit=10"
 	remember(first, false)
