@@ -13,6 +13,11 @@
 #   bench/callgrind.sh ./bench 'BenchmarkHit/size=1KiB/impl=gincache-memory/' 2000 12000 -rounds=1
 #   bench/callgrind.sh ./gincache 'BenchmarkHit/cached$' 5000 25000
 #
+# With CALLGRIND_KEEP=DIR the two profiles stay in DIR (cg.N1, cg.N2), for
+# callgrind_annotate to say where an op's instructions go: a function's
+# count at N2 minus its count at N1, divided by N2-N1, is its share of one
+# op (--inclusive=yes for what it calls too).
+#
 # The run is made repeatable rather than realistic: no cgo, one P, the GC
 # off, no asynchronous preemption; cpu.rdtscp=off because valgrind cannot
 # run the RDTSCP instruction Go 1.26 reads the clock with (SIGILL); and no
@@ -20,11 +25,15 @@
 # end up in the count).
 set -euo pipefail
 if [ $# -lt 4 ]; then
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2
 fi
 pkg=$1 bench=$2 n1=$3 n2=$4; shift 4
 valgrind=$(command -v valgrind) || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+if [ -n "${CALLGRIND_KEEP:-}" ]; then
+  tmp=$(mkdir -p "$CALLGRIND_KEEP" && cd "$CALLGRIND_KEEP" && pwd)
+else
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fi
 mod=.
 case $pkg in # bench/ is a module of its own
   ./bench) mod=bench pkg=. ;;
