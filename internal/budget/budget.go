@@ -6,11 +6,10 @@
 // microsecond, twice per Redis miss (the lookup and the store) and once
 // per hit. A budget context makes one allocation and no timer: every
 // context whose deadline falls in the same millisecond shares one
-// channel, and one timer, armed for the earliest pending millisecond,
-// closes them in turn. The Redis client sets its socket deadlines from
-// Deadline, so the call is bounded exactly; Done, which the client's
-// pool waits on when it has no free connection, closes at the deadline
-// or up to a millisecond after it, never before.
+// channel and one timer, which closes it. The Redis client sets its
+// socket deadlines from Deadline, so the call is bounded exactly; Done,
+// which the client's pool waits on when it has no free connection,
+// closes at the deadline or up to a millisecond after it, never before.
 //
 // A budget context carries its parent's values (a tracer's span, the
 // breaker bypass of backend.WithoutBreaker) and its deadline if earlier,
@@ -33,7 +32,7 @@ const granularity = time.Millisecond
 // Context returns a context with parent's values that ends at the
 // earlier of now+d and parent's deadline. It needs no cancel: nothing is
 // left behind when it is dropped but its slot's channel, which the
-// shared timer closes and forgets.
+// slot's timer closes and forgets.
 func Context(parent context.Context, d time.Duration) context.Context {
 	at := time.Now().Add(d)
 	if pd, ok := parent.Deadline(); ok && pd.Before(at) {
@@ -106,13 +105,16 @@ var closed = func() chan struct{} {
 	return ch
 }()
 
-// clock holds the channels of the pending slots and the one timer that
-// closes them.
+// clock holds the channels of the pending slots. Each slot has a timer
+// of its own, made with its channel, which closes it and forgets it:
+// the timers are per millisecond of deadline, not per context, and the
+// runtime's timer heap orders them, so closing a slot costs the same
+// however many are pending. (One timer re-armed for the earliest slot,
+// with a scan of every pending slot at each firing, cost a scan of a
+// budget's worth of slots every millisecond: 3,000 under a 3 s budget.)
 type clock struct {
 	mu    sync.Mutex
 	slots map[int64]chan struct{}
-	timer *time.Timer
-	armed int64 // the slot the timer is set for; 0: not set
 }
 
 var shared = &clock{slots: make(map[int64]chan struct{})}
@@ -129,41 +131,18 @@ func (k *clock) channel(slot int64, now time.Time) <-chan struct{} {
 	if !ok {
 		ch = make(chan struct{})
 		k.slots[slot] = ch
-		if k.armed == 0 || slot < k.armed {
-			k.arm(slot)
-		}
+		// A timer never fires before its duration has passed on the
+		// monotonic clock, which slots count on: the slot has begun.
+		time.AfterFunc(origin.Add(time.Duration(slot)*granularity).Sub(now), func() { k.close(slot) })
 	}
 	return ch
 }
 
-// arm sets the timer for slot's beginning. k.mu is held.
-func (k *clock) arm(slot int64) {
-	k.armed = slot
-	wait := time.Until(origin.Add(time.Duration(slot) * granularity))
-	if k.timer == nil {
-		k.timer = time.AfterFunc(wait, k.fire)
-		return
-	}
-	k.timer.Reset(wait)
-}
-
-// fire closes the channels of every slot that has begun and sets the
-// timer for the earliest one left, if any.
-func (k *clock) fire() {
-	now := begun(time.Now())
+// close closes slot's channel and forgets it; its timer calls it once.
+func (k *clock) close(slot int64) {
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	var next int64
-	for slot, ch := range k.slots {
-		if slot <= now {
-			close(ch)
-			delete(k.slots, slot)
-		} else if next == 0 || slot < next {
-			next = slot
-		}
-	}
-	k.armed = 0
-	if next != 0 {
-		k.arm(next)
-	}
+	ch := k.slots[slot]
+	delete(k.slots, slot)
+	k.mu.Unlock()
+	close(ch)
 }
