@@ -6,10 +6,11 @@
 // microsecond, twice per Redis miss (the lookup and the store) and once
 // per hit. A budget context makes one allocation and no timer: every
 // context whose deadline falls in the same millisecond shares one
-// channel and one timer, which closes it. The Redis client sets its
-// socket deadlines from Deadline, so the call is bounded exactly; Done,
-// which the client's pool waits on when it has no free connection,
-// closes at the deadline or up to a millisecond after it, never before.
+// channel, and one timer, armed for the earliest pending millisecond,
+// closes them in turn. The Redis client sets its socket deadlines from
+// Deadline, so the call is bounded exactly; Done, which the client's
+// pool waits on when it has no free connection, closes at the deadline
+// or up to a millisecond after it, never before.
 //
 // A budget context carries its parent's values (a tracer's span, the
 // breaker bypass of backend.WithoutBreaker) and its deadline if earlier,
@@ -32,7 +33,7 @@ const granularity = time.Millisecond
 // Context returns a context with parent's values that ends at the
 // earlier of now+d and parent's deadline. It needs no cancel: nothing is
 // left behind when it is dropped but its slot's channel, which the
-// slot's timer closes and forgets.
+// shared timer closes and forgets.
 func Context(parent context.Context, d time.Duration) context.Context {
 	at := time.Now().Add(d)
 	if pd, ok := parent.Deadline(); ok && pd.Before(at) {
@@ -105,16 +106,19 @@ var closed = func() chan struct{} {
 	return ch
 }()
 
-// clock holds the channels of the pending slots. Each slot has a timer
-// of its own, made with its channel, which closes it and forgets it:
-// the timers are per millisecond of deadline, not per context, and the
-// runtime's timer heap orders them, so closing a slot costs the same
-// however many are pending. (One timer re-armed for the earliest slot,
-// with a scan of every pending slot at each firing, cost a scan of a
-// budget's worth of slots every millisecond: 3,000 under a 3 s budget.)
+// clock holds the channels of the pending slots, and one timer, armed for
+// the earliest, that closes those that have begun. The pending slots are
+// kept in a min-heap besides the map, so a firing costs what it closes,
+// however many are pending: a scan of every pending slot at each firing
+// cost a budget's worth of slots every millisecond (3,000 under a 3 s
+// budget), and a timer per slot put as many timers in the runtime's heap,
+// which every socket deadline go-redis sets then sifts through.
 type clock struct {
-	mu    sync.Mutex
-	slots map[int64]chan struct{}
+	mu      sync.Mutex
+	slots   map[int64]chan struct{}
+	pending slotHeap
+	timer   *time.Timer
+	armed   int64 // the slot the timer is set for; 0: not set
 }
 
 var shared = &clock{slots: make(map[int64]chan struct{})}
@@ -131,18 +135,80 @@ func (k *clock) channel(slot int64, now time.Time) <-chan struct{} {
 	if !ok {
 		ch = make(chan struct{})
 		k.slots[slot] = ch
-		// A timer never fires before its duration has passed on the
-		// monotonic clock, which slots count on: the slot has begun.
-		time.AfterFunc(origin.Add(time.Duration(slot)*granularity).Sub(now), func() { k.close(slot) })
+		k.pending.push(slot)
+		if k.armed == 0 || slot < k.armed {
+			k.arm(slot)
+		}
 	}
 	return ch
 }
 
-// close closes slot's channel and forgets it; its timer calls it once.
-func (k *clock) close(slot int64) {
+// arm sets the timer for slot's beginning. k.mu is held. A timer never
+// fires before its duration has passed on the monotonic clock, which
+// slots count on.
+func (k *clock) arm(slot int64) {
+	k.armed = slot
+	wait := time.Until(origin.Add(time.Duration(slot) * granularity))
+	if k.timer == nil {
+		k.timer = time.AfterFunc(wait, k.fire)
+		return
+	}
+	k.timer.Reset(wait)
+}
+
+// fire closes the channels of the slots that have begun and sets the
+// timer for the earliest one left, if any.
+func (k *clock) fire() {
+	now := begun(time.Now())
 	k.mu.Lock()
-	ch := k.slots[slot]
-	delete(k.slots, slot)
-	k.mu.Unlock()
-	close(ch)
+	defer k.mu.Unlock()
+	for len(k.pending) > 0 && k.pending[0] <= now {
+		slot := k.pending.pop()
+		close(k.slots[slot])
+		delete(k.slots, slot)
+	}
+	k.armed = 0
+	if len(k.pending) > 0 {
+		k.arm(k.pending[0])
+	}
+}
+
+// slotHeap is a min-heap of slots: h[0] is the earliest.
+type slotHeap []int64
+
+func (h *slotHeap) push(slot int64) {
+	*h = append(*h, slot)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if s[parent] <= s[i] {
+			break
+		}
+		s[parent], s[i] = s[i], s[parent]
+		i = parent
+	}
+}
+
+func (h *slotHeap) pop() int64 {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s = s[:last]
+	for i := 0; ; {
+		least := i
+		if l := 2*i + 1; l < len(s) && s[l] < s[least] {
+			least = l
+		}
+		if r := 2*i + 2; r < len(s) && s[r] < s[least] {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		s[i], s[least] = s[least], s[i]
+		i = least
+	}
+	*h = s
+	return top
 }

@@ -2,6 +2,8 @@ package budget
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -120,18 +122,42 @@ func TestManyDeadlinesEachClosesInTurn(t *testing.T) {
 	}
 }
 
-// A slot asked for after a later one closes on its own time, not the
-// later one's.
-func TestAnEarlierSlotClosesFirst(t *testing.T) {
+// A slot asked for while the timer is set for a later one moves the
+// timer earlier.
+func TestAnEarlierSlotRearmsTheTimer(t *testing.T) {
 	late := Context(context.Background(), time.Hour)
 	_ = late.Done()
 	early := Context(context.Background(), 10*time.Millisecond)
 	select {
 	case <-early.Done():
 	case <-time.After(wait):
-		t.Fatal("an earlier deadline waited for a later one")
+		t.Fatal("an earlier deadline waited for the timer of a later one")
 	}
 	assert.NoError(t, late.Err())
+}
+
+// The pending slots come out of the heap earliest first, however they
+// went in and whatever was taken out between.
+func TestSlotHeapPopsInOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var h slotHeap
+	var want []int64
+	for range 2000 {
+		if len(want) > 0 && rng.IntN(3) == 0 {
+			slices.Sort(want)
+			require.Equal(t, want[0], h.pop())
+			want = want[1:]
+			continue
+		}
+		slot := rng.Int64N(500)
+		h.push(slot)
+		want = append(want, slot)
+	}
+	slices.Sort(want)
+	for _, w := range want {
+		require.Equal(t, w, h.pop())
+	}
+	assert.Empty(t, h)
 }
 
 func TestOneAllocation(t *testing.T) {
