@@ -1,8 +1,6 @@
 package redis
 
 import (
-	"encoding/binary"
-	"encoding/hex"
 	"strings"
 	"unsafe"
 
@@ -65,31 +63,43 @@ func stagedKey(ns string, t backend.Token) string {
 
 // appendToken appends t as 16 hex digits, big-endian.
 func appendToken(b []byte, t backend.Token) []byte {
-	var raw [8]byte
-	binary.BigEndian.PutUint64(raw[:], uint64(t))
-	return hex.AppendEncode(b, raw[:])
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, digits[uint64(t)>>shift&0xf])
+	}
+	return b
 }
 
-// parseToken reads a stored token; anything else than 16 hex digits, or
-// zero, is not a token (ok false), which the caller treats as a mismatch.
+// hexValue maps a lowercase hex digit to its value and any other byte to
+// 0xff: parseToken's whole check of a byte is one lookup.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+	}
+	return t
+}()
+
+// parseToken reads a stored token; anything else than 16 lowercase hex
+// digits, or zero, is not a token (ok false), which the caller treats as
+// a mismatch. A hit parses one per token it checks.
 func parseToken(s string) (backend.Token, bool) {
 	if len(s) != tokenLen {
 		return 0, false
 	}
 	var v uint64
+	var bad byte
 	for i := 0; i < tokenLen; i++ {
-		c := s[i]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		default:
-			return 0, false
-		}
-		v = v<<4 | uint64(c)
+		d := hexValue[s[i]]
+		bad |= d
+		v = v<<4 | uint64(d&0xf)
 	}
-	return backend.Token(v), v != 0
+	return backend.Token(v), bad&0xf0 == 0 && v != 0
 }
 
 // hashSlot is the Redis Cluster slot of key: CRC16 (XMODEM) of its hash

@@ -2,6 +2,8 @@ package redis
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,6 +44,24 @@ func TestTokenFormat(t *testing.T) {
 		v, ok := parseToken(s)
 		assert.False(t, ok, "parseToken(%q) = %x, true; want not a token", s, v)
 	}
+}
+
+// parseToken accepts exactly the 16-digit lowercase hex strings of a
+// nonzero value, and reads them as strconv does.
+func FuzzParseToken(f *testing.F) {
+	for _, s := range []string{"0000000000000001", "ffffffffffffffff", "deadbeef00000000", "0000000000000000", "000000000000000g", "ABCDEF0123456789", "+00000000000000f", "00000000000000:0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := parseToken(s)
+		want, err := strconv.ParseUint(s, 16, 64)
+		wantOK := len(s) == tokenLen && err == nil && want != 0 && s == strings.ToLower(s) && !strings.ContainsAny(s, "+-_xX")
+		require.Equal(t, wantOK, ok, "parseToken(%q)", s)
+		if ok {
+			require.Equal(t, backend.Token(want), v, "parseToken(%q)", s)
+			require.Equal(t, s, formatToken(v), "formatToken(parseToken(%q))", s)
+		}
+	})
 }
 
 func TestScanCursorRoundTrip(t *testing.T) {
