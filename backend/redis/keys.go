@@ -86,8 +86,9 @@ var hexValue = func() (t [256]byte) {
 }()
 
 // parseToken reads a stored token; anything else than 16 lowercase hex
-// digits, or zero, is not a token (ok false), which the caller treats as
-// a mismatch. A hit parses one per token it checks.
+// digits, or zero, is not a token: ok false, and the value 0, which
+// Lookup hands on as "absent" and the caller treats as a mismatch. A hit
+// parses one per token it checks.
 func parseToken(s string) (backend.Token, bool) {
 	if len(s) != tokenLen {
 		return 0, false
@@ -99,7 +100,10 @@ func parseToken(s string) (backend.Token, bool) {
 		bad |= d
 		v = v<<4 | uint64(d&0xf)
 	}
-	return backend.Token(v), bad&0xf0 == 0 && v != 0
+	if bad&0xf0 != 0 {
+		return 0, false
+	}
+	return backend.Token(v), v != 0
 }
 
 // hashSlot is the Redis Cluster slot of key: CRC16 (XMODEM) of its hash

@@ -47,7 +47,7 @@ func TestTokenFormat(t *testing.T) {
 }
 
 // parseToken accepts exactly the 16-digit lowercase hex strings of a
-// nonzero value, and reads them as strconv does.
+// nonzero value, and reads them as strconv does; anything else reads as 0.
 func FuzzParseToken(f *testing.F) {
 	for _, s := range []string{"0000000000000001", "ffffffffffffffff", "deadbeef00000000", "0000000000000000", "000000000000000g", "ABCDEF0123456789", "+00000000000000f", "00000000000000:0"} {
 		f.Add(s)
@@ -57,6 +57,9 @@ func FuzzParseToken(f *testing.F) {
 		want, err := strconv.ParseUint(s, 16, 64)
 		wantOK := len(s) == tokenLen && err == nil && want != 0 && s == strings.ToLower(s) && !strings.ContainsAny(s, "+-_xX")
 		require.Equal(t, wantOK, ok, "parseToken(%q)", s)
+		if !ok {
+			require.Zero(t, v, "parseToken(%q): not a token reads as 0, absent", s)
+		}
 		if ok {
 			require.Equal(t, backend.Token(want), v, "parseToken(%q)", s)
 			require.Equal(t, s, formatToken(v), "formatToken(parseToken(%q))", s)
