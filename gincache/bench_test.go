@@ -9,12 +9,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 // The benchmarks put the cache beside the physical limit, in the same
@@ -57,17 +58,6 @@ func dataEngine(c *Cache) *gin.Engine {
 	return r
 }
 
-// cpuTime is the CPU time the process has used, garbage collection
-// included. The ratios use it rather than wall time: on a shared machine
-// other processes stretch wall time, not this process's CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // lastCPU is the cpu-ns/op the last reportCPU reported: what nsPerOp
 // reads on cpuClock, so that a ratio counts the timed loop alone, not the
 // sub-benchmark's setup and warm-up nor a miss benchmark's clears.
@@ -75,7 +65,7 @@ var lastCPU float64
 
 // reportCPU adds a cpu-ns/op metric for the b.N iterations since start.
 func reportCPU(b *testing.B, start time.Duration) {
-	lastCPU = float64(cpuTime()-start) / float64(b.N)
+	lastCPU = float64(testutil.CPUTime()-start) / float64(b.N)
 	b.ReportMetric(lastCPU, "cpu-ns/op")
 }
 
@@ -83,7 +73,7 @@ func inProcess(b *testing.B, r http.Handler, req *http.Request, want string) {
 	w := httptest.NewRecorder()
 	r.ServeHTTP(w, req) // warm: fills the cache
 	b.ReportAllocs()
-	defer reportCPU(b, cpuTime())
+	defer reportCPU(b, testutil.CPUTime())
 	for b.Loop() {
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, req)
@@ -166,16 +156,16 @@ func missPair() pair {
 		// The clears between cycles are off the clock, CPU time included
 		// (as in bench/'s harness).
 		var off time.Duration
-		defer func(start time.Duration) { reportCPU(b, start+off) }(cpuTime())
+		defer func(start time.Duration) { reportCPU(b, start+off) }(testutil.CPUTime())
 		i := 0
 		for b.Loop() {
 			if i == len(reqs) {
 				i = 0
 				if c != nil {
 					b.StopTimer()
-					t := cpuTime()
+					t := testutil.CPUTime()
 					c.Service().Clear(b.Context())
-					off += cpuTime() - t
+					off += testutil.CPUTime() - t
 					b.StartTimer()
 				}
 			}

@@ -5,12 +5,13 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/intelligentcache/gin-intelligent-cache/internal/testutil"
 )
 
 type key struct{}
@@ -219,21 +220,12 @@ func BenchmarkPendingSlots(b *testing.B) {
 			for d := time.Millisecond; d <= budget; d += time.Millisecond {
 				_ = Context(parent, d).Done()
 			}
-			start := cpuTime(b)
+			start := testutil.CPUTime()
 			for b.Loop() {
 				_ = Context(parent, budget).Done()
 				time.Sleep(100 * time.Microsecond)
 			}
-			b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(testutil.CPUTime()-start)/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
