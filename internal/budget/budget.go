@@ -21,6 +21,7 @@
 package budget
 
 import (
+	"container/heap"
 	"context"
 	"sync"
 	"time"
@@ -135,7 +136,7 @@ func (k *clock) channel(slot int64, now time.Time) <-chan struct{} {
 	if !ok {
 		ch = make(chan struct{})
 		k.slots[slot] = ch
-		k.pending.push(slot)
+		heap.Push(&k.pending, slot)
 		if k.armed == 0 || slot < k.armed {
 			k.arm(slot)
 		}
@@ -163,7 +164,7 @@ func (k *clock) fire() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for len(k.pending) > 0 && k.pending[0] <= now {
-		slot := k.pending.pop()
+		slot := heap.Pop(&k.pending).(int64)
 		close(k.slots[slot])
 		delete(k.slots, slot)
 	}
@@ -173,42 +174,17 @@ func (k *clock) fire() {
 	}
 }
 
-// slotHeap is a min-heap of slots: h[0] is the earliest.
+// slotHeap is a min-heap of slots for container/heap: h[0] is the
+// earliest. A push boxes its slot, once per millisecond of deadline.
 type slotHeap []int64
 
-func (h *slotHeap) push(slot int64) {
-	*h = append(*h, slot)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if s[parent] <= s[i] {
-			break
-		}
-		s[parent], s[i] = s[i], s[parent]
-		i = parent
-	}
-}
-
-func (h *slotHeap) pop() int64 {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	for i := 0; ; {
-		least := i
-		if l := 2*i + 1; l < len(s) && s[l] < s[least] {
-			least = l
-		}
-		if r := 2*i + 2; r < len(s) && s[r] < s[least] {
-			least = r
-		}
-		if least == i {
-			break
-		}
-		s[i], s[least] = s[least], s[i]
-		i = least
-	}
-	*h = s
-	return top
+func (h slotHeap) Len() int           { return len(h) }
+func (h slotHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h slotHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *slotHeap) Push(x any)        { *h = append(*h, x.(int64)) }
+func (h *slotHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

@@ -1,6 +1,7 @@
 package budget
 
 import (
+	"container/heap"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -146,17 +147,17 @@ func TestSlotHeapPopsInOrder(t *testing.T) {
 	for range 2000 {
 		if len(want) > 0 && rng.IntN(3) == 0 {
 			slices.Sort(want)
-			require.Equal(t, want[0], h.pop())
+			require.Equal(t, want[0], heap.Pop(&h))
 			want = want[1:]
 			continue
 		}
 		slot := rng.Int64N(500)
-		h.push(slot)
+		heap.Push(&h, slot)
 		want = append(want, slot)
 	}
 	slices.Sort(want)
 	for _, w := range want {
-		require.Equal(t, w, h.pop())
+		require.Equal(t, w, heap.Pop(&h))
 	}
 	assert.Empty(t, h)
 }
