@@ -28,7 +28,9 @@
 # native time, so work done per unit of time (a timer, a ticker) weighs that
 # much more per op than it does natively: a way to find it. Valgrind
 # sometimes stops on an assertion about a signal in those runs; the script
-# then says so, and a second try goes through.
+# then says so, and a second try goes through. CALLGRIND_ENV holds
+# NAME=VALUE words the benchmark's environment gets besides (bench/ablate.sh
+# passes its switches so).
 set -euo pipefail
 if [ $# -lt 4 ]; then
   sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2
@@ -53,7 +55,8 @@ if [ -n "${CALLGRIND_REDIS:-}" ]; then
 fi
 count() {
   local n=$1; shift
-  env -i HOME="$tmp" PATH="$path" GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off \
+  # shellcheck disable=SC2086 # CALLGRIND_ENV is a list of words
+  env -i HOME="$tmp" PATH="$path" ${CALLGRIND_ENV:-} GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off \
     "$valgrind" --tool=callgrind --callgrind-out-file="$tmp/cg.$n" "$tmp/x.test" \
     -test.run '^$' -test.bench "$bench" -test.benchtime "${n}x" "$@" 2>"$tmp/log.$n" >/dev/null
   grep -o 'Collected : [0-9]*' "$tmp/log.$n" | grep -o '[0-9]*$' ||
