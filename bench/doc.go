@@ -53,8 +53,10 @@
 // benchmarks report cpu-ns/op (the process's CPU time per operation, from
 // getrusage: robust to other processes on the machine), and on Redis
 // redis-cpu-ns/op, redis-cmds/op and redis-keys/op (from INFO: what each
-// operation costs the server). End-to-end runs report req/s, p50-us and
-// p99-us. Compare two runs with benchstat, ignoring the round:
+// operation costs the server; end-to-end runs too, since the server shares
+// the cores with the client and the HTTP server there). End-to-end runs
+// report req/s, p50-us and p99-us. Compare two runs with benchstat,
+// ignoring the round:
 //
 //	benchstat -ignore round old.txt new.txt
 package bench
