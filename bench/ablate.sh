@@ -19,7 +19,7 @@
 # the client's instructions count: valgrind does not follow redis-server.
 set -euo pipefail
 if [ $# -lt 3 ]; then
-  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2
 fi
 bench=$1; shift
 root=$(git rev-parse --show-toplevel)
@@ -55,12 +55,13 @@ for v in "${variants[@]}"; do
   # Valgrind sometimes stops on an assertion in the Redis runs
   # (bench/callgrind.sh says so); a second try goes through.
   for _ in 1 2 3 4; do
-    if out=$(cd "$tmp/tree" && CALLGRIND_ENV="$env" "$root/bench/callgrind.sh" ./bench "$bench" "$@" 2>/dev/null); then
+    if out=$(cd "$tmp/tree" && CALLGRIND_ENV="$env" "$root/bench/callgrind.sh" ./bench "$bench" "$@" 2>"$tmp/err"); then
       break
     fi
     out=
+    grep -q 'valgrind did not finish' "$tmp/err" || break # not worth a retry
   done
-  [ -n "$out" ] || { echo "ablate.sh: callgrind did not finish the variant '$name'" >&2; exit 1; }
+  [ -n "$out" ] || { echo "ablate.sh: callgrind did not finish the variant '$name'; the last try said:" >&2; tail -5 "$tmp/err" >&2; exit 1; }
   n=$(grep -o '[0-9]* instructions per op' <<<"$out" | grep -o '^[0-9]*')
   base=${base:-$n}
   printf '%-48s %12d %+9d\n' "$name" "$n" $((n - base))

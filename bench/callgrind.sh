@@ -58,9 +58,16 @@ count() {
   # shellcheck disable=SC2086 # CALLGRIND_ENV is a list of words
   env -i HOME="$tmp" PATH="$path" ${CALLGRIND_ENV:-} GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off \
     "$valgrind" --tool=callgrind --callgrind-out-file="$tmp/cg.$n" "$tmp/x.test" \
-    -test.run '^$' -test.bench "$bench" -test.benchtime "${n}x" "$@" 2>"$tmp/log.$n" >/dev/null
+    -test.run '^$' -test.bench "$bench" -test.benchtime "${n}x" "$@" 2>"$tmp/log.$n" >"$tmp/out.$n"
   grep -o 'Collected : [0-9]*' "$tmp/log.$n" | grep -o '[0-9]*$' ||
     { echo "callgrind.sh: valgrind did not finish the ${n}x run; its log: $tmp/log.$n (kept with CALLGRIND_KEEP)" >&2; tail -3 "$tmp/log.$n" >&2; exit 1; }
+  # One benchmark's result, or the difference of the two totals means
+  # nothing: a pattern that matches none (or a skipped Redis contender)
+  # would still print a count.
+  local ran
+  ran=$(grep -c "^Benchmark.*[[:space:]]${n}[[:space:]]" "$tmp/out.$n" || true)
+  [ "$ran" = 1 ] ||
+    { echo "callgrind.sh: the ${n}x run reported $ran benchmark results for '$bench', not 1 (a Redis contender runs only with CALLGRIND_REDIS=1); its output:" >&2; tail -5 "$tmp/out.$n" >&2; exit 1; }
 }
 i1=$(count "$n1" "${@}")
 i2=$(count "$n2" "${@}")
