@@ -26,8 +26,10 @@
 // loopback HTTP/1.1: requests per second, p50 and p99), BenchmarkParallel
 // (hits at 1, 2 and 8 goroutines per core), BenchmarkInvalidate (against
 // keyspace size and fan-out), BenchmarkFootprint (process heap and Redis
-// used_memory for 10,000 and 100,000 responses of 1 KiB) and
-// BenchmarkCachegen. Each one checks the state it claims: a hit must not
+// used_memory for 10,000 and 100,000 responses of 1 KiB),
+// BenchmarkCachegen, and BenchmarkStoreLayout (a Redis miss's lookup and
+// store at the backend, laid out four ways: what the conditional store
+// costs the server, outside the report). Each one checks the state it claims: a hit must not
 // run the handler, a miss and a bypass must run it once per request,
 // bodies must have the payload's length, and this library's X-Cache
 // header must say HIT, MISS or SKIP as claimed.
