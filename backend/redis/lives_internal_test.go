@@ -21,6 +21,30 @@ func TestTokenLives(t *testing.T) {
 	}
 }
 
+// A full memory makes room for a new token by forgetting one, not all,
+// so the tokens every store notes (the epoch's, the root's) stay known
+// while more paths pass through than the memory holds.
+func TestTokenLivesForgetOneAtTheBound(t *testing.T) {
+	l := newTokenLives()
+	for i := range maxTokenLives {
+		l.note(strconv.Itoa(i), 1, time.Hour)
+	}
+	l.note("new", 1, time.Hour)
+	require.Len(t, l.m, maxTokenLives)
+	known := 0
+	for i := range maxTokenLives {
+		if l.covers(strconv.Itoa(i), 1, time.Hour) {
+			known++
+		}
+	}
+	require.Equal(t, maxTokenLives-1, known, "tokens still known after one more than the bound")
+	require.True(t, l.covers("new", 1, time.Hour), "the token noted last")
+	// A token noted again takes no one's place.
+	l.note("new", 1, 2*time.Hour)
+	require.Len(t, l.m, maxTokenLives)
+	require.True(t, l.covers("new", 1, 2*time.Hour), "the token noted again, with its new life")
+}
+
 // A new epoch (the server restarted or failed over, and may have rolled
 // tokens back, TTLs included) forgets what was known of tokens' lives.
 func TestRenewEpochForgetsTokenLives(t *testing.T) {
