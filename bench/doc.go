@@ -29,10 +29,12 @@
 // used_memory for 10,000 and 100,000 responses of 1 KiB),
 // BenchmarkCachegen, and BenchmarkStoreLayout (a Redis miss's lookup and
 // store at the backend, laid out four ways: what the conditional store
-// costs the server, outside the report). Each one checks the state it claims: a hit must not
-// run the handler, a miss and a bypass must run it once per request,
-// bodies must have the payload's length, and this library's X-Cache
-// header must say HIT, MISS or SKIP as claimed.
+// costs the server; the report does not run it). Each one checks the
+// state it claims: a hit must not run the handler, a miss and a bypass
+// must run it once per request, bodies must have the payload's length,
+// and this library's X-Cache header must say HIT, MISS or SKIP as
+// claimed; BenchmarkStoreLayout, that every lookup misses and every
+// store succeeds.
 //
 // # Running
 //

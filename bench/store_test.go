@@ -119,7 +119,7 @@ var storeLayouts = []storeLayout{
 	{name: "mget-set", setup: func(b *testing.B, addr string, sz size) *layoutStore {
 		c := newUnpeekedClient(b, addr)
 		prefix := "ls-mgetset-" + sz.name + ":"
-		tokens := presetTokens(b, c, prefix+"t:")
+		tokens := presetTokens(b, c, prefix+"t:", cycleLen(sz))
 		encode := encoder(layoutEntry(sz, make([]backend.Token, 5)))
 		return &layoutStore{meter: c, clear: func(ctx context.Context) error { return unlinkPrefix(ctx, c, prefix+"e:") },
 			op: func(ctx context.Context, i int) error {
@@ -151,7 +151,7 @@ var storeLayouts = []storeLayout{
 	{name: "mget-inline", setup: func(b *testing.B, addr string, sz size) *layoutStore {
 		c := newUnpeekedClient(b, addr)
 		prefix := "ls-inline-" + sz.name + ":"
-		tokens := presetTokens(b, c, prefix+"t:")
+		tokens := presetTokens(b, c, prefix+"t:", cycleLen(sz))
 		encode := encoder(layoutEntry(sz, make([]backend.Token, 5)))
 		require.NoError(b, inlineStore.Load(context.Background(), c).Err())
 		return &layoutStore{meter: c, clear: func(ctx context.Context) error { return unlinkPrefix(ctx, c, prefix+"e:") },
@@ -178,9 +178,10 @@ var storeLayouts = []storeLayout{
 	}},
 }
 
-// presetTokens sets the token keys of every /items/{i} under prefix once,
-// as the fills before would have, and returns the names of i's.
-func presetTokens(b *testing.B, c *goredis.Client, prefix string) func(i int) []string {
+// presetTokens sets the token keys of /items/0 to /items/{n-1} under
+// prefix once, as the fills before would have, and returns the names of
+// i's.
+func presetTokens(b *testing.B, c *goredis.Client, prefix string, n int) func(i int) []string {
 	ctx := context.Background()
 	names := func(i int) []string {
 		ns := layoutTokens(i)
@@ -190,18 +191,15 @@ func presetTokens(b *testing.B, c *goredis.Client, prefix string) func(i int) []
 		return ns
 	}
 	pipe := c.Pipeline()
-	for i := range maxCycle {
-		for _, n := range names(i) {
-			pipe.Set(ctx, n, strconv.FormatUint(uint64(backend.NewToken()), 16), 0)
+	for i := range n {
+		for _, name := range names(i) {
+			pipe.Set(ctx, name, strconv.FormatUint(uint64(backend.NewToken()), 16), 0)
 		}
 	}
 	_, err := pipe.Exec(ctx)
 	require.NoError(b, err)
 	return names
 }
-
-// maxCycle is the longest cycle of keys, cycleLen's bound.
-const maxCycle = 4096
 
 // inlineStore is the conditional store with the entry as an argument:
 // KEYS the five tokens and the entry, ARGV[1] the TTL in ms, ARGV[2] the

@@ -33,15 +33,16 @@ import (
 const tokenLifeFactor = 2
 
 // maxTokenLives bounds the tokens remembered (about 32 bytes each, half
-// a megabyte in all): the two tokens of their own of 8,000 paths stored
-// within a token's life, and the shared ones. Past it, each new token
-// takes the place of one remembered at random, so the tokens every store
-// records (the epoch, the root's, the first segments') are noted again at
-// once and stay known, and paths beyond the bound are known in proportion.
-// Starting over at the bound (as this memory did) forgot every token at
-// once, and with it every store's extensions were back: two PEXPIREs per
-// store in the report's Redis miss at 16 KiB, whose 2,048 paths hold
-// 4,099 tokens (bench/, BenchmarkStoreLayout, redis-cmds/op).
+// a megabyte in all): enough for 8,000 paths stored within a token's
+// life, with two tokens of their own each, and the shared ones. Past it,
+// each new token takes the place of one remembered at random, so the
+// tokens every store records (the epoch, the root's, the first
+// segments') are noted again at once and stay known, and paths beyond
+// the bound are known in proportion. Starting over at the bound (as this
+// memory did) forgot every token at once, and with it every store's
+// extensions were back: two PEXPIREs per store in the report's Redis miss
+// at 16 KiB, whose 2,048 paths hold 4,099 tokens (bench/,
+// BenchmarkStoreLayout, redis-cmds/op).
 const maxTokenLives = 16384
 
 // tokenLives remembers until when tokens are known to live.
