@@ -165,10 +165,7 @@ var storeLayouts = []storeLayout{
 				if err != nil {
 					return err
 				}
-				args := []any{int64(time.Hour / time.Millisecond), data}
-				for _, v := range vals[1:] {
-					args = append(args, v)
-				}
+				args := append([]any{int64(time.Hour / time.Millisecond), data}, vals[1:]...)
 				n, err := inlineStore.EvalSha(ctx, c, keys, args...).Int()
 				if err == nil && n != 1 {
 					err = errors.New("the inline store found a token changed")
